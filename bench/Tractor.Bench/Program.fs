@@ -1,0 +1,34 @@
+module TractorNet.Bench.Program
+
+open System
+open System.Threading.Tasks
+
+/// A scenario prints one or more figures; `quick` shortens it for smoke runs.
+type Scenario =
+    { Name: string
+      Run: bool -> Task<unit> }
+
+let scenarios: Scenario list = []
+
+[<EntryPoint>]
+let main argv =
+    let quick = argv |> Array.contains "--quick"
+    let names = argv |> Array.filter (fun a -> not (a.StartsWith "--")) |> List.ofArray
+
+    match names with
+    | [ "all" ] ->
+        for s in scenarios do
+            s.Run(quick).GetAwaiter().GetResult()
+        0
+    | [ name ] ->
+        match scenarios |> List.filter (fun s -> s.Name = name || s.Name.StartsWith(name + ".")) with
+        | [] ->
+            eprintfn $"""unknown scenario '{name}'; known: {String.Join(", ", scenarios |> List.map _.Name)}"""
+            2
+        | chosen ->
+            for s in chosen do
+                s.Run(quick).GetAwaiter().GetResult()
+            0
+    | _ ->
+        eprintfn "usage: dotnet run -c Release --project bench/Tractor.Bench -- <scenario|all> [--quick]"
+        2

@@ -1,0 +1,22 @@
+using TractorNet.Examples;
+
+Example[] examples = [Hello.Example];
+
+if (args is ["--list"])
+{
+    foreach (var e in examples) Console.WriteLine($"{e.Name,-32} {e.Summary}");
+    return 0;
+}
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: dotnet run --project examples/CSharp -- <example> [args] | --list");
+    return 2;
+}
+var example = examples.FirstOrDefault(e => e.Name == args[0]);
+if (example is null)
+{
+    Console.Error.WriteLine($"unknown example '{args[0]}'; known: {string.Join(' ', examples.Select(e => e.Name))}");
+    return 2;
+}
+await example.Run(args[1..]);
+return 0;

@@ -1,0 +1,4 @@
+using TractorNet.Testing;
+
+// Every test fails if it leaves a process of ours running.
+[assembly: NoZombies]

@@ -1,0 +1,61 @@
+/// Finds the processes a test run started, wherever they were re-parented to.
+module TractorNet.Testing.OurProcesses
+
+open System
+open System.IO
+
+/// The environment variable every process of this test run inherits. Processes keep their
+/// environment when their parent dies, so an orphan re-parented to init is still found.
+[<Literal>]
+let MarkerVariable = "TRACTOR_TEST_RUN"
+
+let private marker =
+    lazy
+        (match Environment.GetEnvironmentVariable MarkerVariable with
+         | null
+         | "" ->
+             let id = Guid.NewGuid().ToString("N")
+             Environment.SetEnvironmentVariable(MarkerVariable, id)
+             id
+         | id -> id)
+
+/// Makes sure this process carries the marker, so every process started from now on inherits it.
+let ensureMarked () = marker.Force() |> ignore
+
+let private readEnviron (pid: int) =
+    try
+        File.ReadAllBytes $"/proc/{pid}/environ"
+    with _ ->
+        [||]
+
+let private commandLine (pid: int) =
+    try
+        (File.ReadAllText $"/proc/{pid}/cmdline").Replace('\000', ' ').Trim()
+    with _ ->
+        ""
+
+/// A live process of this test run other than the current one.
+type OurProcess = { Pid: int; CommandLine: string }
+
+/// Every live process (not the current one) whose environment carries this run's marker.
+let list () : OurProcess list =
+    let needle = Text.Encoding.UTF8.GetBytes($"{MarkerVariable}={marker.Force()}\000")
+    let self = Environment.ProcessId
+
+    Directory.EnumerateDirectories "/proc"
+    |> Seq.choose (fun dir ->
+        match Int32.TryParse(Path.GetFileName dir) with
+        | true, pid when pid <> self -> Some pid
+        | _ -> None)
+    |> Seq.filter (fun pid -> (readEnviron pid).AsSpan().IndexOf(needle.AsSpan()) >= 0)
+    |> Seq.map (fun pid -> { Pid = pid; CommandLine = commandLine pid })
+    |> Seq.toList
+
+/// SIGKILLs the given processes (cleanup after a failed check; never a substitute for reaping).
+let killAll (processes: OurProcess list) =
+    for p in processes do
+        try
+            use proc = Diagnostics.Process.GetProcessById p.Pid
+            proc.Kill true
+        with _ ->
+            ()

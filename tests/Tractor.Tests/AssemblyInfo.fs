@@ -1,0 +1,7 @@
+namespace TractorNet.Tests
+
+open TractorNet.Testing
+
+// Every test fails if it leaves a process of ours running.
+[<assembly: NoZombies>]
+do ()
