@@ -1,0 +1,270 @@
+namespace TractorNet.Runtime
+
+open System
+open System.Reflection
+open System.Threading.Tasks
+open Microsoft.FSharp.Quotations
+open Microsoft.FSharp.Quotations.Patterns
+open Microsoft.FSharp.Linq.RuntimeHelpers
+
+/// The wire form of "which function to run": a static method named by assembly, declaring type,
+/// name, generic arguments and parameter types. Never a closure, never a type chosen by the peer
+/// outside the enabled set.
+type FunctionRef =
+    { /// Simple name of the assembly that declares the method.
+      Assembly: string
+      /// Full name of the declaring type (an F# module is a type).
+      DeclaringType: string
+      /// The method's name.
+      Method: string
+      /// Assembly-qualified names of the generic method arguments, if any.
+      GenericArguments: string list
+      /// Full names of the (generic definition's) parameter types, to pick among overloads.
+      ParameterTypes: string list }
+
+    /// "Module.function" for messages.
+    member r.Display = $"{r.DeclaringType}.{r.Method}"
+
+/// A call prepared in the caller: the function, its MethodInfo and the argument values.
+type internal PreparedCall =
+    { Function: FunctionRef
+      Method: MethodInfo
+      /// One value per method parameter (null for unit parameters).
+      Arguments: obj[]
+      /// Where each argument came from, for error messages ("captured value 'conn'").
+      ArgumentNames: string[] }
+
+/// Turns F# quotations and .NET delegates into `FunctionRef`s, and resolves them again under the
+/// enabled-modules allowlist.
+module internal FunctionRefs =
+    let private typeFullName (t: Type) =
+        if isNull t.FullName then t.Name else t.FullName
+
+    let private definition (m: MethodInfo) =
+        if m.IsGenericMethod then m.GetGenericMethodDefinition() else m
+
+    /// The wire form of a static method.
+    let ofMethod (m: MethodInfo) : FunctionRef =
+        if not m.IsStatic then
+            invalidArg "f" $"'{m.DeclaringType.Name}.{m.Name}' is an instance method: only static functions (module functions, static methods) can run in another actor"
+
+        { Assembly = m.DeclaringType.Assembly.GetName().Name
+          DeclaringType = typeFullName m.DeclaringType
+          Method = m.Name
+          GenericArguments =
+            if m.IsGenericMethod then
+                m.GetGenericArguments() |> Seq.map _.AssemblyQualifiedName |> List.ofSeq
+            else
+                []
+          ParameterTypes = (definition m).GetParameters() |> Seq.map (fun p -> typeFullName p.ParameterType) |> List.ofSeq }
+
+    let private unsupported (what: string) =
+        invalidArg
+            "f"
+            ($"runInActor/Run needs a named function, e.g. `runInActor burnCpu`, `runInActor (work 42 \"x\")` "
+             + $"or `runInActor (fun () -> work x y)`; got {what}. Inline lambdas with a body of their own carry no identity "
+             + "another process could resolve: move the body into a module function.")
+
+    /// Evaluates an argument expression in the caller, after substituting the let-bound values.
+    let private evaluate (env: Map<Var, obj * string>) (e: Expr) : obj * string =
+        match e with
+        | Value(v, _) -> v, "constant"
+        | ValueWithName(v, _, name) -> v, $"captured value '{name}'"
+        | Var v when env.ContainsKey v -> env[v]
+        | _ ->
+            let closed = e.Substitute(fun v -> env.TryFind v |> Option.map (fun (value, _) -> Expr.Value(value, v.Type)))
+
+            if closed.GetFreeVars() |> Seq.isEmpty |> not then
+                unsupported $"an argument that depends on the lambda's own variables ({e})"
+
+            LeafExpressionConverter.EvaluateQuotation closed, $"argument expression `{e}`"
+
+    /// Prepares a call from an auto-quoted function (`[<ReflectedDefinition(true)>] Expr<...>`).
+    let ofQuotation (quoted: Expr) : PreparedCall =
+        let rec peel (env: Map<Var, obj * string>) (e: Expr) =
+            match e with
+            | WithValue(_, _, inner) -> peel env inner
+            | Let(v, value, body) ->
+                let evaluated, _ = evaluate env value
+                peel (env.Add(v, (evaluated, $"captured value '{v.Name}'"))) body
+            | Lambda(unitVar, Call(None, m, args)) ->
+                let values, names =
+                    args
+                    |> List.mapi (fun i a ->
+                        match a with
+                        | Var v when v = unitVar -> null, "()"
+                        | _ ->
+                            let v, n = evaluate env a
+                            v, $"{n} (parameter {i + 1})")
+                    |> List.unzip
+
+                { Function = ofMethod m
+                  Method = m
+                  Arguments = Array.ofList values
+                  ArgumentNames = Array.ofList names }
+            | Call(None, m, args) when m.GetParameters().Length = args.Length ->
+                // A value-producing call (`Expr<Task<'T>>`): same as a lambda over unit.
+                peel env (Expr.Lambda(Var("unused", typeof<unit>), e))
+            | Lambda(_, Call(Some _, m, _)) -> unsupported $"a call of instance method '{m.Name}'"
+            | Lambda(_, body) -> unsupported $"a lambda whose body is `{body}`"
+            | _ -> unsupported $"`{e}`"
+
+        peel Map.empty quoted
+
+    /// Prepares a call of a delegate that targets a static method (C# method groups), with
+    /// explicit argument values.
+    let ofDelegate (d: Delegate) (arguments: obj[]) : PreparedCall =
+        let m = d.Method
+
+        if not m.IsStatic then
+            invalidArg
+                "f"
+                $"'{m.DeclaringType.Name}.{m.Name}' is not a static method: pass a static method group (e.g. `Work.BurnCpu`), not a lambda or instance method, so the other process can resolve it"
+
+        { Function = ofMethod m
+          Method = m
+          Arguments = arguments
+          ArgumentNames = arguments |> Array.mapi (fun i _ -> $"argument {i + 1}") }
+
+    /// Whether a declaring type lies inside one of the enabled modules. An entry names an
+    /// assembly (every type in it), a namespace or a type (an F# module) with its nested types.
+    let isEnabled (enabled: string seq) (assembly: string) (declaringType: string) =
+        enabled
+        |> Seq.exists (fun m ->
+            m = assembly
+            || declaringType = m
+            || declaringType.StartsWith(m + "+", StringComparison.Ordinal)
+            || declaringType.StartsWith(m + ".", StringComparison.Ordinal))
+
+    let private systemAssemblies = set [ "System.Private.CoreLib"; "FSharp.Core"; "System.Runtime" ]
+
+    /// Resolves a FunctionRef a peer sent, refusing anything outside the enabled modules.
+    let resolve (enabled: string seq) (r: FunctionRef) : Result<MethodInfo, string> =
+        if not (isEnabled enabled r.Assembly r.DeclaringType) then
+            Error
+                $"function '{r.Display}' is not enabled in this actor (enabled modules: {String.Join(',', enabled)}); enable its module when starting the actor"
+        else
+            let assembly =
+                try
+                    Ok(Assembly.Load(AssemblyName r.Assembly))
+                with e ->
+                    Error $"assembly '{r.Assembly}' of function '{r.Display}' cannot be loaded: {e.Message}"
+
+            assembly
+            |> Result.bind (fun asm ->
+                match asm.GetType(r.DeclaringType, false) with
+                | null -> Error $"type '{r.DeclaringType}' not found in '{r.Assembly}'"
+                | t ->
+                    let flags = BindingFlags.Static ||| BindingFlags.Public ||| BindingFlags.NonPublic
+
+                    let candidates =
+                        t.GetMethods flags
+                        |> Array.filter (fun m ->
+                            m.Name = r.Method
+                            && (m.GetParameters() |> Seq.map (fun p -> typeFullName p.ParameterType) |> List.ofSeq) = r.ParameterTypes
+                            && m.GetGenericArguments().Length = (if m.IsGenericMethodDefinition then r.GenericArguments.Length else 0))
+
+                    match candidates with
+                    | [| m |] when m.IsGenericMethodDefinition ->
+                        let resolveType (name: string) =
+                            Type.GetType(
+                                name,
+                                (fun an ->
+                                    if systemAssemblies.Contains an.Name || isEnabled enabled an.Name "" || an.Name = r.Assembly then
+                                        Assembly.Load an
+                                    else
+                                        null),
+                                null,
+                                false
+                            )
+
+                        let args = r.GenericArguments |> List.map (fun n -> n, resolveType n)
+
+                        match args |> List.tryFind (fun (_, t) -> isNull t) with
+                        | Some(n, _) -> Error $"generic argument '{n}' of '{r.Display}' is not loadable or not allowed"
+                        | None -> Ok(m.MakeGenericMethod(args |> List.map snd |> Array.ofList))
+                    | [| m |] -> Ok m
+                    | [||] -> Error $"function '{r.Display}' with parameters ({String.Join(',', r.ParameterTypes)}) not found"
+                    | _ -> Error $"function '{r.Display}' is ambiguous")
+
+/// Awaits a boxed Task<'T>/ValueTask<'T>/Async<'T> as Task<obj>: one closed generic per type.
+type private Awaiters<'T> =
+    static member Task(o: obj) : Task<obj> =
+        task {
+            let! v = (o :?> Task<'T>)
+            return box v
+        }
+
+    static member ValueTask(o: obj) : Task<obj> =
+        task {
+            let! v = (o :?> ValueTask<'T>)
+            return box v
+        }
+
+    static member Async(o: obj) : Task<obj> =
+        task {
+            let! v = Async.StartAsTask(o :?> Async<'T>)
+            return box v
+        }
+
+/// Runs a resolved method and awaits whatever it returns (Task, Task<'T>, ValueTask,
+/// ValueTask<'T>, Async<'T> or a plain value).
+module internal FunctionInvoker =
+    open System.Collections.Concurrent
+
+    let private awaiters = ConcurrentDictionary<Type, Func<obj, Task<obj>>>()
+
+    let private closed (name: string) (arg: Type) =
+        typedefof<Awaiters<_>>.MakeGenericType(arg).GetMethod(name).CreateDelegate<Func<obj, Task<obj>>>()
+
+    let private isGeneric (d: Type) (t: Type) =
+        t.IsGenericType && t.GetGenericTypeDefinition() = d
+
+    let private awaiterFor (t: Type) : Func<obj, Task<obj>> =
+        awaiters.GetOrAdd(
+            t,
+            fun t ->
+                if isGeneric typedefof<Task<_>> t then
+                    closed "Task" (t.GetGenericArguments()[0])
+                elif typeof<Task>.IsAssignableFrom t then
+                    Func<_, _>(fun o ->
+                        task {
+                            do! (o :?> Task)
+                            return box ()
+                        })
+                elif isGeneric typedefof<ValueTask<_>> t then
+                    closed "ValueTask" (t.GetGenericArguments()[0])
+                elif t = typeof<ValueTask> then
+                    Func<_, _>(fun o ->
+                        task {
+                            do! (o :?> ValueTask)
+                            return box ()
+                        })
+                elif isGeneric typedefof<Async<_>> t then
+                    closed "Async" (t.GetGenericArguments()[0])
+                else
+                    Func<_, _>(Task.FromResult)
+        )
+
+    /// The type of the value the method eventually produces (unit for Task/ValueTask/void).
+    let resultType (m: MethodInfo) =
+        let t = m.ReturnType
+
+        if t = typeof<Task> || t = typeof<ValueTask> || t = typeof<Void> then
+            typeof<unit>
+        elif isGeneric typedefof<Task<_>> t || isGeneric typedefof<ValueTask<_>> t || isGeneric typedefof<Async<_>> t then
+            t.GetGenericArguments()[0]
+        else
+            t
+
+    /// Invokes the method; exceptions (also synchronous ones) surface through the task, unwrapped.
+    let invoke (m: MethodInfo) (args: obj[]) : Task<obj> =
+        try
+            let result = m.Invoke(null, BindingFlags.DoNotWrapExceptions, null, args, null)
+
+            if m.ReturnType = typeof<Void> then
+                Task.FromResult(box ())
+            else
+                awaiterFor(m.ReturnType).Invoke result
+        with e ->
+            Task.FromException<obj> e

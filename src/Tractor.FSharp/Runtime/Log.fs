@@ -1,0 +1,54 @@
+namespace TractorNet
+
+open System
+
+/// Log levels, most verbose first.
+type LogLevel =
+    | Trace = 0
+    | Debug = 1
+    | Info = 2
+    | Warning = 3
+    | Error = 4
+    | None = 5
+
+/// Per-actor logging to standard error: every line carries the actor's name and pid. The level
+/// is set on the root (`Log.setLevel`, or the TRACTOR_LOG environment variable) and inherited
+/// by every child unless a child is spawned with its own.
+module Log =
+    let mutable private level =
+        match Environment.GetEnvironmentVariable "TRACTOR_LOG" with
+        | null
+        | "" -> LogLevel.Warning
+        | s ->
+            match Enum.TryParse<LogLevel>(s, true) with
+            | true, l -> l
+            | _ -> LogLevel.Warning
+
+    let mutable private actorName = "root"
+    let private gate = obj ()
+
+    /// The current process's log level.
+    let current () = level
+
+    /// Sets this actor's log level (children spawned afterwards inherit it).
+    let setLevel (l: LogLevel) = level <- l
+
+    /// Sets the actor name shown on every line (the runtime does this at start).
+    let internal setActor (name: string) = actorName <- name
+
+    /// Whether a message at `l` would be written.
+    let isEnabled (l: LogLevel) = l >= level && l <> LogLevel.None
+
+    /// Writes one line at level `l`.
+    let write (l: LogLevel) (message: string) =
+        if isEnabled l then
+            let time = DateTime.UtcNow.ToString "HH:mm:ss.fff"
+            let line = $"{time} [{actorName} {Environment.ProcessId}] {l.ToString().ToUpperInvariant()}: {message}"
+
+            lock gate (fun () -> Console.Error.WriteLine line)
+
+    let trace m = write LogLevel.Trace m
+    let debug m = write LogLevel.Debug m
+    let info m = write LogLevel.Info m
+    let warn m = write LogLevel.Warning m
+    let error m = write LogLevel.Error m

@@ -1,0 +1,119 @@
+namespace TractorNet.Spawning
+
+open System
+open System.Diagnostics
+open System.IO
+open System.Reflection
+open System.Runtime.InteropServices
+open System.Threading.Tasks
+
+/// How the parent starts the child: `dotnet exec` of this library's own entry point
+/// (`Tractor.FSharp.dll` is built as an executable) with the *application's* deps file and
+/// runtime config, so the child loads exactly the parent's assemblies without re-running the
+/// user's `main`.
+module internal ChildCommand =
+    /// The marker argument before the actor's name; `ps`/`pstree -a` show it.
+    [<Literal>]
+    let ActorArgument = "--tractor-actor"
+
+    let private dotnetHost =
+        lazy
+            (let viaProcess = Environment.ProcessPath
+
+             if not (isNull viaProcess) && Path.GetFileNameWithoutExtension viaProcess = "dotnet" then
+                 viaProcess
+             else
+                 match Environment.GetEnvironmentVariable "DOTNET_HOST_PATH" with
+                 | null
+                 | "" ->
+                     // <root>/shared/Microsoft.NETCore.App/<version>/ -> <root>/dotnet
+                     let runtimeDir = RuntimeEnvironment.GetRuntimeDirectory()
+                     let root = DirectoryInfo(runtimeDir.TrimEnd('/')).Parent.Parent.Parent.FullName
+                     Path.Combine(root, "dotnet")
+                 | host -> host)
+
+    /// The application's deps file: the first entry the host loaded (the app, not the framework).
+    let private appDepsFile =
+        lazy
+            (match AppContext.GetData "APP_CONTEXT_DEPS_FILES" with
+             | :? string as files ->
+                 files.Split(';', StringSplitOptions.RemoveEmptyEntries)
+                 |> Array.tryFind (fun f -> not (f.Contains "/shared/Microsoft."))
+             | _ -> None)
+
+    let private libraryPath = typeof<SpawnerThread>.Assembly.Location
+
+    let private runtimeConfig =
+        lazy
+            (let own = Path.ChangeExtension(libraryPath, ".runtimeconfig.json")
+
+             match appDepsFile.Value with
+             | Some deps ->
+                 let appConfig = deps.Replace(".deps.json", ".runtimeconfig.json")
+                 if File.Exists appConfig then appConfig else own
+             | None -> own)
+
+    /// The program and arguments that start a child actor named `name`.
+    let build (name: string) : string * string list =
+        let depsArgs =
+            match appDepsFile.Value with
+            | Some deps -> [ "--depsfile"; deps ]
+            | None -> []
+
+        dotnetHost.Value,
+        [ "exec"; "--runtimeconfig"; runtimeConfig.Value ] @ depsArgs @ [ libraryPath; ActorArgument; name ]
+
+/// A child actor's OS process, seen from its parent. Its standard input is the child's
+/// lifeline: the parent writes the bootstrap line there and keeps the pipe open; when the
+/// parent dies (even by SIGKILL) the child reads end-of-file and exits.
+type internal ChildProcess private (proc: Process, name: string) =
+    let exited = proc.WaitForExitAsync()
+
+    /// Starts a child actor process (from the spawner thread) and writes its bootstrap line.
+    static member Start(name: string, bootstrapLine: string, ?extraEnvironment: (string * string) list) : Task<ChildProcess> =
+        task {
+            let program, args = ChildCommand.build name
+            let psi = ProcessStartInfo(program, UseShellExecute = false, RedirectStandardInput = true)
+
+            for a in args do
+                psi.ArgumentList.Add a
+
+            for k, v in defaultArg extraEnvironment [] do
+                psi.Environment[k] <- v
+
+            let! proc = SpawnerThread.Instance.Run(fun () -> Process.Start psi)
+            let child = new ChildProcess(proc, name)
+
+            try
+                do! proc.StandardInput.WriteLineAsync bootstrapLine
+                do! proc.StandardInput.FlushAsync()
+            with :? IOException ->
+                () // the child died at once; its exit is observed through Exited
+
+            return child
+        }
+
+    /// The actor name the process was started for.
+    member _.Name = name
+    /// The OS process id.
+    member _.Pid = proc.Id
+    /// Completes when the process has exited and been reaped.
+    member _.Exited: Task = exited
+    /// Whether the process has exited.
+    member _.HasExited = exited.IsCompleted
+    /// The exit code (valid once exited).
+    member _.ExitCode = proc.ExitCode
+    /// Sends a POSIX signal to the process; false if it is already gone.
+    member _.Signal(signal: int) = (not exited.IsCompleted) && Native.kill proc.Id signal
+
+    /// Closes the lifeline: the child sees end-of-file on its standard input.
+    member _.CloseLifeline() =
+        try
+            proc.StandardInput.Close()
+        with _ ->
+            ()
+
+    interface IDisposable with
+        member this.Dispose() =
+            this.CloseLifeline()
+            proc.Dispose()
