@@ -67,7 +67,14 @@ module internal ChildCommand =
 /// lifeline: the parent writes the bootstrap line there and keeps the pipe open; when the
 /// parent dies (even by SIGKILL) the child reads end-of-file and exits.
 type internal ChildProcess private (proc: Process, name: string) =
-    let exited = proc.WaitForExitAsync()
+    let mutable exitCode = 0
+
+    let exited =
+        task {
+            do! proc.WaitForExitAsync()
+            exitCode <- proc.ExitCode
+        }
+        :> Task
 
     /// Starts a child actor process (from the spawner thread) and writes its bootstrap line.
     static member Start(name: string, bootstrapLine: string, ?extraEnvironment: (string * string) list) : Task<ChildProcess> =
@@ -101,8 +108,8 @@ type internal ChildProcess private (proc: Process, name: string) =
     member _.Exited: Task = exited
     /// Whether the process has exited.
     member _.HasExited = exited.IsCompleted
-    /// The exit code (valid once exited).
-    member _.ExitCode = proc.ExitCode
+    /// The exit code (valid once exited; 128+n after signal n).
+    member _.ExitCode = exitCode
     /// Sends a POSIX signal to the process; false if it is already gone.
     member _.Signal(signal: int) = (not exited.IsCompleted) && Native.kill proc.Id signal
 

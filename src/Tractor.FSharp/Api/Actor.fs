@@ -1,0 +1,27 @@
+namespace TractorNet
+
+open System
+open TractorNet.Runtime
+
+/// Facts about the actor this code runs in.
+module Actor =
+    let private runtime () = ActorRuntime.Current
+
+    /// This actor's identity (name and unique id). In a process that has not opened a nursery
+    /// yet, this starts the root actor.
+    let id () : ActorId = (runtime ()).Id
+
+    /// This actor's name.
+    let name () = (id ()).Name
+
+    /// The parent actor, or None at the root.
+    let parent () : ActorId option = (runtime ()).Parent
+
+    /// Whether this is the root actor of its tree.
+    let isRoot () = (parent ()).IsNone
+
+    /// This actor's OS process id.
+    let pid () = Environment.ProcessId
+
+    /// Cancelled when this actor is told to cancel (CancelActor, SIGTERM, Ctrl-C at the root).
+    let cancellationToken () = (runtime ()).Token

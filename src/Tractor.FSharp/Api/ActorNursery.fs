@@ -1,0 +1,126 @@
+namespace TractorNet
+
+open System
+open System.Threading
+open System.Threading.Tasks
+open System.Runtime.ExceptionServices
+open TractorNet.Runtime
+
+/// A child actor's process ended while nobody had asked it to (crash, `exit`, SIGKILL).
+type ActorDiedError(actor: ActorId, exitCode: int) =
+    inherit Exception($"actor '{actor}' died unexpectedly (exit code {exitCode})")
+    /// The actor that died.
+    member _.Actor = actor
+    /// Its process's exit code (negative: killed by a signal, as reported by the runtime).
+    member _.ExitCode = exitCode
+
+/// An actor nursery: spawns child actors (each an OS process) and supervises them. It does
+/// not end until every child has finished, failed or been cancelled and its process reaped.
+/// The first error anywhere (the body, a `runInActor` child, an escaped portal call) cancels
+/// everything in it at once. Open one with `nursery { }` (F#) or `Tractor.OpenNursery` (C#).
+[<Sealed>]
+type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
+    /// Runs `work` as a nursery child; whatever happens, the child's process is reaped before
+    /// the nursery can end.
+    let supervise (child: ChildActor) (work: CancellationToken -> Task) =
+        try
+            tasks.StartSoon(fun ct ->
+                task {
+                    let! failure =
+                        task {
+                            try
+                                do! work ct
+                                return null
+                            with e ->
+                                return ExceptionDispatchInfo.Capture e
+                        }
+
+                    do! child.Reap()
+
+                    if not (isNull failure) then
+                        failure.Throw()
+                })
+            |> ignore
+        with _ ->
+            // The nursery closed under us: never leave the process behind.
+            child.Reap().Wait()
+            reraise ()
+
+    /// The actor this nursery belongs to (the current process's actor).
+    member _.Actor = rt.Id
+    /// Cancelled when the nursery is cancelled.
+    member _.Token = tasks.Token
+    /// Cancels the nursery: the body and every child actor (by the cancel ladder).
+    member _.Cancel() = tasks.Cancel()
+    /// The underlying task nursery, to start local tasks beside the actors.
+    member _.Tasks = tasks
+
+    /// Starts a daemon actor that serves `portal.Run` calls of functions in `enableModules`
+    /// (assembly names, namespaces, or module/type full names) until it is cancelled
+    /// (`portal.CancelActor()` or the nursery's cancellation). The nursery waits for it.
+    member _.StartActorAsync(name: string, enableModules: string seq, logLevel: LogLevel) : Task<Portal> =
+        task {
+            tasks.Token.ThrowIfCancellationRequested()
+            let! child = ChildActor.Spawn(rt, name, List.ofSeq enableModules, logLevel, tasks.Token)
+
+            supervise child (fun ct ->
+                task {
+                    let cancelled = Task.Delay(Timeout.Infinite, ct)
+                    let! first = Task.WhenAny(child.CancelRequested, child.Peer.Closed, cancelled)
+
+                    if obj.ReferenceEquals(first, child.Peer.Closed) && not child.CancelRequested.IsCompleted then
+                        do! child.Reap()
+                        raise (ActorDiedError(child.Id, child.Process.ExitCode))
+                })
+
+            return Portal(child, rt.Codec)
+        }
+
+    /// Runs a prepared function in a new actor; the portal's `Result()` is its value. The nursery
+    /// waits for the result, and a failure cancels the nursery.
+    member internal _.RunInActorAsync<'T>(call: PreparedCall, name: string, logLevel: LogLevel) : Task<Portal<'T>> =
+        task {
+            tasks.Token.ThrowIfCancellationRequested()
+            let arguments = Arguments.encode rt.Codec call
+            let name = if String.IsNullOrEmpty name then call.Function.Method else name
+            let! child = ChildActor.Spawn(rt, name, [ call.Function.DeclaringType ], logLevel, tasks.Token)
+            let result = TaskCompletionSource<'T>(TaskCreationOptions.RunContinuationsAsynchronously)
+            let portal = Portal<'T>(child, rt.Codec, result.Task)
+
+            supervise child (fun ct ->
+                task {
+                    try
+                        let! v = portal.Invoke<'T>(call, arguments, ct)
+                        result.TrySetResult v |> ignore
+                    with
+                    | :? OperationCanceledException as e when ct.IsCancellationRequested ->
+                        result.TrySetCanceled ct |> ignore
+                        raise e
+                    | e ->
+                        result.TrySetException e |> ignore
+                        raise e
+                })
+
+            return portal
+        }
+
+    /// Opens a nursery in the current actor (starting the root actor on first use), runs `body`
+    /// and waits for every child actor.
+    static member internal Open<'T>(body: ActorNursery -> Task<'T>) : Task<'T> =
+        task {
+            let rt = ActorRuntime.Current
+            let mutable result = Unchecked.defaultof<'T>
+
+            let run (tn: TaskNursery) : Task =
+                task {
+                    let! v = body (ActorNursery(rt, tn))
+                    result <- v
+                }
+
+            let! t = TaskNursery.Open(Func<TaskNursery, Task> run, rt.Token)
+
+            if t.IsCompletedSuccessfully then
+                return result
+            else
+                return raise (OperationCanceledException "the actor nursery was cancelled before its body finished")
+        }

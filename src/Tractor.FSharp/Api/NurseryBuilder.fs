@@ -1,0 +1,125 @@
+namespace TractorNet
+
+open System
+open System.Collections.Generic
+open System.Threading.Tasks
+
+/// A step of a `nursery { }` computation: a function of the open nursery.
+type NurseryOp<'T> = ActorNursery -> Task<'T>
+
+/// The `nursery { }` computation expression. `Run` opens an actor nursery (starting the root
+/// actor on first use), runs the body in it and returns once every child actor is done and
+/// reaped. Every `let!`/`do!` and loop iteration is a cancellation checkpoint, and awaits stop
+/// waiting as soon as the nursery is cancelled.
+type NurseryBuilder() =
+    static let checkpoint (n: ActorNursery) = n.Token.ThrowIfCancellationRequested()
+
+    member inline _.Zero() : NurseryOp<unit> = fun _ -> Task.FromResult()
+    member inline _.Return(x: 'T) : NurseryOp<'T> = fun _ -> Task.FromResult x
+    member inline _.ReturnFrom(op: NurseryOp<'T>) : NurseryOp<'T> = op
+    member inline _.ReturnFrom(t: Task<'T>) : NurseryOp<'T> = fun n -> t.WaitAsync n.Token
+    member inline _.Delay(f: unit -> NurseryOp<'T>) : NurseryOp<'T> = fun n -> f () n
+
+    member _.Run(op: NurseryOp<'T>) : Task<'T> = ActorNursery.Open op
+
+    member _.Bind(op: NurseryOp<'T>, f: 'T -> NurseryOp<'U>) : NurseryOp<'U> =
+        fun n ->
+            task {
+                checkpoint n
+                let! x = op n
+                return! f x n
+            }
+
+    member _.Bind(t: Task<'T>, f: 'T -> NurseryOp<'U>) : NurseryOp<'U> =
+        fun n ->
+            task {
+                checkpoint n
+                let! x = t.WaitAsync n.Token
+                return! f x n
+            }
+
+    member _.Bind(t: Task, f: unit -> NurseryOp<'U>) : NurseryOp<'U> =
+        fun n ->
+            task {
+                checkpoint n
+                do! t.WaitAsync n.Token
+                return! f () n
+            }
+
+    member this.Bind(t: ValueTask<'T>, f: 'T -> NurseryOp<'U>) : NurseryOp<'U> = this.Bind(t.AsTask(), f)
+    member this.Bind(t: ValueTask, f: unit -> NurseryOp<'U>) : NurseryOp<'U> = this.Bind(t.AsTask(), f)
+
+    member this.Bind(a: Async<'T>, f: 'T -> NurseryOp<'U>) : NurseryOp<'U> =
+        fun n -> this.Bind(Async.StartAsTask(a, cancellationToken = n.Token), f) n
+
+    member _.Combine(first: NurseryOp<unit>, second: NurseryOp<'T>) : NurseryOp<'T> =
+        fun n ->
+            task {
+                do! first n
+                return! second n
+            }
+
+    member _.While(guard: unit -> bool, body: NurseryOp<unit>) : NurseryOp<unit> =
+        fun n ->
+            task {
+                while guard () do
+                    checkpoint n
+                    do! body n
+            }
+
+    member _.For(items: seq<'T>, body: 'T -> NurseryOp<unit>) : NurseryOp<unit> =
+        fun n ->
+            task {
+                for x in items do
+                    checkpoint n
+                    do! body x n
+            }
+
+    member _.For(items: IAsyncEnumerable<'T>, body: 'T -> NurseryOp<unit>) : NurseryOp<unit> =
+        fun n ->
+            task {
+                let e = items.GetAsyncEnumerator n.Token
+
+                try
+                    let mutable go = true
+
+                    while go do
+                        checkpoint n
+                        let! more = e.MoveNextAsync()
+
+                        if more then do! body e.Current n else go <- false
+                finally
+                    e.DisposeAsync().AsTask().Wait()
+            }
+
+    member _.TryWith(body: NurseryOp<'T>, handler: exn -> NurseryOp<'T>) : NurseryOp<'T> =
+        fun n ->
+            task {
+                try
+                    return! body n
+                with e ->
+                    return! handler e n
+            }
+
+    member _.TryFinally(body: NurseryOp<'T>, compensation: unit -> unit) : NurseryOp<'T> =
+        fun n ->
+            task {
+                try
+                    return! body n
+                finally
+                    compensation ()
+            }
+
+    member this.Using(resource: 'R :> IDisposable, body: 'R -> NurseryOp<'T>) : NurseryOp<'T> =
+        this.TryFinally(
+            (fun n -> body resource n),
+            fun () ->
+                if not (isNull (box resource)) then
+                    resource.Dispose()
+        )
+
+/// The `nursery { }` builder.
+[<AutoOpen>]
+module NurseryBuilderInstance =
+    /// Opens an actor nursery: `nursery { let! p = runInActor burnCpu in ... }`.
+    let nursery = NurseryBuilder()

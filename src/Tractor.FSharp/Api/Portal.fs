@@ -1,0 +1,77 @@
+namespace TractorNet
+
+open System
+open System.Threading
+open System.Threading.Tasks
+open Microsoft.FSharp.Quotations
+open TractorNet.Runtime
+
+/// Encoding a prepared call's arguments in the caller.
+module internal Arguments =
+    /// One blob per parameter; fails here, naming the value, when one cannot be serialised (or
+    /// when the function's result type cannot travel back).
+    let encode (codec: IPayloadCodec) (call: PreparedCall) : byte[] list =
+        try
+            codec.Check(FunctionInvoker.resultType call.Method)
+        with e ->
+            raise (ArgumentException($"the result of '{call.Function.Display}' cannot be sent back: {e.Message}", e))
+
+        call.Method.GetParameters()
+        |> Array.mapi (fun i p ->
+            try
+                codec.Encode(p.ParameterType, call.Arguments[i])
+            with e ->
+                raise (ArgumentException($"cannot send {call.ArgumentNames[i]} of '{call.Function.Display}' to another actor: {e.Message}", e)))
+        |> List.ofArray
+
+/// A handle to a child actor: call functions in it (`Run`), cancel it (`CancelActor`).
+/// Returned by `startActor` (a daemon) and `runInActor` (as `Portal<'T>`, which also has the
+/// function's `Result`).
+type Portal internal (child: ChildActor, codec: IPayloadCodec) =
+
+    /// The actor's identity.
+    member _.Actor: ActorId = child.Id
+    /// The actor's name.
+    member _.Name = child.Id.Name
+    /// The actor's OS process id.
+    member _.Pid = child.Pid
+
+    member internal _.Child = child
+
+    /// Encodes the arguments (failing here, in the caller, when one cannot be serialised).
+    member internal _.Prepare(call: PreparedCall) = Arguments.encode codec call
+
+    /// Calls a prepared function in the actor and decodes its value.
+    member internal _.Invoke<'T>(call: PreparedCall, arguments: byte[] list, ct: CancellationToken) : Task<'T> =
+        task {
+            let! payload = child.Peer.Call(call.Function, arguments, ct)
+            return codec.Decode(typeof<'T>, payload) :?> 'T
+        }
+
+    /// Calls a function (`unit -> Task<'T>`, e.g. `portal.Run movieTheatreQuestion` or
+    /// `portal.Run(fun () -> add 1 2)`) in the actor and returns its value. A remote error raises
+    /// `RemoteActorError`; the ambient cancel scope cancels the remote call.
+    member this.Run([<ReflectedDefinition(true)>] f: Expr<unit -> Task<'T>>) : Task<'T> =
+        let call = FunctionRefs.ofQuotation f
+        let args = this.Prepare call
+        this.Invoke<'T>(call, args, CancelScope.CurrentToken)
+
+    /// Calls a method with explicit arguments (the C# facade's entry).
+    member internal this.RunMethod<'T>(call: PreparedCall, ct: CancellationToken) : Task<'T> =
+        let args = this.Prepare call
+        this.Invoke<'T>(call, args, ct)
+
+    /// Asks the actor to cancel everything and exit; true if it acknowledged within the
+    /// graceful bound (its process is reaped by the nursery either way).
+    member _.CancelActor() : Task<bool> = child.RequestCancel()
+
+    override _.ToString() = $"Portal({child.Id}, pid {child.Pid})"
+
+/// The portal of a `runInActor` child: `Result()` is the function's value.
+[<Sealed>]
+type Portal<'T> internal (child: ChildActor, codec: IPayloadCodec, result: Task<'T>) =
+    inherit Portal(child, codec)
+
+    /// The function's value (waits for it). Raises `RemoteActorError` if the function failed.
+    /// Also valid after the nursery has exited.
+    member _.Result() : Task<'T> = result

@@ -1,0 +1,20 @@
+/// The entry point of a child actor process (`dotnet exec … Tractor.FSharp.dll --tractor-actor
+/// <name>`). User programs never call it.
+module internal TractorNet.ChildMain
+
+open System
+open TractorNet.Runtime
+open TractorNet.Spawning
+
+[<EntryPoint>]
+let main argv =
+    match argv with
+    | [| flag; name |] when flag = ChildCommand.ActorArgument ->
+        try
+            (ChildRunner.run name).GetAwaiter().GetResult()
+        with e ->
+            Log.error $"actor '{name}' failed to run: {e}"
+            1
+    | _ ->
+        eprintfn "Tractor.FSharp.dll is a library; its entry point only starts child actors (started by a parent actor)."
+        2

@@ -1,0 +1,163 @@
+namespace TractorNet.Runtime
+
+open System
+open System.Collections.Concurrent
+open System.Threading
+open System.Threading.Tasks
+open TractorNet
+open TractorNet.Ipc
+open TractorNet.Spawning
+open TractorNet.Wire
+
+/// IPC log lines go through the actor's log, with its name.
+type internal ActorIpcLog() =
+    interface IIpcLog with
+        member _.Log(level, message) =
+            match level with
+            | IpcLogLevel.Error -> Log.error message
+            | IpcLogLevel.Warning -> Log.warn message
+            | IpcLogLevel.Information -> Log.debug message
+            | _ -> Log.trace message
+
+/// A child that was started but has not connected yet: the listener hands its channel over, and
+/// keeps the connection until `Done` completes.
+type internal PendingChild =
+    { Channel: TaskCompletionSource<Channel>
+      Done: TaskCompletionSource }
+
+/// The actor runtime of this process (one per process): identity, the tree's secret, the
+/// enabled modules, a listener for its own children (started on first spawn), and the
+/// cancellation that CancelActor, SIGTERM or Ctrl-C trigger.
+type internal ActorRuntime(id: ActorId, parent: ActorId option, secret: byte[]) =
+    let cancellation = new CancellationTokenSource()
+    let expected = ConcurrentDictionary<string, PendingChild>()
+    let live = ConcurrentDictionary<int, ChildProcess>()
+    let serializer: IWireSerializer = MsgPackSerializer.Default
+    let codec = PayloadCodec serializer :> IPayloadCodec
+    let ipcLog = ActorIpcLog()
+    let channelOptions = ChannelOptions(Log = ipcLog)
+
+    let handshake =
+        HandshakeOptions({ Name = id.Name; Uid = id.Uid; Pid = Environment.ProcessId }, secret, Log = ipcLog)
+
+    let gate = obj ()
+    let mutable server: IpcServer = Unchecked.defaultof<_>
+    let mutable enabled: string list = []
+    let mutable ladder = CancelLadder.Default
+    let mutable parent = parent
+
+    let onChannel (channel: Channel) : Task =
+        match expected.TryRemove channel.Peer.Uid with
+        | true, pending ->
+            pending.Channel.TrySetResult channel |> ignore
+            pending.Done.Task
+        | _ ->
+            Log.warn $"closing a connection from '{channel.Peer}': no child of ours has that id"
+            Task.CompletedTask
+
+    static let mutable current: ActorRuntime option = None
+    static let currentGate = obj ()
+
+    member _.Id = id
+    /// The parent actor (None at the root).
+    member _.Parent
+        with get () = parent
+        and set v = parent <- v
+    member _.Secret = secret
+    member _.Serializer = serializer
+    member _.Codec = codec
+    member _.ChannelOptions = channelOptions
+    member _.Handshake = handshake
+
+    /// Cancelled when this actor is told to cancel everything (CancelActor, SIGTERM, Ctrl-C).
+    member _.Token = cancellation.Token
+
+    /// Cancels every nursery and call of this actor.
+    member _.Cancel() =
+        try
+            cancellation.Cancel()
+        with :? ObjectDisposedException ->
+            ()
+
+    /// The modules whose functions peers may run here.
+    member _.EnabledModules
+        with get () = enabled
+        and set v = enabled <- v
+
+    /// The cancel ladder for this actor's children.
+    member _.Ladder
+        with get () = ladder
+        and set v = ladder <- v
+
+    /// The address children connect back to (the listener starts on first use).
+    member _.ListenAddress: IpcAddress =
+        lock gate (fun () ->
+            if isNull (box server) then
+                let address = IpcAddress.Uds(UnixSocketDirectory.newAddress id.Name)
+                server <- IpcServer.Start(address, handshake, channelOptions, Func<Channel, Task> onChannel)
+
+            server.Address)
+
+    /// Registers a child about to start, so its connection is accepted.
+    member _.Expect(uid: string) : PendingChild =
+        let pending =
+            { Channel = TaskCompletionSource<Channel>(TaskCreationOptions.RunContinuationsAsynchronously)
+              Done = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) }
+
+        expected[uid] <- pending
+        pending
+
+    /// Forgets a child that never connected.
+    member _.Forget(uid: string) = expected.TryRemove uid |> ignore
+
+    /// Child processes alive right now (for Ctrl-C escalation).
+    member _.Track(child: ChildProcess) = live[child.Pid] <- child
+    member _.Untrack(child: ChildProcess) = live.TryRemove child.Pid |> ignore
+
+    /// SIGKILLs every child process (second Ctrl-C).
+    member _.KillAll() =
+        for KeyValue(_, c) in live do
+            c.Signal Native.SIGKILL |> ignore
+
+    /// The runtime of this process, if one started.
+    static member TryCurrent = current
+
+    /// Installs the runtime of a child process (ChildMain does this once).
+    static member InstallChild(rt: ActorRuntime) = lock currentGate (fun () -> current <- Some rt)
+
+    /// The runtime of this process; the first call in a root process starts the root actor.
+    static member Current: ActorRuntime =
+        match current with
+        | Some rt -> rt
+        | None ->
+            lock currentGate (fun () ->
+                match current with
+                | Some rt -> rt
+                | None ->
+                    let rt = new ActorRuntime(ActorId.New "root", None, Handshake.NewSecret())
+                    rt.EnabledModules <- []
+                    RootSignals.install rt
+                    current <- Some rt
+                    rt)
+
+/// Ctrl-C at the root: the first cancels the whole tree gracefully, a second kills it.
+and internal RootSignals private () =
+    static let mutable registrations: IDisposable list = []
+
+    static member install(rt: ActorRuntime) =
+        let mutable presses = 0
+
+        registrations <-
+            [ System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                  System.Runtime.InteropServices.PosixSignal.SIGINT,
+                  fun ctx ->
+                      ctx.Cancel <- true
+
+                      if Interlocked.Increment &presses = 1 then
+                          Log.warn "Ctrl-C: cancelling the actor tree (press again to kill it)"
+                          rt.Cancel()
+                      else
+                          Log.error "second Ctrl-C: killing every child actor"
+                          rt.KillAll()
+                          Environment.Exit 130
+              ) ]

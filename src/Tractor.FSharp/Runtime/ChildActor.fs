@@ -1,0 +1,138 @@
+namespace TractorNet.Runtime
+
+open System
+open System.Threading
+open System.Threading.Tasks
+open TractorNet
+open TractorNet.Ipc
+open TractorNet.Spawning
+
+/// A child actor failed to start: its process exited or stayed silent before it connected back.
+type ActorSpawnError(message: string) =
+    inherit Exception(message)
+
+/// A child actor, seen from its parent: the OS process, the connection, and the cancel ladder.
+type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProcess, pending: PendingChild) =
+    let acknowledged = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    let cancelRequested = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    let mutable peer: Peer = Unchecked.defaultof<_>
+    let mutable reaped: Task = null
+
+    let onControl (msg: Message) =
+        match msg with
+        | CancelActorAck -> acknowledged.TrySetResult() |> ignore
+        | other -> Log.warn $"unexpected message from child '{id}': {other}"
+
+    let sendCancel () : Task =
+        task {
+            if not (isNull (box peer)) then
+                try
+                    do! peer.Send CancelActor
+                with _ ->
+                    ()
+        }
+
+    /// How long a child may take to start and connect back.
+    static member val ConnectTimeout = TimeSpan.FromSeconds 30.0 with get, set
+
+    member _.Id = id
+    member _.Pid = proc.Pid
+    member _.Peer = peer
+    member _.Process = proc
+    /// Completes when someone asked this actor to cancel (Portal.CancelActor).
+    member _.CancelRequested: Task = cancelRequested.Task
+
+    /// Asks the actor to cancel and exit; true if it acknowledged (or exited) within the
+    /// graceful bound. The reaper finishes the job either way.
+    member _.RequestCancel() : Task<bool> =
+        task {
+            cancelRequested.TrySetResult() |> ignore
+            do! sendCancel ()
+            let! _ = Task.WhenAny(acknowledged.Task, proc.Exited, Task.Delay rt.Ladder.Graceful)
+            return acknowledged.Task.IsCompleted || proc.HasExited
+        }
+
+    /// Walks the cancel ladder until the process is gone, then releases the connection.
+    /// Idempotent: every caller gets the same reaping.
+    member _.Reap() : Task =
+        lock acknowledged (fun () ->
+            if isNull reaped then
+                reaped <-
+                    task {
+                        try
+                            let! outcome = Reaper.reap rt.Ladder sendCancel proc
+
+                            if outcome <> Exited then
+                                Log.warn $"actor '{id}' (pid {proc.Pid}) needed {outcome} to exit"
+                        finally
+                            pending.Done.TrySetResult() |> ignore
+                            rt.Untrack proc
+                            (proc :> IDisposable).Dispose()
+                    }
+
+            reaped)
+
+    member private this.Connect(spec: SpawnSpec, ct: CancellationToken) : Task =
+        task {
+            use timeout = CancellationTokenSource.CreateLinkedTokenSource ct
+            timeout.CancelAfter ChildActor.ConnectTimeout
+            let never = Task.Delay(Timeout.Infinite, timeout.Token)
+            let! first = Task.WhenAny(pending.Channel.Task, proc.Exited, never)
+
+            if not (obj.ReferenceEquals(first, pending.Channel.Task)) then
+                rt.Forget id.Uid
+                ct.ThrowIfCancellationRequested()
+
+                if proc.HasExited then
+                    raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) exited with code {proc.ExitCode} before it connected back")
+                else
+                    raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) did not connect back within {ChildActor.ConnectTimeout}")
+
+            let link = ChannelLink(pending.Channel.Task.Result, rt.Serializer) :> IMessageLink
+            do! link.Send(Spawn spec)
+            let ready = link.Receive(timeout.Token).AsTask()
+            let! first = Task.WhenAny(ready, proc.Exited, never)
+
+            if not (obj.ReferenceEquals(first, ready)) || ready.Result <> ValueSome Ready then
+                ct.ThrowIfCancellationRequested()
+                raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) failed while applying its spawn spec")
+
+            peer <- Peer(link, rt.Id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
+            peer.Start()
+        }
+
+    /// Starts a child actor process and waits until it is connected and ready for calls.
+    /// Any failure reaps the process before raising.
+    static member Spawn(rt: ActorRuntime, name: string, enabledModules: string list, logLevel: LogLevel, ct: CancellationToken) : Task<ChildActor> =
+        task {
+            let id = ActorId.New name
+            let pending = rt.Expect id.Uid
+            let address = rt.ListenAddress
+
+            let boot =
+                { ParentAddress = string address
+                  Secret = Convert.ToBase64String rt.Secret
+                  Name = name
+                  Uid = id.Uid
+                  ParentPid = Environment.ProcessId }
+
+            let! proc = ChildProcess.Start(name, Bootstrap.encode boot)
+            rt.Track proc
+            let child = new ChildActor(rt, id, proc, pending)
+
+            let spec =
+                { Actor = id
+                  Parent = rt.Id
+                  EnabledModules = enabledModules
+                  LogLevel = int logLevel
+                  GracefulMs = int rt.Ladder.Graceful.TotalMilliseconds
+                  TerminateMs = int rt.Ladder.Terminate.TotalMilliseconds }
+
+            try
+                do! child.Connect(spec, ct)
+                return child
+            with e ->
+                proc.Signal Native.SIGKILL |> ignore
+                do! child.Reap()
+                return raise e
+        }

@@ -1,0 +1,100 @@
+namespace TractorNet.Runtime
+
+open System
+open System.IO
+open System.Threading
+open System.Threading.Tasks
+open TractorNet
+open TractorNet.Ipc
+open TractorNet.Spawning
+
+/// The child side of an actor process: connect back to the parent, apply the spawn spec, serve
+/// calls until told to cancel (or until the parent is gone), then reap own children,
+/// acknowledge and exit.
+module internal ChildRunner =
+    /// Reads the bootstrap line byte by byte, so nothing after it is consumed: the rest of
+    /// standard input is the lifeline.
+    let private readLine (stdin: Stream) =
+        let bytes = ResizeArray<byte>()
+        let mutable go = true
+
+        while go do
+            match stdin.ReadByte() with
+            | -1 -> go <- false
+            | 10 -> go <- false
+            | b -> bytes.Add(byte b)
+
+        if bytes.Count = 0 then null else Text.Encoding.UTF8.GetString(bytes.ToArray())
+
+    /// Exits the process after `delay` unless it has exited already: the backstop when a
+    /// graceful cancel does not finish (a call blocked in synchronous code).
+    let private exitAfter (delay: TimeSpan) (code: int) =
+        Thread(
+            (fun () ->
+                Thread.Sleep delay
+                Environment.Exit code),
+            IsBackground = true
+        )
+            .Start()
+
+    let run (name: string) : Task<int> =
+        task {
+            let stdin = Console.OpenStandardInput()
+            let boot = Bootstrap.decode (readLine stdin)
+            Lifeline.armParentDeathSignal boot.ParentPid
+            Log.setActor name
+            let id = { Name = boot.Name; Uid = boot.Uid }
+            let rt = new ActorRuntime(id, None, Convert.FromBase64String boot.Secret)
+            ActorRuntime.InstallChild rt
+
+            Lifeline.watchStandardInput stdin (fun () ->
+                Log.debug "parent gone (standard input closed): cancelling"
+                rt.Cancel()
+                exitAfter (rt.Ladder.Graceful + rt.Ladder.Terminate) 1)
+
+            let _signals =
+                Lifeline.handleSignals (fun () ->
+                    Log.debug "SIGTERM: cancelling"
+                    rt.Cancel()
+                    exitAfter (TimeSpan.FromMilliseconds 300.0) 143)
+
+            let address = IpcAddress.Parse boot.ParentAddress
+
+            let! channel = IpcClient.ConnectAsync(address, rt.Handshake, rt.ChannelOptions, rt.Token)
+            let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
+
+            match! link.Receive rt.Token with
+            | ValueSome(Spawn spec) ->
+                rt.EnabledModules <- spec.EnabledModules
+                rt.Parent <- Some spec.Parent
+                Log.setLevel (enum<LogLevel> spec.LogLevel)
+                rt.Ladder <- { Graceful = TimeSpan.FromMilliseconds(float spec.GracefulMs); Terminate = TimeSpan.FromMilliseconds(float spec.TerminateMs) }
+            | other -> failwith $"expected a spawn spec from the parent, got {other}"
+
+            do! link.Send Ready
+            let cancelRequested = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+            let onControl (msg: Message) =
+                match msg with
+                | CancelActor ->
+                    Log.debug "cancel requested by the parent"
+                    cancelRequested.TrySetResult() |> ignore
+                    rt.Cancel()
+                | other -> Log.warn $"unexpected message from the parent: {other}"
+
+            let peer = Peer(link, id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
+            peer.Start()
+            let cancelled = Task.Delay(Timeout.Infinite, rt.Token).ContinueWith(fun (_: Task) -> ())
+            let! _ = Task.WhenAny(cancelRequested.Task, peer.Closed, cancelled)
+            rt.Cancel()
+            // Running calls end (their nested nurseries reap our own children) before we ack.
+            do! peer.Drain()
+
+            try
+                do! link.Send CancelActorAck
+                do! channel.CloseAsync().WaitAsync(TimeSpan.FromSeconds 1.0)
+            with _ ->
+                ()
+
+            return 0
+        }
