@@ -159,7 +159,6 @@ type private Run() =
                                     do! this.Exec kid ct
                                 finally
                                     Interlocked.Decrement(&live.Value) |> ignore })
-                            |> ignore
                         if bodyHangs then
                             do! Task.Delay(Timeout.Infinite, n.Token) })
             finally

@@ -52,23 +52,21 @@ let ``the nursery waits for every child, even one still running when the body re
         n.StartSoon(fun _ -> task {
             do! gate.Task
             finished.Add "waiter" })
-        |> ignore
         n.StartSoon(fun _ -> task {
             do! Task.Yield()
             finished.Add "releaser"
-            gate.SetResult() })
-        |> ignore })
+            gate.SetResult() }) })
     |> await
     Assert.That(finished, Is.EquivalentTo [ "waiter"; "releaser" ])
 
 [<Test>]
-let ``StartSoon returns the child's task and its value`` () =
+let ``StartChild returns the child's task and its value`` () =
     let r =
         TaskNursery.runValue (fun n -> task {
-            let a = n.StartSoon(fun ct -> task {
+            let a = n.StartChild(fun ct -> task {
                 do! Task.Delay(1, ct)
                 return 20 })
-            let b = n.StartSoon(fun _ -> Task.FromResult 22)
+            let b = n.StartChild(fun _ -> Task.FromResult 22)
             let! a = a
             let! b = b
             return a + b })
@@ -81,11 +79,10 @@ let ``a child's error cancels its siblings and the body, and is re-raised as its
     let e =
         raisedBy (
             TaskNursery.run (fun n -> task {
-                n.StartSoon(fun ct -> onCancel ct (fun () -> cancelled.Add "sibling")) |> ignore
+                n.StartSoon(fun ct -> onCancel ct (fun () -> cancelled.Add "sibling"))
                 n.StartSoon(fun _ -> task {
                     do! Task.Yield()
                     throwBoom () })
-                |> ignore
                 do! onCancel n.Token (fun () -> cancelled.Add "body") })
         )
     Assert.That(e, Is.InstanceOf<InvalidOperationException>())
@@ -104,7 +101,6 @@ let ``an error in the body cancels every child and is re-raised as itself`` () =
                     n.StartSoon(fun ct -> task {
                         do! started.Arrive()
                         do! onCancel ct (fun () -> cancelled.Add i) })
-                    |> ignore
                 do! started.Arrive()
                 throwBoom () })
         )
@@ -121,8 +117,7 @@ let ``two errors are re-raised together as one MultiErrorException`` () =
                     n.StartSoon(fun _ -> task {
                         // The barrier ignores cancellation: both children certainly fail.
                         do! both.Arrive()
-                        raise (ApplicationException name) })
-                    |> ignore })
+                        raise (ApplicationException name) }) })
         )
     Assert.That(e, Is.InstanceOf<MultiErrorException>())
     let m = e :?> MultiErrorException
@@ -142,10 +137,9 @@ let ``errors of an inner nursery stay nested inside the outer one's`` () =
             TaskNursery.run (fun outer -> task {
                 outer.StartSoon(fun _ ->
                     TaskNursery.run (fun inner -> task {
-                        inner.StartSoon(failAfterAll "inner a") |> ignore
-                        inner.StartSoon(failAfterAll "inner b") |> ignore }))
-                |> ignore
-                outer.StartSoon(failAfterAll "outer") |> ignore })
+                        inner.StartSoon(failAfterAll "inner a")
+                        inner.StartSoon(failAfterAll "inner b") }))
+                outer.StartSoon(failAfterAll "outer") })
         )
     let m = e :?> MultiErrorException
     let nested = m.InnerExceptions |> Seq.choose (function :? MultiErrorException as n -> Some n | _ -> None) |> Seq.exactlyOne
@@ -168,7 +162,6 @@ let ``cancellation is awaited: a child that ignores it for a while is waited for
                         // Ignores the cancellation for a while, then finishes.
                         do! Task.Delay 100
                         finished.Value <- true })
-                |> ignore
                 do! started.Arrive()
                 throwBoom () })
         )
@@ -183,7 +176,7 @@ let ``the nursery's own Cancel is absorbed, and cancellations it causes are not 
         TaskNursery.runValue (fun n -> task {
             n'.Value <- n
             for i in 1..3 do
-                n.StartSoon(fun ct -> onCancel ct (fun () -> cancelled.Add i)) |> ignore
+                n.StartSoon(fun ct -> onCancel ct (fun () -> cancelled.Add i))
             n.Cancel()
             return "body finished" })
         |> await
@@ -197,7 +190,7 @@ let ``a Cancel from a child cuts the body short: runValue returns ValueNone`` ()
     let r =
         TaskNursery.runValue (fun n -> task {
             n'.Value <- n
-            n.StartSoon(fun _ -> task { n.Cancel() }) |> ignore
+            n.StartSoon(fun _ -> task { n.Cancel() })
             do! hang n.Token
             return 1 })
         |> await
@@ -209,7 +202,7 @@ let ``the nursery can be cancelled from outside`` () =
     let opened = TaskCompletionSource<TaskNursery>(TaskCreationOptions.RunContinuationsAsynchronously)
     let running =
         TaskNursery.run (fun n -> task {
-            n.StartSoon(fun ct -> hang ct) |> ignore
+            n.StartSoon(fun ct -> hang ct)
             opened.SetResult n
             do! hang n.Token })
     let n = await opened.Task
@@ -226,7 +219,7 @@ let ``an enclosing scope's cancellation cancels the nursery and propagates to th
         CancelScope.moveOnAfter (TimeSpan.FromMilliseconds 20.0) (fun _ -> task {
             do!
                 TaskNursery.run (fun n -> task {
-                    n.StartSoon(fun ct -> onCancel ct (fun () -> cancelled.Add "child")) |> ignore
+                    n.StartSoon(fun ct -> onCancel ct (fun () -> cancelled.Add "child"))
                     do! onCancel n.Token (fun () -> cancelled.Add "body") })
             afterNursery <- true })
         |> await
@@ -242,8 +235,8 @@ let ``children cut short by an enclosing scope make the nursery raise the cancel
         CancelScope.run outer (fun _ -> task {
             do!
                 TaskNursery.run (fun n -> task {
-                    n.StartSoon(fun ct -> hang ct) |> ignore
-                    n.StartSoon(fun _ -> task { outer.Cancel() }) |> ignore })
+                    n.StartSoon(fun ct -> hang ct)
+                    n.StartSoon(fun _ -> task { outer.Cancel() }) })
             afterNursery <- true })
         |> await
     Assert.That(r, Is.EqualTo(ValueNone: unit voption))
@@ -255,7 +248,7 @@ let ``a deadline on the nursery's scope cancels it and is absorbed`` () =
     let r =
         TaskNursery.runValue (fun n -> task {
             n.CancelScope.CancelAfter(TimeSpan.FromMilliseconds 20.0)
-            n.StartSoon(fun ct -> hang ct) |> ignore
+            n.StartSoon(fun ct -> hang ct)
             do! hang n.Token
             return 1 })
         |> await
@@ -265,7 +258,7 @@ let ``a deadline on the nursery's scope cancels it and is absorbed`` () =
 let ``starting a child on a closed nursery is a clear error`` () =
     let n = TaskNursery.runValue (fun n -> task { return n }) |> await
     Assert.That(n.Value.IsClosed, Is.True)
-    let e = Assert.Throws<InvalidOperationException>(fun () -> n.Value.StartSoon(fun _ -> Task.CompletedTask) |> ignore)
+    let e = Assert.Throws<InvalidOperationException>(fun () -> n.Value.StartSoon(fun _ -> Task.CompletedTask))
     Assert.That(e.Message, Does.Contain "closed")
 
 [<Test>]
@@ -277,8 +270,7 @@ let ``a child can start another child after the body has returned; the nursery w
             n.StartSoon(fun _ -> task {
                 do! Task.Delay 20
                 finished.Value <- true })
-            |> ignore })
-        |> ignore })
+            |> ignore }) })
     |> await
     Assert.That(finished.Value, Is.True)
 
@@ -286,13 +278,12 @@ let ``a child can start another child after the body has returned; the nursery w
 let ``children run with the nursery's scope as ambient scope, whoever starts them`` () =
     let fromOutside = TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
     TaskNursery.run (fun n -> task {
-        let! inBody = n.StartSoon(fun ct -> task { return obj.ReferenceEquals(CancelScope.Current, n.CancelScope) && ct = n.Token })
+        let! inBody = n.StartChild(fun ct -> task { return obj.ReferenceEquals(CancelScope.Current, n.CancelScope) && ct = n.Token })
         Assert.That(inBody, Is.True)
         // Started from a thread with no ambient scope at all.
         do!
             Task.Run(fun () ->
-                n.StartSoon(fun _ -> task { fromOutside.SetResult(obj.ReferenceEquals(CancelScope.Current, n.CancelScope)) })
-                |> ignore)
+                n.StartSoon(fun _ -> task { fromOutside.SetResult(obj.ReferenceEquals(CancelScope.Current, n.CancelScope)) }))
         let! seen = fromOutside.Task
         Assert.That(seen, Is.True) })
     |> await
@@ -308,7 +299,6 @@ let ``checkpoint in a child throws once the nursery is cancelled`` () =
                 CancelScope.checkpoint ()
                 do! Task.Yield()
             reached.Value <- true })
-        |> ignore
         do! started.Arrive()
         n.Cancel() })
     |> await
@@ -318,17 +308,17 @@ let ``checkpoint in a child throws once the nursery is cancelled`` () =
 let ``a cancellation a child raises on its own is an error`` () =
     use other = new CancellationTokenSource()
     other.Cancel()
-    let e = raisedBy (TaskNursery.run (fun n -> task { n.StartSoon(fun _ -> Task.Delay(Timeout.Infinite, other.Token)) |> ignore }))
+    let e = raisedBy (TaskNursery.run (fun n -> task { n.StartSoon(fun _ -> Task.Delay(Timeout.Infinite, other.Token)) }))
     Assert.That(e, Is.InstanceOf<OperationCanceledException>())
 
 [<Test>]
 let ``a child that throws before returning a task is reported`` () =
-    let e = raisedBy (TaskNursery.run (fun n -> task { n.StartSoon(fun _ -> throwBoom (); Task.CompletedTask) |> ignore }))
+    let e = raisedBy (TaskNursery.run (fun n -> task { n.StartSoon(fun _ -> throwBoom (); Task.CompletedTask) }))
     Assert.That(e.Message, Is.EqualTo "boom")
 
 [<Test>]
 let ``a child that returns a null task is a clear error`` () =
-    let e = raisedBy (TaskNursery.run (fun n -> task { n.StartSoon(Func<CancellationToken, Task>(fun _ -> null)) |> ignore }))
+    let e = raisedBy (TaskNursery.run (fun n -> task { n.StartSoon(Func<CancellationToken, Task>(fun _ -> null)) }))
     Assert.That(e, Is.InstanceOf<InvalidOperationException>())
     Assert.That(e.Message, Does.Contain "null")
 

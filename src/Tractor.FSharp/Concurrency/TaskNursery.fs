@@ -51,12 +51,20 @@ type TaskNursery internal (scope: CancelScope) =
 
     /// <summary>
     /// Starts <paramref name="child"/> in the nursery (on the thread pool) and returns at once (trio's <c>start_soon</c>).
-    /// The child receives the nursery's token and runs with the nursery's scope as its ambient scope.
-    /// The returned task is the child's own: its value, error or cancellation (the nursery handles the error in any
-    /// case; awaiting the task is optional).
+    /// The child receives the nursery's token and runs with the nursery's scope as its ambient scope; its error, if
+    /// any, is the nursery's. Use <see cref="M:TractorNet.TaskNursery.StartChild``1(System.Func{System.Threading.CancellationToken,System.Threading.Tasks.Task{``0}})"/>
+    /// to get its result.
     /// </summary>
     /// <exception cref="T:System.InvalidOperationException">The nursery is closed.</exception>
-    member this.StartSoon<'T>(child: Func<CancellationToken, Task<'T>>) : Task<'T> =
+    member this.StartSoon(child: Func<CancellationToken, Task>) : unit = this.StartChild child |> ignore
+
+    /// <summary>
+    /// Starts <paramref name="child"/> in the nursery like <see cref="M:TractorNet.TaskNursery.StartSoon(System.Func{System.Threading.CancellationToken,System.Threading.Tasks.Task})"/>
+    /// and returns the child's own task: its value, error or cancellation (like F#'s <c>Async.StartChild</c>).
+    /// Awaiting it is optional: the nursery handles the child's error in any case.
+    /// </summary>
+    /// <exception cref="T:System.InvalidOperationException">The nursery is closed.</exception>
+    member this.StartChild<'T>(child: Func<CancellationToken, Task<'T>>) : Task<'T> =
         if isNull child then nullArg (nameof child)
         this.Admit()
         let t = Task.Run<'T>(Func<Task<'T>>(fun () -> this.Invoke child))
@@ -64,9 +72,9 @@ type TaskNursery internal (scope: CancelScope) =
         |> ignore
         t
 
-    /// <summary>Starts <paramref name="child"/> in the nursery; see the generic overload.</summary>
+    /// <summary>Starts <paramref name="child"/> in the nursery and returns its task; see the generic overload.</summary>
     /// <exception cref="T:System.InvalidOperationException">The nursery is closed.</exception>
-    member this.StartSoon(child: Func<CancellationToken, Task>) : Task =
+    member this.StartChild(child: Func<CancellationToken, Task>) : Task =
         if isNull child then nullArg (nameof child)
         this.Admit()
         let t = Task.Run(Func<Task>(fun () -> this.Invoke child))
@@ -96,7 +104,7 @@ type TaskNursery internal (scope: CancelScope) =
             Func<CancellationToken, Task>(fun ct ->
                 let t = CancelScope.Invoke(Func<CancellationToken, Task>(fun ct -> child.Invoke(signal, ct)), ct)
                 t.ContinueWith(checkStarted, TaskContinuationOptions.ExecuteSynchronously).Unwrap())
-        let t = this.StartSoon body
+        let t = this.StartChild body
         t.ContinueWith((fun (t: Task) -> signal.ChildEnded t), TaskContinuationOptions.ExecuteSynchronously) |> ignore
         // The nursery reports a failure anyway: do not let an unawaited signal task count as unobserved.
         signal.Task.ContinueWith((fun (t: Task) -> t.Exception |> ignore), TaskContinuationOptions.OnlyOnFaulted ||| TaskContinuationOptions.ExecuteSynchronously)
@@ -211,8 +219,8 @@ module TaskNursery =
     /// </summary>
     /// <example><code>
     /// do! TaskNursery.run (fun n -> task {
-    ///     n.StartSoon(fun ct -> task { do! Task.Delay(100, ct) }) |> ignore
-    ///     let! v = n.StartSoon(fun ct -> task { return 42 })
+    ///     n.StartSoon(fun ct -> task { do! Task.Delay(100, ct) })
+    ///     let! v = n.StartChild(fun ct -> task { return 42 })
     ///     printfn $"{v}" })
     /// </code></example>
     let run (body: TaskNursery -> Task<unit>) : Task<unit> =
@@ -230,3 +238,17 @@ module TaskNursery =
             let! t = TaskNursery.Open(Func<TaskNursery, Task>(fun n -> body n :> Task), CancellationToken.None)
             return (if t.IsCompletedSuccessfully then ValueSome (t :?> Task<'T>).Result else ValueNone)
         }
+
+/// <summary>F# overloads of <see cref="T:TractorNet.TaskNursery"/>'s members taking F# functions, so that function
+/// values and partial applications work as well as lambdas: <c>n.StartSoon(worker)</c>, <c>n.StartSoon(fetch url)</c>.
+/// (<c>Start</c> keeps only its delegate form, so that lambda parameters need no annotations.)</summary>
+[<AutoOpen>]
+module TaskNurseryExtensions =
+    type TaskNursery with
+        /// <summary>Starts <paramref name="child"/> in the nursery and returns at once (trio's <c>start_soon</c>).</summary>
+        member n.StartSoon(child: CancellationToken -> Task<'T>) : unit =
+            n.StartSoon(Func<CancellationToken, Task>(fun ct -> child ct :> Task))
+
+        /// <summary>Starts <paramref name="child"/> in the nursery and returns its task (its value, error or cancellation).</summary>
+        member n.StartChild(child: CancellationToken -> Task<'T>) : Task<'T> =
+            n.StartChild(Func<CancellationToken, Task<'T>>(child))
