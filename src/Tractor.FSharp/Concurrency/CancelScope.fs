@@ -233,6 +233,9 @@ type CancelScope() =
 
     member internal _.MarkCaught() = cancelledCaught <- true
 
+    /// What token callbacks threw when the deadline cancelled the scope (null if nothing).
+    member internal _.CallbackError: exn = callbackError
+
     member private _.OuterCancelled() = cts.Cancel()
 
     member private this.SetDeadline(at: int64) =

@@ -1,6 +1,5 @@
 namespace TractorNet
 
-open System
 open System.Threading.Tasks
 
 /// <summary>
@@ -24,12 +23,10 @@ type StartSignal<'T> internal () =
     /// Completes with the started value, or with the child's failure or cancellation if it ended first.
     member internal _.Task: Task<'T> = started.Task
 
-    /// The child ended: settle the caller's task with its outcome unless it had already started.
+    /// The child ended: if it had not started, the caller's task ends the same way. (A child that returns
+    /// without signalling has already been turned into a failure by the nursery.)
     member internal _.ChildEnded(child: Task) =
         if child.IsFaulted then
             started.TrySetException child.Exception.InnerExceptions |> ignore
         elif child.IsCanceled then
             started.TrySetCanceled() |> ignore
-        else
-            started.TrySetException(InvalidOperationException "The child returned without calling StartSignal.Started.")
-            |> ignore

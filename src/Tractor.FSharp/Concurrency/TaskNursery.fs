@@ -148,13 +148,15 @@ type TaskNursery internal (scope: CancelScope) =
     member private _.MarkCutShort() = lock gate (fun () -> cutShort <- true)
 
     /// Records an error (once per exception object: the body often rethrows a child's) and cancels everything.
-    member private _.Fail(e: exn) =
+    member private this.Fail(e: exn) =
         lock gate (fun () ->
             if not (errors.Exists(fun x -> Object.ReferenceEquals(x, e))) then
                 errors.Add e)
         match scope.CancelCore() with
         | null -> ()
-        | callbackError -> lock gate (fun () -> errors.Add callbackError)
+        | callbackError -> this.AddError callbackError
+
+    member private _.AddError(e: exn) = lock gate (fun () -> errors.Add e)
 
     member private _.Leave() =
         let last =
@@ -184,6 +186,9 @@ type TaskNursery internal (scope: CancelScope) =
                 do! n.AllEnded
             finally
                 scope.Exit()
+            match scope.CallbackError with
+            | null -> ()
+            | e -> n.AddError e
             return n.Outcome b
         }
 
