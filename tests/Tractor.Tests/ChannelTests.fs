@@ -160,8 +160,8 @@ let ``a sender is held back while the peer does not read, and released when it d
         let vt = client.SendAsync frame
         sent <- sent + 1
         if not vt.IsCompleted then held <- vt.AsTask()
+    // (Whether it is still pending now is a race with the flusher; that one was held is not.)
     Assert.That(held, Is.Not.Null, "a send should have been held back")
-    Assert.That(held.IsCompleted, Is.False)
     let reading = task {
         let mutable n = 0
         while n < sent do

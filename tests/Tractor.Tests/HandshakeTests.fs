@@ -62,8 +62,8 @@ let ``a peer with the wrong secret is refused, logged, and the server keeps serv
         let e = Assert.ThrowsAsync<HandshakeException>(fun () -> IpcClient.ConnectAsync(server.Address, options "intruder" clientSecret log) :> Task)
         Assert.That(e.Message, Does.Contain "failed authentication")
         // Both sides judged the other's proof wrong; the server logged its refusal.
-        let serverLine = log.Lines |> List.exists (fun (l, m) -> l = IpcLogLevel.Warning && m.Contains "acceptor" && m.Contains "failed authentication")
-        Assert.That(serverLine, Is.True, sprintf "%A" log.Lines)
+        let serverLine () = log.Lines |> List.exists (fun (l, m) -> l = IpcLogLevel.Warning && m.Contains "acceptor" && m.Contains "failed authentication")
+        Assert.That(eventually serverLine, Is.True, sprintf "%A" log.Lines)
         // A peer with the right key still gets in.
         if wrongSide = "client" then
             let ch = awaitValue (IpcClient.ConnectAsync(server.Address, options "friend" secret log))
@@ -84,7 +84,7 @@ let ``a protocol version mismatch names both versions on both sides`` () =
         Assert.That(e.Theirs, Is.EqualTo Handshake.ProtocolVersion)
         Assert.That(e.Message, Does.Contain $"this side speaks version {Handshake.ProtocolVersion + 1}")
         Assert.That(e.Message, Does.Contain $"speaks version {Handshake.ProtocolVersion}")
-        Assert.That(log.Contains $"this side speaks version {Handshake.ProtocolVersion}, peer", Is.True, sprintf "%A" log.Lines)
+        Assert.That(eventually (fun () -> log.Contains $"this side speaks version {Handshake.ProtocolVersion}, peer"), Is.True, sprintf "%A" log.Lines)
     finally
         await (server.DisposeAsync().AsTask())
 
@@ -105,7 +105,7 @@ let ``a silent peer is timed out: the server drops it, a client gives up`` () =
             n <- awaitValue (silent.ReceiveAsync(Memory buffer, CancellationToken.None).AsTask())
             total <- total + n
         Assert.That(total, Is.GreaterThan 0)
-        Assert.That(log.Contains "timed out after 0.3 s", Is.True, sprintf "%A" log.Lines)
+        Assert.That(eventually (fun () -> log.Contains "timed out after 0.3 s"), Is.True, sprintf "%A" log.Lines)
     finally
         await (server.DisposeAsync().AsTask())
     // A server that accepts and never answers: the client's handshake times out.
@@ -144,7 +144,7 @@ let ``a hello reflected back to its sender is refused`` () =
         let ch, hello = awaitValue (rawPeer server)
         await (ch.SendAsync(hello).AsTask())
         Assert.That(awaitValue (ends ch), Is.True, "the server should end the connection")
-        Assert.That(log.Contains "claims our own role", Is.True, sprintf "%A" log.Lines)
+        Assert.That(eventually (fun () -> log.Contains "claims our own role"), Is.True, sprintf "%A" log.Lines)
     finally
         await (server.DisposeAsync().AsTask())
 
@@ -162,7 +162,7 @@ let ``a proof reflected back to the acceptor is refused`` () =
         let serverProof = ch.Current.ToArray()
         await (ch.SendAsync(serverProof).AsTask())
         Assert.That(awaitValue (ends ch), Is.True, "the server should end the connection")
-        Assert.That(log.Contains "failed authentication", Is.True, sprintf "%A" log.Lines)
+        Assert.That(eventually (fun () -> log.Contains "failed authentication"), Is.True, sprintf "%A" log.Lines)
         Assert.That(serverHello.Length, Is.GreaterThan 0)
     finally
         await (server.DisposeAsync().AsTask())
@@ -198,7 +198,7 @@ let ``a malformed hello is refused with a clear reason`` (variant: string) =
             | "garbage" -> "malformed handshake message"
             | "not-tractor" -> "not a tractor peer"
             | _ -> "nonce of 8 bytes"
-        Assert.That(log.Contains expected, Is.True, sprintf "%A" log.Lines)
+        Assert.That(eventually (fun () -> log.Contains expected), Is.True, sprintf "%A" log.Lines)
     finally
         await (server.DisposeAsync().AsTask())
 

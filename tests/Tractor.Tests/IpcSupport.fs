@@ -22,6 +22,16 @@ let hangGuard = TimeSpan.FromSeconds 20.0
 let await (t: Task) = t.WaitAsync(hangGuard).GetAwaiter().GetResult()
 let awaitValue (t: Task<'T>) = t.WaitAsync(hangGuard).GetAwaiter().GetResult()
 
+/// Waits (bounded by the hang guard) until `condition` holds, for effects another party
+/// produces asynchronously (a log line the server writes); false if it never did.
+let eventually (condition: unit -> bool) =
+    let deadline = DateTime.UtcNow + hangGuard
+    let mutable ok = condition ()
+    while not ok && DateTime.UtcNow < deadline do
+        Threading.Thread.Sleep 10
+        ok <- condition ()
+    ok
+
 /// A fresh Unix socket address in the per-user directory.
 let freshUds () = UnixSocketDirectory.newAddress "test"
 
