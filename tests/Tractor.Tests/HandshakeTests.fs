@@ -206,3 +206,20 @@ let ``a malformed hello is refused with a clear reason`` (variant: string) =
 let ``a short secret is refused up front`` () =
     let e = Assert.Throws<ArgumentException>(fun () -> HandshakeOptions(IpcIdentity.ForThisProcess "x", Array.zeroCreate 8) |> ignore)
     Assert.That(e.Message, Does.Contain "at least 16 bytes")
+
+[<Test>]
+let ``a hello's bytes are as docs/protocol.md shows`` () =
+    let identity = { Name = "parent"; Uid = String('0', 32); Pid = 12345 }
+    let hello = Handshake.EncodeHello(1, HandshakeRole.Connector, identity, Array.create 32 0xABuy)
+    let expected =
+        Array.concat
+            [ [| 0x97uy |]
+              [| 0xA7uy |]; "tractor"B
+              [| 0x01uy |]
+              [| 0xA9uy |]; "connector"B
+              [| 0xA6uy |]; "parent"B
+              [| 0xD9uy; 0x20uy |]; Array.create 32 (byte '0')
+              [| 0xCDuy; 0x30uy; 0x39uy |]
+              [| 0xC4uy; 0x20uy |]; Array.create 32 0xABuy ]
+    Assert.That(hello, Is.EqualTo<byte[]> expected)
+    Assert.That(hello.Length, Is.EqualTo 98)
