@@ -34,14 +34,17 @@ module Frame =
     let GoodbyeMarker = 0xFFFFFFFFu
 
     /// Writes a payload length prefix into the first 4 bytes of `destination`.
+    [<CompiledName "WriteHeader">]
     let writeHeader (destination: Span<byte>) (length: int) =
         BinaryPrimitives.WriteUInt32BigEndian(destination, uint32 length)
 
     /// Writes the goodbye marker into the first 4 bytes of `destination`.
+    [<CompiledName "WriteGoodbye">]
     let writeGoodbye (destination: Span<byte>) =
         BinaryPrimitives.WriteUInt32BigEndian(destination, GoodbyeMarker)
 
     /// Reads the first 4 bytes of `source` as a frame prefix.
+    [<CompiledName "ReadHeader">]
     let readHeader (source: ReadOnlySpan<byte>) : FrameHeader =
         let prefix = BinaryPrimitives.ReadUInt32BigEndian source
         if prefix &&& 0x80000000u = 0u then Payload(int prefix)
@@ -49,6 +52,6 @@ module Frame =
         else Malformed prefix
 
     /// Checks a configured frame limit.
-    let validateLimit (limit: int) =
+    let internal validateLimit (limit: int) =
         if limit < 1 || limit > MaxConfigurableSize then
             raise (ArgumentOutOfRangeException("MaxFrameSize", limit, $"a frame limit is 1..{MaxConfigurableSize} bytes"))

@@ -44,6 +44,7 @@ module UnixSocketDirectory =
     let MaxPathBytes = 107
 
     /// The directory's path (not created).
+    [<CompiledName "GetPath">]
     let path () =
         match Environment.GetEnvironmentVariable "XDG_RUNTIME_DIR" with
         | null
@@ -71,10 +72,12 @@ module UnixSocketDirectory =
         dir
 
     /// Creates (if needed) and checks the directory; returns its path.
+    [<CompiledName "Ensure">]
     let ensure () = ensureDirectory (path ())
 
     /// A fresh socket address in the directory: `<name>-<random>.sock`, the name reduced to
     /// characters safe in a file name.
+    [<CompiledName "NewAddress">]
     let newAddress (name: string) =
         let dir = ensure ()
         let safe =
