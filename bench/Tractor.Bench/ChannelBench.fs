@@ -160,110 +160,111 @@ let private withPeer (kind: string) (mode: string) (count: int64) (body: IConnec
                 peer.WaitForExit()
     }
 
-let private duration quick = if quick then TimeSpan.FromSeconds 0.7 else TimeSpan.FromSeconds 3.0
-let private warmup quick = if quick then TimeSpan.FromSeconds 0.2 else TimeSpan.FromSeconds 1.0
+/// One batch of work on a connection; returns how many operations it did.
+type private Batch = unit -> Task<int64>
 
-/// Round trips per second of `roundTrip` over `d`, after a warm-up.
-let private measureRoundTrips quick (roundTrip: unit -> Task<unit>) =
+/// Measures two batch runners in alternating short segments (so machine noise hits both
+/// alike), after a warm-up of each; returns (ops/s of `a`, ops/s of `b`).
+let private interleave quick (a: Batch) (b: Batch) =
     task {
-        let run (d: TimeSpan) =
+        let total = if quick then 0.7 else 3.0
+        let segment = if quick then 0.1 else 0.25
+        let runFor (seconds: float) (batch: Batch) =
             task {
                 let sw = Stopwatch.StartNew()
-                let mutable n = 0
-                while sw.Elapsed < d do
-                    for _ in 1..100 do
-                        do! roundTrip ()
-                    n <- n + 100
-                return float n / sw.Elapsed.TotalSeconds
+                let mutable ops = 0L
+                while sw.Elapsed.TotalSeconds < seconds do
+                    let! n = batch ()
+                    ops <- ops + n
+                return ops, sw.Elapsed.TotalSeconds
             }
-        let! _ = run (warmup quick)
-        return! run (duration quick)
+        let! _ = runFor (if quick then 0.2 else 1.0) a
+        let! _ = runFor (if quick then 0.2 else 1.0) b
+        let mutable opsA, timeA, opsB, timeB = 0L, 0.0, 0L, 0.0
+        while timeA < total || timeB < total do
+            let! n, t = runFor segment a
+            opsA <- opsA + n
+            timeA <- timeA + t
+            let! n, t = runFor segment b
+            opsB <- opsB + n
+            timeB <- timeB + t
+        return float opsA / timeA, float opsB / timeB
     }
 
-let private rawPingPong quick kind =
-    withPeer kind "raw-echo" 0L (fun conn ->
-        let s = socketOf conn
-        let buffer = Array.zeroCreate<byte> 8
-        measureRoundTrips quick (fun () ->
-            task {
+let private rawPingPong (conn: IConnection) : Batch =
+    let s = socketOf conn
+    let buffer = Array.zeroCreate<byte> 8
+    fun () ->
+        task {
+            for _ in 1..100 do
                 let! _ = s.SendAsync(ReadOnlyMemory buffer, SocketFlags.None)
                 let! ok = readExactly s (Memory buffer)
                 if not ok then failwith "peer closed"
+            return 100L
+        }
+
+let private channelPingPong (ch: Channel) : Batch =
+    let payload = Array.zeroCreate<byte> 8
+    fun () ->
+        task {
+            for _ in 1..100 do
+                do! ch.SendAsync payload
+                let! ok = ch.ReceiveAsync()
+                if not ok then failwith "peer closed"
+            return 100L
+        }
+
+/// One-way messages per batch; the peer acknowledges every batch's last message.
+let private onewayBatch = 100_000L
+
+let private rawOneway (conn: IConnection) : Batch =
+    let s = socketOf conn
+    let chunk = Array.zeroCreate<byte> (256 * 1024)
+    let message = Array.init onewaySize byte
+    let ack = Array.zeroCreate<byte> 1
+    fun () ->
+        task {
+            let mutable used = 0
+            for _ in 1L .. onewayBatch do
+                if chunk.Length - used < 4 + onewaySize then
+                    let! _ = s.SendAsync(ReadOnlyMemory(chunk, 0, used), SocketFlags.None)
+                    used <- 0
+                BinaryPrimitives.WriteInt32BigEndian(Span(chunk, used, 4), onewaySize)
+                Buffer.BlockCopy(message, 0, chunk, used + 4, onewaySize)
+                used <- used + 4 + onewaySize
+            if used > 0 then
+                let! _ = s.SendAsync(ReadOnlyMemory(chunk, 0, used), SocketFlags.None)
+                ()
+            let! ok = readExactly s (Memory ack)
+            if not ok then failwith "peer closed"
+            return onewayBatch
+        }
+
+let private channelOneway (ch: Channel) : Batch =
+    let message = Array.init onewaySize byte
+    fun () ->
+        task {
+            for _ in 1L .. onewayBatch do
+                let vt = ch.SendAsync message
+                if not vt.IsCompletedSuccessfully then
+                    do! vt
+            let! ok = ch.ReceiveAsync()
+            if not ok then failwith "peer closed"
+            return onewayBatch
+        }
+
+/// Runs the channel variant and its raw baseline against two live peers at once.
+let private compare quick kind (rawMode: string) (channelMode: string) (raw: IConnection -> Batch) (channel: Channel -> Batch) =
+    withPeer kind rawMode onewayBatch (fun rawConn ->
+        withPeer kind channelMode onewayBatch (fun chConn ->
+            task {
+                let ch = new Channel(chConn, ChannelOptions(Log = IpcLog.None))
+                let! value, baseline = interleave quick (channel ch) (raw rawConn)
+                do! ch.DisposeAsync()
+                return value, baseline
             }))
 
-let private channelPingPong quick kind =
-    withPeer kind "channel-echo" 0L (fun conn ->
-        task {
-            let ch = new Channel(conn, ChannelOptions(Log = IpcLog.None))
-            let payload = Array.zeroCreate<byte> 8
-            let! rate =
-                measureRoundTrips quick (fun () ->
-                    task {
-                        do! ch.SendAsync payload
-                        let! ok = ch.ReceiveAsync()
-                        if not ok then failwith "peer closed"
-                    })
-            do! ch.DisposeAsync()
-            return rate
-        })
-
-/// How many one-way messages a run sends (then waits for the ack of the last).
-let private onewayCount quick = if quick then 2_000_000L else 10_000_000L
-
-let private rawOneway quick kind =
-    let count = onewayCount quick
-    withPeer kind "raw-sink" count (fun conn ->
-        let s = socketOf conn
-        let chunk = Array.zeroCreate<byte> (256 * 1024)
-        let message = Array.init onewaySize byte
-        let ack = Array.zeroCreate<byte> 1
-        let once (n: int64) =
-            task {
-                let sw = Stopwatch.StartNew()
-                let mutable used = 0
-                for _ in 1L .. n do
-                    if chunk.Length - used < 4 + onewaySize then
-                        let! _ = s.SendAsync(ReadOnlyMemory(chunk, 0, used), SocketFlags.None)
-                        used <- 0
-                    BinaryPrimitives.WriteInt32BigEndian(Span(chunk, used, 4), onewaySize)
-                    Buffer.BlockCopy(message, 0, chunk, used + 4, onewaySize)
-                    used <- used + 4 + onewaySize
-                if used > 0 then
-                    let! _ = s.SendAsync(ReadOnlyMemory(chunk, 0, used), SocketFlags.None)
-                    ()
-                let! ok = readExactly s (Memory ack)
-                if not ok then failwith "peer closed"
-                return float n / sw.Elapsed.TotalSeconds
-            }
-        task {
-            let! _ = once count // warm-up (the peer acks every `count`)
-            return! once count
-        })
-
-let private channelOneway quick kind =
-    let count = onewayCount quick
-    withPeer kind "channel-sink" count (fun conn ->
-        task {
-            let ch = new Channel(conn, ChannelOptions(Log = IpcLog.None))
-            let message = Array.init onewaySize byte
-            let once (n: int64) =
-                task {
-                    let sw = Stopwatch.StartNew()
-                    for _ in 1L .. n do
-                        let vt = ch.SendAsync message
-                        if not vt.IsCompletedSuccessfully then
-                            do! vt
-                    let! ok = ch.ReceiveAsync()
-                    if not ok then failwith "peer closed"
-                    return float n / sw.Elapsed.TotalSeconds
-                }
-            let! _ = once count
-            let! rate = once count
-            do! ch.DisposeAsync()
-            return rate
-        })
-
-let private scenario name (run: bool -> Task<float * float>) unit =
+let private scenario name unit (run: bool -> Task<float * float>) =
     name,
     fun quick ->
         task {
@@ -271,16 +272,11 @@ let private scenario name (run: bool -> Task<float * float>) unit =
             emit { Bench = name; Value = value; Unit = unit; Baseline = Some baseline }
         }
 
-let private pair (channel: bool -> string -> Task<float>) (raw: bool -> string -> Task<float>) kind quick =
-    task {
-        let! b = raw quick kind
-        let! v = channel quick kind
-        return v, b
-    }
-
 /// The channel scenarios as (name, run) pairs.
 let all: (string * (bool -> Task<unit>)) list =
-    [ scenario "channel.pingpong.uds" (pair channelPingPong rawPingPong "uds") "round trips/s"
-      scenario "channel.pingpong.tcp" (pair channelPingPong rawPingPong "tcp") "round trips/s"
-      scenario "channel.oneway.uds" (pair channelOneway rawOneway "uds") "msgs/s"
-      scenario "channel.oneway.tcp" (pair channelOneway rawOneway "tcp") "msgs/s" ]
+    [ for kind in [ "uds"; "tcp" ] ->
+          scenario $"channel.pingpong.{kind}" "round trips/s" (fun quick ->
+              compare quick kind "raw-echo" "channel-echo" rawPingPong channelPingPong)
+      for kind in [ "uds"; "tcp" ] ->
+          scenario $"channel.oneway.{kind}" "msgs/s" (fun quick ->
+              compare quick kind "raw-sink" "channel-sink" rawOneway channelOneway) ]
