@@ -4,8 +4,8 @@ open System
 open System.Buffers
 
 /// A growable byte buffer that senders append frames to and the flusher writes out in one call.
-/// Grown buffers come from the shared pool and go back once a batch is written, so a burst of
-/// large frames does not pin memory.
+/// Grown buffers come from the shared pool and go back once batches shrink again, so a burst
+/// of large frames does not pin memory.
 [<Sealed; AllowNullLiteral>]
 type internal BatchBuffer(initialSize: int) =
     let home: byte[] = GC.AllocateUninitializedArray initialSize
@@ -39,13 +39,14 @@ type internal BatchBuffer(initialSize: int) =
     /// Writes `length` at `offset` as a frame prefix.
     member _.PatchHeader(offset: int, length: int) = Frame.writeHeader (Span<byte>(buffer, offset, Frame.HeaderSize)) length
 
-    /// Empties the buffer, giving a grown array back to the pool.
+    /// Empties the buffer. A grown array is kept while batches still fill a good part of it
+    /// (steady load: no churn) and goes back to the pool once they do not (the burst is over).
     member _.Reset() =
-        count <- 0
-        if pooled then
+        if pooled && count < buffer.Length / 4 then
             ArrayPool<byte>.Shared.Return buffer
             buffer <- home
             pooled <- false
+        count <- 0
 
     interface IBufferWriter<byte> with
         member this.Advance n =
