@@ -254,3 +254,38 @@ let ``sending and receiving small frames allocates nothing per frame`` () =
     await (client.DisposeAsync().AsTask())
     await receiving
     await (server.DisposeAsync().AsTask())
+
+[<Test>]
+let ``a peer process killed with SIGKILL is a transport-closed error, not a hang`` () =
+    let address = freshUds ()
+    let path = match address with IpcAddress.Uds p -> p | _ -> failwith "uds"
+    use listener = Transport.Listen address
+    // A foreign peer: sends one frame, then waits to be killed.
+    let script =
+        "import socket,sys,time\n"
+        + "s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])\n"
+        + "s.sendall(b'\\x00\\x00\\x00\\x03abc'); time.sleep(60)\n"
+    let psi = Diagnostics.ProcessStartInfo("python3", UseShellExecute = false)
+    psi.ArgumentList.Add "-c"
+    psi.ArgumentList.Add script
+    psi.ArgumentList.Add path
+    let peer =
+        try
+            Diagnostics.Process.Start psi
+        with :? ComponentModel.Win32Exception ->
+            Assert.Ignore "python3 is not installed"
+            null
+    use _ = peer
+    try
+        let channel = new Channel(awaitValue (listener.AcceptAsync(CancellationToken.None).AsTask()), ChannelOptions(Log = IpcLog.None))
+        Assert.That(awaitValue (channel.ReceiveAsync().AsTask()), Is.True)
+        Assert.That(Text.Encoding.ASCII.GetString channel.Current.Span, Is.EqualTo "abc")
+        let pending = channel.ReceiveAsync().AsTask()
+        peer.Kill true
+        peer.WaitForExit()
+        let e = Assert.ThrowsAsync<TransportClosedException>(fun () -> pending.WaitAsync hangGuard)
+        Assert.That(e.Message, Does.Contain "without a goodbye")
+    finally
+        if not peer.HasExited then
+            peer.Kill true
+            peer.WaitForExit()
