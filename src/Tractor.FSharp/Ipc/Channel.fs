@@ -119,7 +119,9 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     member private this.Schedule() =
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal = true) |> ignore
 
-    /// Sends one frame. Completes at once unless the send queue is over its limit.
+    /// Sends one frame. Completes at once unless the send queue is over its limit. Throws at
+    /// once `ChannelClosedException` if the channel is closed (the inner exception says why)
+    /// and `FrameTooLargeException` if the payload is over the limit (the channel stays up).
     member this.SendAsync(payload: ReadOnlySpan<byte>) : ValueTask =
         if payload.Length > maxFrame then
             raise (FrameTooLargeException(int64 payload.Length, maxFrame))
