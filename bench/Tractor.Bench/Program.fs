@@ -8,10 +8,12 @@ type Scenario =
     { Name: string
       Run: bool -> Task<unit> }
 
-let scenarios: Scenario list = []
+let scenarios: Scenario list =
+    [ for name, run in ChannelBench.all -> { Name = name; Run = run } ]
 
 [<EntryPoint>]
 let main argv =
+    if argv.Length > 0 && argv[0] = ChannelBench.PeerFlag then exit (ChannelBench.runPeer argv)
     let quick = argv |> Array.contains "--quick"
     let names = argv |> Array.filter (fun a -> not (a.StartsWith "--")) |> List.ofArray
 

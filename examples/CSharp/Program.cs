@@ -1,6 +1,6 @@
 using TractorNet.Examples;
 
-Example[] examples = [Hello.Example];
+Example[] examples = [Hello.Example, TaskNurseryExample.Example];
 
 if (args is ["--list"])
 {

@@ -1,6 +1,7 @@
 /// The zombie check must itself be able to fail: it sees a process this run started.
 module TractorNet.Tests.ZombieCheckTests
 
+open System
 open System.Diagnostics
 open NUnit.Framework
 open TractorNet.Testing
@@ -22,6 +23,12 @@ let ``an orphan re-parented to init is still seen as ours`` () =
     use sh = Process.Start(ProcessStartInfo("sh", "-c \"sleep 30 & echo $!\"", UseShellExecute = false, RedirectStandardOutput = true))
     let orphan = int (sh.StandardOutput.ReadLine())
     sh.WaitForExit()
+    // The pid exists from fork on, but /proc/<pid>/environ is unreadable while exec replaces the
+    // image: wait (bounded) until it runs `sleep` before looking.
+    let deadline = DateTime.UtcNow.AddSeconds 10.0
+    let cmdline () = try System.IO.File.ReadAllText $"/proc/{orphan}/cmdline" with _ -> ""
+    while not ((cmdline ()).StartsWith "sleep") && DateTime.UtcNow < deadline do
+        System.Threading.Thread.Yield() |> ignore
     let seen = OurProcesses.list () |> List.exists (fun o -> o.Pid = orphan)
     OurProcesses.killAll [ { Pid = orphan; CommandLine = "" } ]
     Assert.That(seen, Is.True)

@@ -1,0 +1,464 @@
+namespace TractorNet.Ipc
+
+open System
+open System.Buffers
+open System.Net.Sockets
+open System.Threading
+open System.Threading.Tasks
+
+/// A full-duplex framed message connection.
+///
+/// Sending: `SendAsync` copies the frame into a queue and returns at once (a completed
+/// `ValueTask`, no allocation); a flusher on the thread pool writes everything queued in one
+/// socket call, so frames sent while a write is in flight are coalesced. Any number of threads
+/// may send concurrently; each thread's frames arrive in its order. Above `SendQueueLimit`
+/// queued bytes the returned task completes only when the queue has been written.
+///
+/// Receiving: one reader at a time calls `ReceiveAsync` (then reads `Current`) or runs
+/// `ReceiveLoopAsync`. A payload is valid until the next receive (or until the loop's handler
+/// task completes); copy it to keep it.
+///
+/// Ending: `CloseAsync` sends a goodbye after the queued frames and closes the sending side;
+/// the peer's receive then ends cleanly (false / loop returns). A connection that ends without
+/// a goodbye (the peer died) raises `TransportClosedException`. `DisposeAsync` closes and frees
+/// the socket.
+[<Sealed; AllowNullLiteral>]
+type Channel(connection: IConnection, options: ChannelOptions) =
+    static let receiveBufferSize = 64 * 1024
+    static let sendBufferSize = 64 * 1024
+    /// Read into the free tail only if it has at least this much room; else compact first.
+    static let minRead = 4096
+
+    let options = if isNull options then ChannelOptions.Default else options
+    do Frame.validateLimit options.MaxFrameSize
+    let log = if isNull options.Log then IpcLog.None else options.Log
+    let remote = connection.RemoteAddress
+    let mutable maxFrame = options.MaxFrameSize
+
+    // ---- receive state (one reader at a time) ----
+    let rhome: byte[] = GC.AllocateUninitializedArray receiveBufferSize
+    let mutable rbuf = rhome
+    let mutable rpooled = false
+    let mutable rstart = 0
+    let mutable rend = 0
+    /// Bytes from rstart that the frame being received needs in all (header + payload).
+    let mutable rneed = Frame.HeaderSize
+    let mutable current = ReadOnlyMemory<byte>.Empty
+    let mutable receiveEnded = false
+    let mutable receiveError: exn = null
+
+    // ---- send state (guarded by gate) ----
+    let gate = obj ()
+    let mutable pending = BatchBuffer sendBufferSize
+    let mutable spare = BatchBuffer sendBufferSize
+    let mutable flushing = false
+    /// Non-null once sending is over: the reason (a ChannelClosedException for a local close).
+    let mutable sendClosed: exn = null
+    let mutable drainWaiter: TaskCompletionSource = null
+    let mutable idleWaiter: TaskCompletionSource = null
+    let mutable closeTask: Task = null
+
+    // ---- lifetime ----
+    /// Non-null once the connection was torn down; why.
+    let mutable abortReason: exn = null
+    let mutable disposed = 0
+    let mutable peer = Unchecked.defaultof<IpcIdentity>
+
+    new(connection: IConnection) = new Channel(connection, ChannelOptions.Default)
+
+    /// The underlying connection.
+    member _.Connection = connection
+
+    /// The peer's address.
+    member _.RemoteAddress = remote
+
+    /// The authenticated peer, once a handshake succeeded (null before).
+    member _.Peer = peer
+
+    member internal _.SetPeer(p: IpcIdentity) = peer <- p
+
+    /// The frame limit in force (the handshake runs with a small one).
+    member internal _.MaxFrame
+        with get () = maxFrame
+        and set v = maxFrame <- v
+
+    /// True once this side closed (or the connection was torn down): sends fail.
+    member _.IsClosed = not (isNull (Volatile.Read &sendClosed))
+
+    // ================= sending =================
+
+    member private _.SendClosedError() =
+        match sendClosed with
+        | :? ChannelClosedException as e when isNull e.InnerException ->
+            ChannelClosedException $"cannot send: the channel to {remote} was closed by this side" :> exn
+        | reason -> ChannelClosedException($"cannot send: the channel to {remote} is closed ({reason.Message})", reason)
+
+    /// Queues a frame while holding the gate; returns whether the caller must start the flusher
+    /// and the task to wait on for backpressure (null if none).
+    member private this.Enqueue(payload: ReadOnlySpan<byte>, schedule: byref<bool>) : Task =
+        if not (isNull sendClosed) then
+            raise (this.SendClosedError())
+        pending.Ensure(Frame.HeaderSize + payload.Length)
+        let tail = pending.Tail(Frame.HeaderSize + payload.Length)
+        Frame.writeHeader tail payload.Length
+        payload.CopyTo(tail.Slice Frame.HeaderSize)
+        pending.Advance(Frame.HeaderSize + payload.Length)
+        this.AfterEnqueue(&schedule)
+
+    member private _.AfterEnqueue(schedule: byref<bool>) : Task =
+        if not flushing then
+            flushing <- true
+            schedule <- true
+        if pending.Count >= options.SendQueueLimit then
+            if isNull drainWaiter then
+                drainWaiter <- TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+            drainWaiter.Task
+        else
+            null
+
+    member private this.Schedule() =
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal = true) |> ignore
+
+    /// Sends one frame. Completes at once unless the send queue is over its limit. Throws at
+    /// once `ChannelClosedException` if the channel is closed (the inner exception says why)
+    /// and `FrameTooLargeException` if the payload is over the limit (the channel stays up).
+    member this.SendAsync(payload: ReadOnlySpan<byte>) : ValueTask =
+        if payload.Length > maxFrame then
+            raise (FrameTooLargeException(int64 payload.Length, maxFrame))
+        let mutable schedule = false
+        let mutable wait: Task = null
+        Monitor.Enter gate
+        try
+            wait <- this.Enqueue(payload, &schedule)
+        finally
+            Monitor.Exit gate
+        if schedule then this.Schedule()
+        if isNull wait then ValueTask.CompletedTask else ValueTask wait
+
+    /// Sends one frame. Completes at once unless the send queue is over its limit.
+    member this.SendAsync(payload: ReadOnlyMemory<byte>) : ValueTask = this.SendAsync(payload.Span)
+
+    /// Sends one frame. Completes at once unless the send queue is over its limit.
+    member this.SendAsync(payload: byte[]) : ValueTask = this.SendAsync(ReadOnlySpan payload)
+
+    /// Sends one frame that `encode` writes straight into the send queue (no intermediate copy).
+    /// `encode` runs under the channel's send lock: keep it short and never send from inside it.
+    /// If it throws, nothing is sent and the exception propagates.
+    member this.SendAsync<'State>(state: 'State, encode: Action<IBufferWriter<byte>, 'State>) : ValueTask =
+        let mutable schedule = false
+        let mutable wait: Task = null
+        Monitor.Enter gate
+        try
+            if not (isNull sendClosed) then
+                raise (this.SendClosedError())
+            let mark = pending.Count
+            pending.Ensure Frame.HeaderSize
+            pending.Advance Frame.HeaderSize
+            try
+                encode.Invoke(pending, state)
+            with _ ->
+                pending.Truncate mark
+                reraise ()
+            let length = pending.Count - mark - Frame.HeaderSize
+            if length > maxFrame then
+                pending.Truncate mark
+                raise (FrameTooLargeException(int64 length, maxFrame))
+            pending.PatchHeader(mark, length)
+            wait <- this.AfterEnqueue(&schedule)
+        finally
+            Monitor.Exit gate
+        if schedule then this.Schedule()
+        if isNull wait then ValueTask.CompletedTask else ValueTask wait
+
+    /// Takes the queued bytes for writing (swapping in the empty spare buffer), or ends the
+    /// flusher's turn when there is nothing left.
+    member private _.TakeBatch() : BatchBuffer =
+        let mutable release: TaskCompletionSource = null
+        let mutable idle: TaskCompletionSource = null
+        let batch =
+            Monitor.Enter gate
+            try
+                if pending.Count = 0 || not (isNull abortReason) then
+                    flushing <- false
+                    idle <- idleWaiter
+                    idleWaiter <- null
+                    release <- drainWaiter
+                    drainWaiter <- null
+                    null
+                else
+                    let b = pending
+                    pending <- spare
+                    spare <- b
+                    release <- drainWaiter
+                    drainWaiter <- null
+                    b
+            finally
+                Monitor.Exit gate
+        if not (isNull release) then release.TrySetResult() |> ignore
+        if not (isNull idle) then idle.TrySetResult() |> ignore
+        batch
+
+    /// Writes batches until the queue is empty; goes asynchronous only when the socket does.
+    member private this.FlushLoop() =
+        let mutable go = true
+        while go do
+            match this.TakeBatch() with
+            | null -> go <- false
+            | batch ->
+                let vt =
+                    try
+                        connection.SendAsync(batch.Written, CancellationToken.None)
+                    with e ->
+                        ValueTask(Task.FromException e)
+                if vt.IsCompletedSuccessfully then
+                    batch.Reset()
+                else
+                    go <- false
+                    this.FinishSendAsync(vt, batch) |> ignore
+
+    member private this.FinishSendAsync(vt: ValueTask, batch: BatchBuffer) : Task =
+        task {
+            let mutable ok = false
+            try
+                do! vt
+                ok <- true
+            with e ->
+                this.OnSendFailed e
+            if ok then
+                batch.Reset()
+                this.FlushLoop()
+        }
+
+    member private this.OnSendFailed(e: exn) =
+        let reason =
+            match abortReason with
+            | null ->
+                let r = TransportClosedException($"the connection to {remote} broke while sending: {e.Message}", e)
+                log.Log(IpcLogLevel.Information, r.Message)
+                r :> exn
+            | r -> r
+        this.Abort reason
+
+    interface IThreadPoolWorkItem with
+        member this.Execute() = this.FlushLoop()
+
+    // ================= receiving =================
+
+    member private this.FailReceive(e: exn, level: IpcLogLevel) : exn =
+        if isNull receiveError then
+            receiveError <- e
+            if isNull abortReason then
+                log.Log(level, $"closing the connection to {remote}: {e.Message}")
+                this.Abort e
+        receiveError
+
+    /// Parses the next frame from the buffer: 1 = `current` holds a frame, 0 = more bytes
+    /// needed, -1 = goodbye. Throws (and closes the connection) on a bad prefix.
+    member private this.TryParse() : int =
+        let avail = rend - rstart
+        if avail < Frame.HeaderSize then
+            rneed <- Frame.HeaderSize
+            0
+        else
+            match Frame.readHeader (ReadOnlySpan(rbuf, rstart, Frame.HeaderSize)) with
+            | Payload length ->
+                if length > maxFrame then
+                    raise (this.FailReceive(FrameTooLargeException(int64 length, maxFrame), IpcLogLevel.Warning))
+                let total = Frame.HeaderSize + length
+                if avail >= total then
+                    current <- ReadOnlyMemory(rbuf, rstart + Frame.HeaderSize, length)
+                    rstart <- rstart + total
+                    1
+                else
+                    rneed <- total
+                    0
+            | Goodbye ->
+                rstart <- rstart + Frame.HeaderSize
+                receiveEnded <- true
+                -1
+            | Malformed prefix ->
+                raise (this.FailReceive(MalformedFrameException $"malformed frame prefix 0x{prefix:X8}", IpcLogLevel.Warning))
+
+    /// Where the next socket read goes: compacts the buffer, or grows it while a large frame
+    /// keeps arriving (never ahead of the bytes: a lying length prefix costs no memory).
+    member private _.ReadSpace() : Memory<byte> =
+        if rstart = rend then
+            rstart <- 0
+            rend <- 0
+            if rpooled then
+                ArrayPool<byte>.Shared.Return rbuf
+                rbuf <- rhome
+                rpooled <- false
+        if rbuf.Length - rend < min minRead (rneed - (rend - rstart)) then
+            let avail = rend - rstart
+            if rstart > 0 && rneed <= rbuf.Length then
+                Buffer.BlockCopy(rbuf, rstart, rbuf, 0, avail)
+            else
+                let size = min rneed (max (2 * rbuf.Length) receiveBufferSize)
+                let bigger = ArrayPool<byte>.Shared.Rent size
+                Buffer.BlockCopy(rbuf, rstart, bigger, 0, avail)
+                if rpooled then
+                    ArrayPool<byte>.Shared.Return rbuf
+                rbuf <- bigger
+                rpooled <- true
+            rstart <- 0
+            rend <- avail
+        Memory<byte>(rbuf, rend, rbuf.Length - rend)
+
+    member private this.ReceiveError(e: exn) : exn =
+        match abortReason with
+        | null ->
+            let why =
+                match e with
+                | :? SocketException as se when se.SocketErrorCode = SocketError.ConnectionReset -> "the connection was reset by the peer"
+                | :? SocketException as se -> $"{se.SocketErrorCode}"
+                | _ -> e.Message
+            this.FailReceive(TransportClosedException($"the connection to {remote} broke: {why}", e), IpcLogLevel.Information)
+        | :? TransportClosedException as t -> t :> exn
+        | :? ChannelClosedException as c when isNull c.InnerException -> ChannelClosedException $"the channel to {remote} was closed by this side" :> exn
+        | reason -> ChannelClosedException($"the channel to {remote} is closed ({reason.Message})", reason) :> exn
+
+    /// Takes `n` freshly read bytes; 0 means the peer closed its side.
+    member private this.OnRead(n: int) =
+        if n > 0 then
+            rend <- rend + n
+        else
+            let avail = rend - rstart
+            let why =
+                if avail = 0 then
+                    "the peer closed the connection without a goodbye (did it die?)"
+                else
+                    $"the connection closed in the middle of a frame ({avail} of {rneed} bytes received)"
+            raise (this.FailReceive(TransportClosedException $"connection to {remote} lost: {why}", IpcLogLevel.Information))
+
+    /// The frame the last successful `ReceiveAsync` returned; valid until the next receive.
+    member _.Current = current
+
+    member private this.ReceiveSlowAsync() : Task<bool> =
+        task {
+            let mutable result = 0
+            while result = 0 do
+                let space = this.ReadSpace()
+                let mutable n = 0
+                try
+                    let! r = connection.ReceiveAsync(space, CancellationToken.None)
+                    n <- r
+                with e ->
+                    raise (this.ReceiveError e)
+                this.OnRead n
+                result <- this.TryParse()
+            return result = 1
+        }
+
+    /// Waits for the next frame: true and `Current` holds it, or false at the peer's clean end
+    /// of stream. Throws `TransportClosedException` if the connection broke, and
+    /// `FrameTooLargeException`/`MalformedFrameException` (closing the connection) on bad input.
+    /// Completes synchronously, without allocating, while frames are buffered.
+    member this.ReceiveAsync() : ValueTask<bool> =
+        try
+            if not (isNull receiveError) then raise receiveError
+            elif receiveEnded then ValueTask<bool> false
+            else
+                match this.TryParse() with
+                | 1 -> ValueTask<bool> true
+                | -1 -> ValueTask<bool> false
+                | _ -> ValueTask<bool>(this.ReceiveSlowAsync())
+        with e ->
+            ValueTask<bool>(Task.FromException<bool> e)
+
+    /// Hands every frame to `handler` until the peer's clean end of stream (the task completes)
+    /// or an error (the task faults). The payload is valid until the handler's task completes.
+    member this.ReceiveLoopAsync(handler: Func<ReadOnlyMemory<byte>, ValueTask>) : Task =
+        task {
+            if not (isNull receiveError) then raise receiveError
+            let mutable go = not receiveEnded
+            while go do
+                match this.TryParse() with
+                | 1 -> do! handler.Invoke current
+                | -1 -> go <- false
+                | _ ->
+                    let space = this.ReadSpace()
+                    let mutable n = 0
+                    try
+                        let! r = connection.ReceiveAsync(space, CancellationToken.None)
+                        n <- r
+                    with e ->
+                        raise (this.ReceiveError e)
+                    this.OnRead n
+        }
+
+    // ================= ending =================
+
+    /// Sends a goodbye after every queued frame, waits until they are written and closes the
+    /// sending side. Receiving goes on until the peer's own end of stream. Idempotent.
+    member this.CloseAsync() : Task =
+        let mutable schedule = false
+        let t =
+            Monitor.Enter gate
+            try
+                if not (isNull closeTask) then
+                    closeTask
+                elif not (isNull sendClosed) then
+                    Task.CompletedTask
+                else
+                    pending.Ensure Frame.HeaderSize
+                    Frame.writeGoodbye (pending.Tail Frame.HeaderSize)
+                    pending.Advance Frame.HeaderSize
+                    sendClosed <- ChannelClosedException "closed"
+                    if not flushing then
+                        flushing <- true
+                        schedule <- true
+                    idleWaiter <- TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+                    let idle = idleWaiter.Task
+                    closeTask <-
+                        task {
+                            do! idle
+                            if isNull abortReason then connection.ShutdownSend()
+                        }
+                    closeTask
+            finally
+                Monitor.Exit gate
+        if schedule then this.Schedule()
+        t
+
+    /// Tears the connection down at once (no goodbye: the peer sees the connection lost).
+    /// Pending and later operations fail with `ChannelClosedException` carrying `reason`.
+    member this.Abort(reason: exn) =
+        let reason = if isNull reason then ChannelClosedException "aborted" :> exn else reason
+        let mutable waiters: TaskCompletionSource list = []
+        let first =
+            Monitor.Enter gate
+            try
+                if isNull abortReason then
+                    abortReason <- reason
+                    if isNull sendClosed then sendClosed <- reason
+                    waiters <- [ drainWaiter; idleWaiter ] |> List.filter (isNull >> not)
+                    drainWaiter <- null
+                    idleWaiter <- null
+                    true
+                else
+                    false
+            finally
+                Monitor.Exit gate
+        if first then
+            connection.Dispose()
+            for w in waiters do
+                w.TrySetException(ChannelClosedException($"the channel to {remote} was aborted", reason)) |> ignore
+
+    /// Closes gracefully (bounded by `CloseTimeout`), then frees the connection.
+    member this.DisposeAsync() : ValueTask =
+        if Interlocked.Exchange(&disposed, 1) <> 0 then
+            ValueTask.CompletedTask
+        else
+            ValueTask(
+                task {
+                    try
+                        do! this.CloseAsync().WaitAsync(options.CloseTimeout)
+                    with _ ->
+                        ()
+                    this.Abort(ChannelClosedException "closed")
+                }
+            )
+
+    interface IAsyncDisposable with
+        member this.DisposeAsync() = this.DisposeAsync()

@@ -1,0 +1,57 @@
+namespace TractorNet.Ipc
+
+open System
+open System.Buffers.Binary
+
+/// What a frame's 4-byte prefix says.
+[<Struct>]
+type FrameHeader =
+    /// A data frame whose payload has this many bytes.
+    | Payload of length: int
+    /// The sender closed its side cleanly: no frame follows (prefix 0xFFFFFFFF).
+    | Goodbye
+    /// No valid frame starts with this prefix (another value with the top bit set).
+    | Malformed of prefix: uint32
+
+/// The framing: a 4-byte big-endian length, then that many payload bytes. Lengths have the top
+/// bit clear; 0xFFFFFFFF is the goodbye marker (clean end of stream); other prefixes with the top
+/// bit set are malformed. See docs/protocol.md.
+module Frame =
+    /// Bytes in a frame's length prefix.
+    [<Literal>]
+    let HeaderSize = 4
+
+    /// The default limit on a frame's payload: 16 MiB.
+    [<Literal>]
+    let DefaultMaxSize = 16777216
+
+    /// The largest limit that can be configured: 1 GiB.
+    [<Literal>]
+    let MaxConfigurableSize = 1073741824
+
+    /// The prefix that ends a stream cleanly.
+    [<Literal>]
+    let GoodbyeMarker = 0xFFFFFFFFu
+
+    /// Writes a payload length prefix into the first 4 bytes of `destination`.
+    [<CompiledName "WriteHeader">]
+    let writeHeader (destination: Span<byte>) (length: int) =
+        BinaryPrimitives.WriteUInt32BigEndian(destination, uint32 length)
+
+    /// Writes the goodbye marker into the first 4 bytes of `destination`.
+    [<CompiledName "WriteGoodbye">]
+    let writeGoodbye (destination: Span<byte>) =
+        BinaryPrimitives.WriteUInt32BigEndian(destination, GoodbyeMarker)
+
+    /// Reads the first 4 bytes of `source` as a frame prefix.
+    [<CompiledName "ReadHeader">]
+    let readHeader (source: ReadOnlySpan<byte>) : FrameHeader =
+        let prefix = BinaryPrimitives.ReadUInt32BigEndian source
+        if prefix &&& 0x80000000u = 0u then Payload(int prefix)
+        elif prefix = GoodbyeMarker then Goodbye
+        else Malformed prefix
+
+    /// Checks a configured frame limit.
+    let internal validateLimit (limit: int) =
+        if limit < 1 || limit > MaxConfigurableSize then
+            raise (ArgumentOutOfRangeException("MaxFrameSize", limit, $"a frame limit is 1..{MaxConfigurableSize} bytes"))

@@ -1,0 +1,21 @@
+namespace TractorNet.Wire
+
+open System
+
+/// Raised when bytes are not a valid MessagePack encoding of the expected value: truncated
+/// data, an unexpected type, a length larger than the data, nesting deeper than the limit,
+/// invalid UTF-8, an integer out of range. `Offset` is the byte offset (from the start of the
+/// reader's input) of the value that failed.
+type MsgPackDecodeException(message: string, offset: int64) =
+    inherit Exception($"{message} at offset {offset}")
+
+    /// The byte offset, from the start of the reader's input, of the value that failed.
+    member _.Offset = offset
+
+    /// The message without the offset suffix.
+    member _.Reason = message
+
+/// Raised when a value cannot be written: a null where the type forbids it, nesting deeper
+/// than the writer's limit (for example a cyclic object graph).
+type MsgPackEncodeException(message: string) =
+    inherit Exception(message)
