@@ -8,7 +8,8 @@ type Scenario =
     { Name: string
       Run: bool -> Task<unit> }
 
-let scenarios: Scenario list = []
+let scenarios: Scenario list =
+    [ { Name = "codec.roundtrip"; Run = CodecBench.run } ]
 
 [<EntryPoint>]
 let main argv =

@@ -88,9 +88,10 @@ type internal CharCodec() =
 
 /// str; null is nil.
 type internal StringCodec() =
-    inherit MsgPackCodec<string>()
+    inherit DirectCodec<string>("WriteString", "ReadStringOrNull")
+    override _.CanWriteNil = true
     override _.Write(w, v) = w.WriteString v
-    override _.Read(r) = if r.TryReadNil() then null else r.ReadString()
+    override _.Read(r) = r.ReadStringOrNull()
 
 /// bin; null is nil.
 type internal ByteArrayCodec() =
