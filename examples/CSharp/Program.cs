@@ -1,6 +1,6 @@
 using TractorNet.Examples;
 
-Example[] examples = [Hello.Example];
+Example[] examples = [Hello.Example, WireSerialization.Example];
 
 if (args is ["--list"])
 {
