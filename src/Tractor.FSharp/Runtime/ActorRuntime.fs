@@ -93,7 +93,7 @@ type internal ActorRuntime(id: ActorId, parent: ActorId option, secret: byte[]) 
     member _.ListenAddress: IpcAddress =
         lock gate (fun () ->
             if isNull (box server) then
-                let address = IpcAddress.Uds(UnixSocketDirectory.newAddress id.Name)
+                let address = UnixSocketDirectory.newAddress id.Name
                 server <- IpcServer.Start(address, handshake, channelOptions, Func<Channel, Task> onChannel)
 
             server.Address)

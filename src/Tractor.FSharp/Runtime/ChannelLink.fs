@@ -34,12 +34,13 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
             if vt.IsCompletedSuccessfully then
                 ValueTask<_>(if vt.Result then ValueSome(decodeCurrent ()) else ValueNone)
             else
-                ValueTask<_>(
+                let slow: Task<Message voption> =
                     task {
                         let! more = vt
                         return (if more then ValueSome(decodeCurrent ()) else ValueNone)
                     }
-                )
+
+                ValueTask<Message voption>(slow)
 
         member _.DisposeAsync() = channel.DisposeAsync()
 

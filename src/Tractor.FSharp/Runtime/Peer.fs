@@ -113,7 +113,7 @@ type internal Peer
                 with e ->
                     fail e.Message
             finally
-                loopDone.TrySetResult()
+                loopDone.TrySetResult() |> ignore
         }
 
     /// The actor at the other end.
