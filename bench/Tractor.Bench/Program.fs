@@ -9,7 +9,8 @@ type Scenario =
       Run: bool -> Task<unit> }
 
 let scenarios: Scenario list =
-    [ for name, run in ChannelBench.all -> { Name = name; Run = run } ]
+    [ { Name = "codec.roundtrip"; Run = CodecBench.run }
+      for name, run in ChannelBench.all -> { Name = name; Run = run } ]
 
 [<EntryPoint>]
 let main argv =

@@ -1,6 +1,11 @@
 using TractorNet.Examples;
 
-Example[] examples = [Hello.Example, TaskNurseryExample.Example];
+Example[] examples =
+[
+    Hello.Example,
+    TaskNurseryExample.Example,
+    WireSerialization.Example,
+];
 
 if (args is ["--list"])
 {

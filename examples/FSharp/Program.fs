@@ -6,7 +6,8 @@ open System
 let examples: Example list =
     [ Hello.example
       TaskNurseryExample.example
-      CancelScopesExample.example ]
+      CancelScopesExample.example
+      WireSerialization.example ]
 
 let private usage () =
     eprintfn "usage: dotnet run --project examples/FSharp -- <example> [args] | --list"

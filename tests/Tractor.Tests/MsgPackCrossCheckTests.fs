@@ -93,3 +93,60 @@ print(msgpack.packb(1.5, use_single_float=True).hex() + " " + canon(1.5))
         let parts = line.Split(' ')
         let decoded = decodeValue (Buffers.ReadOnlySequence(unhex parts[0]))
         Assert.That(MsgValue.Canon decoded, Is.EqualTo parts[1], parts[0])
+
+type private Job = { Name: string; Priority: int; Tags: string list; Due: DateTime option }
+
+type private Shape =
+    | Circle of float
+    | Rect of float * float
+    | Empty
+
+[<Test>]
+let ``python reads our typed encodings as documented`` () =
+    let exe = pythonOrIgnore ()
+    let due = DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Utc).AddTicks 1234L
+    let build = hex (Text.Encoding.UTF8.GetBytes "build")
+    let cases: (byte array * string) list =
+        [ MsgPack.serialize { Name = "build"; Priority = 3; Tags = [ "a" ]; Due = Some due },
+          $"[str:{build},int:3,[str:61],ts:{(due - DateTime.UnixEpoch).Ticks / 10_000_000L}:{(due.Ticks % 10_000_000L) * 100L}]"
+          MsgPack.serialize [ Circle 1.5; Rect(2.0, 0.5); Empty ], "[[int:0,float:3ff8000000000000],[int:1,float:4000000000000000,float:3fe0000000000000],int:2]"
+          MsgPack.serialize (Map.ofList [ "x", Some 1; "y", None ]), "{str:78:int:1,str:79:nil}"
+          MsgPack.serialize (Some(Some "s"), (None: int option)), "[[[str:73]],nil]"
+          MsgPack.serialize (Guid.Parse "00112233-4455-6677-8899-aabbccddeeff"), "bin:00112233445566778899aabbccddeeff"
+          MsgPack.serialize (Ok 1: Result<int, string>), "[int:0,int:1]"
+          MsgPack.serialize 12.25m, "str:31322e3235" ]
+    let script =
+        pythonCanon
+        + """
+import uuid
+for line in sys.stdin:
+    line = line.strip()
+    if line:
+        print(canon(unpack(bytes.fromhex(line))))
+"""
+    let output = (runPython exe script (cases |> List.map (fst >> hex) |> String.concat "\n")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+    Assert.That(output.Length, Is.EqualTo cases.Length)
+    for (_, expected), seen in List.zip cases (List.ofArray output) do
+        Assert.That(seen, Is.EqualTo expected)
+
+[<Test>]
+let ``our typed decoders read what python writes`` () =
+    let exe = pythonOrIgnore ()
+    let script =
+        """
+import sys, uuid, datetime, msgpack
+seconds = int(datetime.datetime(2024, 5, 6, 7, 8, 9, tzinfo=datetime.timezone.utc).timestamp())
+ts = msgpack.Timestamp(seconds, 123400000)
+print(msgpack.packb(["build", 3, ["a", "b"], ts]).hex())
+print(msgpack.packb([[0, 1.5], [1, 2.0, 0.5], 2]).hex())
+print(msgpack.packb(uuid.UUID("00112233-4455-6677-8899-aabbccddeeff").bytes, use_bin_type=True).hex())
+print(msgpack.packb({"x": 1, "y": None}).hex())
+"""
+    let lines = (runPython exe script "").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+    Assert.That(
+        MsgPack.deserialize<Job> (unhex lines[0]),
+        Is.EqualTo { Name = "build"; Priority = 3; Tags = [ "a"; "b" ]; Due = Some(DateTime(2024, 5, 6, 7, 8, 9, 123, DateTimeKind.Utc).AddTicks 4000L) }
+    )
+    Assert.That(MsgPack.deserialize<Shape list> (unhex lines[1]), Is.EqualTo(box [ Circle 1.5; Rect(2.0, 0.5); Empty ]))
+    Assert.That(MsgPack.deserialize<Guid> (unhex lines[2]), Is.EqualTo(Guid.Parse "00112233-4455-6677-8899-aabbccddeeff"))
+    Assert.That(MsgPack.deserialize<Map<string, int option>> (unhex lines[3]), Is.EqualTo(box (Map.ofList [ "x", Some 1; "y", None ])))

@@ -2,6 +2,7 @@ namespace TractorNet.Wire
 
 open System
 open System.Buffers
+open System.Buffers.Binary
 open System.Runtime.CompilerServices
 open System.Text
 
@@ -44,7 +45,15 @@ module internal DecodeError =
 /// as UTF-8. `Enter`/`Leave` bound the nesting depth of recursive decoders.
 [<Struct; IsByRefLike>]
 type MsgPackReader =
-    val mutable private r: SequenceReader<byte>
+    // The input is walked segment by segment: `span` is the current segment, `pos` the read
+    // position in it, `next` the position of the following segment in `sequence`. Invariant:
+    // pos < span.Length unless every byte has been consumed.
+    val mutable private sequence: ReadOnlySequence<byte>
+    val mutable private next: SequencePosition
+    val mutable private span: ReadOnlySpan<byte>
+    val mutable private pos: int
+    val mutable private segmentOffset: int64
+    val private length: int64
     val mutable private depth: int
     val private maxDepth: int
 
@@ -53,32 +62,53 @@ type MsgPackReader =
 
     /// A reader over `input` whose `Enter()` fails beyond `maxDepth` nested values.
     new(input: ReadOnlySequence<byte>, maxDepth: int) =
-        { r = SequenceReader<byte>(input)
+        let mutable next = input.Start
+        let mutable memory = ReadOnlyMemory<byte>.Empty
+        let mutable found = false
+        while not found && input.TryGet(&next, &memory, true) do
+            found <- memory.Length > 0
+        { sequence = input
+          next = next
+          span = (if found then memory.Span else ReadOnlySpan<byte>.Empty)
+          pos = 0
+          segmentOffset = 0L
+          length = input.Length
           depth = 0
           maxDepth = maxDepth }
 
     /// A reader over `input` with the default nesting limit (64).
-    new(input: ReadOnlyMemory<byte>) = MsgPackReader(ReadOnlySequence<byte>(input), MsgPackWriter.DefaultMaxDepth)
+    new(input: ReadOnlyMemory<byte>) = MsgPackReader(input, MsgPackWriter.DefaultMaxDepth)
 
     /// A reader over `input` whose `Enter()` fails beyond `maxDepth` nested values.
-    new(input: ReadOnlyMemory<byte>, maxDepth: int) = MsgPackReader(ReadOnlySequence<byte>(input), maxDepth)
+    new(input: ReadOnlyMemory<byte>, maxDepth: int) =
+        // One segment: no segment walk (a default position has no next segment).
+        { sequence = ReadOnlySequence<byte>(input)
+          next = Unchecked.defaultof<SequencePosition>
+          span = input.Span
+          pos = 0
+          segmentOffset = 0L
+          length = int64 input.Length
+          depth = 0
+          maxDepth = maxDepth }
 
     static member val private StrictUtf8 = UTF8Encoding(false, true)
 
+    // ---- position ----
+
     /// Bytes consumed so far (the offset of the next value).
-    member this.Consumed = this.r.Consumed
+    member this.Consumed = this.segmentOffset + int64 this.pos
 
     /// Bytes not yet consumed.
-    member this.Remaining = this.r.Remaining
+    member this.Remaining = this.length - this.Consumed
 
     /// True when every byte has been consumed.
-    member this.End = this.r.End
+    member this.End = this.pos >= this.span.Length
 
     /// The position of the next value in `Sequence`.
-    member this.Position = this.r.Position
+    member this.Position = this.sequence.GetPosition this.Consumed
 
     /// The whole input.
-    member this.Sequence = this.r.Sequence
+    member this.Sequence = this.sequence
 
     /// The current nesting depth (see `Enter`).
     member this.Depth = this.depth
@@ -91,72 +121,144 @@ type MsgPackReader =
         this.depth <- this.depth + 1
         if this.depth > this.maxDepth then
             this.depth <- this.depth - 1
-            DecodeError.fail this.r.Consumed $"nesting deeper than {this.maxDepth} levels"
+            DecodeError.fail this.Consumed $"nesting deeper than {this.maxDepth} levels"
 
     /// Called by decoders of containers after reading their content.
     member this.Leave() = this.depth <- this.depth - 1
 
-    // ---- primitive byte access ----
+    // ---- byte access ----
+
+    /// Moves past exhausted (and empty) segments.
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    member private this.NextSegment() =
+        let mutable memory = ReadOnlyMemory<byte>.Empty
+        while this.pos >= this.span.Length && this.sequence.TryGet(&this.next, &memory, true) do
+            this.pos <- this.pos - this.span.Length
+            this.segmentOffset <- this.segmentOffset + int64 this.span.Length
+            this.span <- memory.Span
+
+    /// Consumes `count` bytes (the caller has checked they exist).
+    member private this.Advance(count: int64) =
+        let target = int64 this.pos + count
+        if target < int64 this.span.Length then
+            this.pos <- int target
+        else
+            // Skip whole segments without loading them one byte at a time.
+            let mutable rest = target
+            let mutable memory = ReadOnlyMemory<byte>.Empty
+            while rest >= int64 this.span.Length && this.sequence.TryGet(&this.next, &memory, true) do
+                rest <- rest - int64 this.span.Length
+                this.segmentOffset <- this.segmentOffset + int64 this.span.Length
+                this.span <- memory.Span
+            this.pos <- int rest
+
+    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+    member private this.AdvanceInSpan(count: int) =
+        this.pos <- this.pos + count
+        if this.pos >= this.span.Length then this.NextSegment()
+
+    /// Puts the reader back at an earlier offset (error paths only).
+    member private this.Seek(offset: int64) =
+        if offset >= this.segmentOffset then
+            this.pos <- int (offset - this.segmentOffset)
+        else
+            let rest = this.sequence.Slice offset
+            let mutable next = rest.Start
+            let mutable memory = ReadOnlyMemory<byte>.Empty
+            rest.TryGet(&next, &memory, true) |> ignore
+            this.next <- next
+            this.span <- memory.Span
+            this.segmentOffset <- offset
+            this.pos <- 0
+            if this.span.IsEmpty then this.NextSegment()
+
+    /// Copies the next `destination.Length` bytes (the caller has checked they exist).
+    member private this.CopyTo(destination: Span<byte>) =
+        let mutable rest = destination
+        while rest.Length > 0 do
+            let n = min (this.span.Length - this.pos) rest.Length
+            this.span.Slice(this.pos, n).CopyTo rest
+            rest <- rest.Slice n
+            this.AdvanceInSpan n
 
     /// The first byte of the next value, not consumed.
     member this.NextCode: byte =
-        let mutable b = 0uy
-        if not (this.r.TryPeek(&b)) then DecodeError.endOfData this.r.Consumed
-        b
+        if this.pos >= this.span.Length then DecodeError.endOfData this.Consumed
+        this.span[this.pos]
 
     /// The family of the next value, not consumed.
     member this.NextType: MsgPackType = MsgPackCode.typeOf this.NextCode
 
     member inline private this.Code() : byte =
-        let mutable b = 0uy
-        if not (this.r.TryRead(&b)) then DecodeError.endOfData this.r.Consumed
+        if this.pos >= this.span.Length then DecodeError.endOfData this.Consumed
+        let b = this.span[this.pos]
+        this.AdvanceInSpan 1
         b
 
+    /// Reads `count` (1..8) big-endian bytes that straddle segments.
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    member private this.TakeSlow(start: int64, code: byte, count: int) : uint64 =
+        if this.Remaining < int64 count then DecodeError.truncated start code (int64 count) this.Remaining
+        let mutable v = 0UL
+        for _ in 1..count do
+            v <- (v <<< 8) ||| uint64 this.span[this.pos]
+            this.AdvanceInSpan 1
+        v
+
     member private this.Take8(start: int64, code: byte) : byte =
-        let mutable b = 0uy
-        if not (this.r.TryRead(&b)) then DecodeError.truncated start code 1L this.r.Remaining
+        if this.pos >= this.span.Length then DecodeError.truncated start code 1L 0L
+        let b = this.span[this.pos]
+        this.AdvanceInSpan 1
         b
 
     member private this.Take16(start: int64, code: byte) : uint16 =
-        let mutable v = 0s
-        if not (this.r.TryReadBigEndian(&v)) then DecodeError.truncated start code 2L this.r.Remaining
-        uint16 v
+        if this.span.Length - this.pos >= 2 then
+            let v = BinaryPrimitives.ReadUInt16BigEndian(this.span.Slice this.pos)
+            this.AdvanceInSpan 2
+            v
+        else
+            uint16 (this.TakeSlow(start, code, 2))
 
     member private this.Take32(start: int64, code: byte) : uint32 =
-        let mutable v = 0
-        if not (this.r.TryReadBigEndian(&v)) then DecodeError.truncated start code 4L this.r.Remaining
-        uint32 v
+        if this.span.Length - this.pos >= 4 then
+            let v = BinaryPrimitives.ReadUInt32BigEndian(this.span.Slice this.pos)
+            this.AdvanceInSpan 4
+            v
+        else
+            uint32 (this.TakeSlow(start, code, 4))
 
     member private this.Take64(start: int64, code: byte) : uint64 =
-        let mutable v = 0L
-        if not (this.r.TryReadBigEndian(&v)) then DecodeError.truncated start code 8L this.r.Remaining
-        uint64 v
+        if this.span.Length - this.pos >= 8 then
+            let v = BinaryPrimitives.ReadUInt64BigEndian(this.span.Slice this.pos)
+            this.AdvanceInSpan 8
+            v
+        else
+            this.TakeSlow(start, code, 8)
 
     /// Puts back the code byte just read, so a wrong-type error leaves the reader on the value.
     member private this.WrongType(start: int64, expected: string, code: byte) : 'a =
-        this.r.Rewind 1L
+        this.Seek start
         DecodeError.wrongType start expected code
 
     // ---- nil, bool ----
 
     /// Consumes a nil and returns true if the next value is nil; otherwise consumes nothing.
     member this.TryReadNil() : bool =
-        let mutable b = 0uy
-        if this.r.TryPeek(&b) && b = MsgPackCode.Nil then
-            this.r.Advance 1L
+        if this.pos < this.span.Length && this.span[this.pos] = MsgPackCode.Nil then
+            this.AdvanceInSpan 1
             true
         else
             false
 
     /// Reads a nil.
     member this.ReadNil() =
-        let start = this.r.Consumed
+        let start = this.Consumed
         let code = this.Code()
         if code <> MsgPackCode.Nil then this.WrongType(start, "nil", code)
 
     /// Reads a bool.
     member this.ReadBoolean() : bool =
-        let start = this.r.Consumed
+        let start = this.Consumed
         match this.Code() with
         | MsgPackCode.True -> true
         | MsgPackCode.False -> false
@@ -165,7 +267,7 @@ type MsgPackReader =
     // ---- integers ----
 
     member private this.ReadSigned(target: string) : int64 =
-        let start = this.r.Consumed
+        let start = this.Consumed
         let code = this.Code()
         if code <= MsgPackCode.MaxFixInt then int64 code
         elif code >= MsgPackCode.MinNegativeFixInt then int64 (sbyte code)
@@ -185,7 +287,7 @@ type MsgPackReader =
             | _ -> this.WrongType(start, "int", code)
 
     member private this.ReadUnsigned(target: string) : uint64 =
-        let start = this.r.Consumed
+        let start = this.Consumed
         let code = this.Code()
         if code <= MsgPackCode.MaxFixInt then uint64 code
         else
@@ -204,13 +306,13 @@ type MsgPackReader =
             | _ -> this.WrongType(start, "int", code)
 
     member private this.ReadSignedIn(target: string, min: int64, max: int64) : int64 =
-        let start = this.r.Consumed
+        let start = this.Consumed
         let v = this.ReadSigned target
         if v < min || v > max then DecodeError.outOfRange start (string v) target
         v
 
     member private this.ReadUnsignedIn(target: string, max: uint64) : uint64 =
-        let start = this.r.Consumed
+        let start = this.Consumed
         let v = this.ReadUnsigned target
         if v > max then DecodeError.outOfRange start (string v) target
         v
@@ -236,13 +338,13 @@ type MsgPackReader =
 
     /// Reads a float64, a float32 (widened) or an integer (converted).
     member this.ReadDouble() : float =
-        let start = this.r.Consumed
+        let start = this.Consumed
         match this.NextCode with
         | MsgPackCode.Float64 ->
-            this.r.Advance 1L
+            this.AdvanceInSpan 1
             BitConverter.UInt64BitsToDouble(this.Take64(start, MsgPackCode.Float64))
         | MsgPackCode.Float32 ->
-            this.r.Advance 1L
+            this.AdvanceInSpan 1
             float (BitConverter.UInt32BitsToSingle(this.Take32(start, MsgPackCode.Float32)))
         | MsgPackCode.UInt64 -> float (this.ReadUInt64())
         | code when MsgPackCode.typeOf code = MsgPackType.Integer -> float (this.ReadInt64())
@@ -250,13 +352,13 @@ type MsgPackReader =
 
     /// Reads a float32, a float64 (narrowed) or an integer (converted).
     member this.ReadSingle() : float32 =
-        let start = this.r.Consumed
+        let start = this.Consumed
         match this.NextCode with
         | MsgPackCode.Float32 ->
-            this.r.Advance 1L
+            this.AdvanceInSpan 1
             BitConverter.UInt32BitsToSingle(this.Take32(start, MsgPackCode.Float32))
         | MsgPackCode.Float64 ->
-            this.r.Advance 1L
+            this.AdvanceInSpan 1
             float32 (BitConverter.UInt64BitsToDouble(this.Take64(start, MsgPackCode.Float64)))
         | MsgPackCode.UInt64 -> float32 (this.ReadUInt64())
         | code when MsgPackCode.typeOf code = MsgPackType.Integer -> float32 (this.ReadInt64())
@@ -266,14 +368,14 @@ type MsgPackReader =
 
     /// Checks a length read from a header against the bytes left.
     member private this.CheckLength(start: int64, what: string, length: int64, unitBytes: int64, unitName: string) =
-        let remaining = this.r.Remaining
+        let remaining = this.Remaining
         if length > remaining / unitBytes || length > int64 Int32.MaxValue then
             DecodeError.tooLong start what length unitName remaining
 
     /// Reads a str header and returns the byte length of the UTF-8 that follows (checked
     /// against the remaining bytes).
     member this.ReadStringHeader() : int =
-        let start = this.r.Consumed
+        let start = this.Consumed
         let code = this.Code()
         let length =
             if code >= MsgPackCode.FixStr && code < MsgPackCode.Nil then int64 (code &&& 0x1fuy)
@@ -289,7 +391,7 @@ type MsgPackReader =
     /// Reads a bin header and returns the number of bytes that follow (checked against the
     /// remaining bytes).
     member this.ReadBinaryHeader() : int =
-        let start = this.r.Consumed
+        let start = this.Consumed
         let code = this.Code()
         let length =
             match code with
@@ -303,7 +405,7 @@ type MsgPackReader =
     /// Reads an array header and returns its element count (at most the remaining bytes, since
     /// every element takes at least one).
     member this.ReadArrayHeader() : int =
-        let start = this.r.Consumed
+        let start = this.Consumed
         let code = this.Code()
         let count =
             if code >= MsgPackCode.FixArray && code < MsgPackCode.FixStr then int64 (code &&& 0x0fuy)
@@ -318,7 +420,7 @@ type MsgPackReader =
     /// Reads a map header and returns its number of key/value pairs (checked against the
     /// remaining bytes).
     member this.ReadMapHeader() : int =
-        let start = this.r.Consumed
+        let start = this.Consumed
         let code = this.Code()
         let count =
             if code >= MsgPackCode.FixMap && code < MsgPackCode.FixArray then int64 (code &&& 0x0fuy)
@@ -332,7 +434,7 @@ type MsgPackReader =
 
     /// Reads an ext header (fixext or ext8/16/32); the data bytes follow.
     member this.ReadExtHeader() : MsgPackExtHeader =
-        let start = this.r.Consumed
+        let start = this.Consumed
         let code = this.Code()
         let length =
             match code with
@@ -353,42 +455,44 @@ type MsgPackReader =
 
     /// Consumes `length` bytes and returns them as a slice of the input (no copy).
     member this.ReadRaw(length: int64) : ReadOnlySequence<byte> =
-        if length < 0L || length > this.r.Remaining then
-            DecodeError.fail this.r.Consumed $"asked for {length} raw bytes but only {this.r.Remaining} remain"
-        let slice = this.r.Sequence.Slice(this.r.Position, length)
-        this.r.Advance length
+        if length < 0L || length > this.Remaining then
+            DecodeError.fail this.Consumed $"asked for {length} raw bytes but only {this.Remaining} remain"
+        let slice = this.sequence.Slice(this.Consumed, length)
+        this.Advance length
         slice
 
     /// Reads a str value.
     member this.ReadString() : string =
-        let start = this.r.Consumed
+        let start = this.Consumed
         let length = this.ReadStringHeader()
         if length = 0 then
             ""
         else
-            let unread = this.r.UnreadSpan
+            let unread = this.span.Slice this.pos
             if unread.Length >= length then
                 let text =
                     try
                         MsgPackReader.StrictUtf8.GetString(unread.Slice(0, length))
                     with :? DecoderFallbackException ->
                         DecodeError.fail start "invalid UTF-8 in str"
-                this.r.Advance(int64 length)
+                this.AdvanceInSpan length
                 text
             else
                 // The bytes span several segments: gather them first.
                 let buffer = ArrayPool<byte>.Shared.Rent length
                 try
-                    this.r.TryCopyTo(Span<byte>(buffer, 0, length)) |> ignore
+                    this.CopyTo(Span<byte>(buffer, 0, length))
                     let text =
                         try
                             MsgPackReader.StrictUtf8.GetString(buffer, 0, length)
                         with :? DecoderFallbackException ->
                             DecodeError.fail start "invalid UTF-8 in str"
-                    this.r.Advance(int64 length)
                     text
                 finally
                     ArrayPool<byte>.Shared.Return buffer
+
+    /// Reads a str value, or null for nil.
+    member this.ReadStringOrNull() : string = if this.TryReadNil() then null else this.ReadString()
 
     /// Reads a str value's raw UTF-8 bytes as a slice of the input (no copy, not validated).
     member this.ReadStringBytes() : ReadOnlySequence<byte> =
@@ -399,10 +503,10 @@ type MsgPackReader =
     /// input, else a copy; not validated).
     member this.ReadStringSpan() : ReadOnlySpan<byte> =
         let length = this.ReadStringHeader()
-        let unread = this.r.UnreadSpan
+        let unread = this.span.Slice this.pos
         if unread.Length >= length then
             let span = unread.Slice(0, length)
-            this.r.Advance(int64 length)
+            this.Advance(int64 length)
             span
         else
             ReadOnlySpan<byte>(this.ReadRaw(int64 length).ToArray())
@@ -416,8 +520,7 @@ type MsgPackReader =
     member this.ReadByteArray() : byte array =
         let length = this.ReadBinaryHeader()
         let bytes = Array.zeroCreate<byte> length
-        this.r.TryCopyTo(Span<byte> bytes) |> ignore
-        this.r.Advance(int64 length)
+        this.CopyTo(Span<byte> bytes)
         bytes
 
     /// Reads an ext value (its data is a slice of the input, no copy).
@@ -428,7 +531,7 @@ type MsgPackReader =
 
     /// Reads a timestamp extension (type -1) in any of its 32/64/96-bit forms.
     member this.ReadTimestamp() : MsgPackTimestamp =
-        let start = this.r.Consumed
+        let start = this.Consumed
         if MsgPackCode.typeOf this.NextCode <> MsgPackType.Extension then
             DecodeError.wrongType start "timestamp" this.NextCode
         let header = this.ReadExtHeader()
@@ -451,7 +554,7 @@ type MsgPackReader =
 
     /// Reads a timestamp extension as a UTC `DateTime` (fails outside years 1..9999).
     member this.ReadDateTime() : DateTime =
-        let start = this.r.Consumed
+        let start = this.Consumed
         let t = this.ReadTimestamp()
         if t.Seconds < -62135596800L || t.Seconds > 253402300799L then
             DecodeError.fail start $"timestamp {t.Seconds}s is outside DateTime's range"
@@ -465,11 +568,11 @@ type MsgPackReader =
         let mutable pending = 1L
         while pending > 0L do
             pending <- pending - 1L
-            let start = this.r.Consumed
+            let start = this.Consumed
             let code = this.NextCode
             match MsgPackCode.typeOf code with
             | MsgPackType.Nil
-            | MsgPackType.Boolean -> this.r.Advance 1L
+            | MsgPackType.Boolean -> this.AdvanceInSpan 1
             | MsgPackType.Integer ->
                 let size =
                     match code with
@@ -484,23 +587,22 @@ type MsgPackReader =
                     | _ -> 0L
                 this.SkipBody(start, code, 1L + size)
             | MsgPackType.Float -> this.SkipBody(start, code, (if code = MsgPackCode.Float32 then 5L else 9L))
-            | MsgPackType.String -> this.r.Advance(int64 (this.ReadStringHeader()))
-            | MsgPackType.Binary -> this.r.Advance(int64 (this.ReadBinaryHeader()))
-            | MsgPackType.Extension -> this.r.Advance(int64 (this.ReadExtHeader().Length))
+            | MsgPackType.String -> this.Advance(int64 (this.ReadStringHeader()))
+            | MsgPackType.Binary -> this.Advance(int64 (this.ReadBinaryHeader()))
+            | MsgPackType.Extension -> this.Advance(int64 (this.ReadExtHeader().Length))
             | MsgPackType.Array -> pending <- pending + int64 (this.ReadArrayHeader())
             | MsgPackType.Map -> pending <- pending + 2L * int64 (this.ReadMapHeader())
             | _ -> DecodeError.fail start "invalid byte 0xc1 (never used by the format)"
             // Every pending value needs at least one byte: fail now rather than later.
-            if pending > this.r.Remaining then
-                DecodeError.fail start $"{pending} more values announced but only {this.r.Remaining} bytes remain"
+            if pending > this.Remaining then
+                DecodeError.fail start $"{pending} more values announced but only {this.Remaining} bytes remain"
 
     member private this.SkipBody(start: int64, code: byte, size: int64) =
-        if this.r.Remaining < size then DecodeError.truncated start code (size - 1L) (this.r.Remaining - 1L)
-        this.r.Advance size
+        if this.Remaining < size then DecodeError.truncated start code (size - 1L) (this.Remaining - 1L)
+        this.Advance size
 
     /// Skips one whole value and returns its bytes (a slice of the input, no copy).
     member this.ReadRawValue() : ReadOnlySequence<byte> =
-        let from = this.r.Position
-        let start = this.r.Consumed
+        let start = this.Consumed
         this.Skip()
-        this.r.Sequence.Slice(from, this.r.Consumed - start)
+        this.sequence.Slice(start, this.Consumed - start)

@@ -82,6 +82,16 @@ type MsgPackWriter =
         if this.span.Length - this.pos < size then this.Grow size
         this.span.Slice this.pos
 
+    /// A span of at least `sizeHint` free bytes at the write position, for codecs that format
+    /// bytes in place; follow it with `Advance(count)`.
+    member this.GetSpan(sizeHint: int) : Span<byte> = this.Ensure(max sizeHint 1)
+
+    /// Marks `count` bytes of the span from `GetSpan` as written.
+    member this.Advance(count: int) =
+        if count < 0 || count > this.span.Length - this.pos then
+            raise (ArgumentOutOfRangeException(nameof count, "count exceeds the span from GetSpan"))
+        this.pos <- this.pos + count
+
     member private this.Byte(b: byte) =
         let s = this.Ensure 1
         s[0] <- b
