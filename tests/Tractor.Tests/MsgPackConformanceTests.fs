@@ -12,11 +12,12 @@ open TractorNet.Testing
 open TractorNet.Wire
 open TractorNet.Tests.MsgPackTestSupport
 
-let private suiteFile () =
-    let file = Path.Combine(RepoPaths.root.Value, "..", "shared", "testdata", "msgpack-test-suite", "msgpack-test-suite.json")
-    if not (File.Exists file) then
-        Assert.Ignore $"msgpack-test-suite not found at {Path.GetFullPath file}; conformance vectors skipped"
-    file
+let private suitePath =
+    Path.GetFullPath(Path.Combine(RepoPaths.root.Value, "..", "shared", "testdata", "msgpack-test-suite", "msgpack-test-suite.json"))
+
+let private ignoreIfAbsent () =
+    if not (File.Exists suitePath) then
+        Assert.Ignore $"msgpack-test-suite not found at {suitePath}; conformance vectors skipped"
 
 /// One vector: its group, the expected value and every valid encoding.
 type Vector =
@@ -61,8 +62,14 @@ let private expectedValue (v: JsonElement) : MsgValue =
         Ext(sbyte (t[0].GetInt32()), unhex (t[1].GetString()))
     else failwith $"unknown vector {v}"
 
+/// The name of the single placeholder case listed when the suite is absent (it is ignored).
+let private absent = "(suite absent)"
+
 let vectors () : Vector list =
-    use doc = JsonDocument.Parse(File.ReadAllText(suiteFile ()))
+    if not (File.Exists suitePath) then
+        [ { Group = absent; Value = Nil; Encodings = [] } ]
+    else
+    use doc = JsonDocument.Parse(File.ReadAllText suitePath)
     [ for group in doc.RootElement.EnumerateObject() do
           for v in group.Value.EnumerateArray() ->
               { Group = group.Name
@@ -87,12 +94,14 @@ let rec private sameValue (expected: MsgValue) (actual: MsgValue) =
 
 [<Test>]
 let ``the suite is present and complete`` () =
+    ignoreIfAbsent ()
     let all = vectors ()
     Assert.That(all |> List.map _.Group |> List.distinct |> List.length, Is.EqualTo 15)
     Assert.That(all.Length, Is.GreaterThanOrEqualTo 80)
 
 [<TestCaseSource(nameof vectors)>]
 let ``every listed encoding decodes to the value`` (v: Vector) =
+    ignoreIfAbsent ()
     for encoding in v.Encodings do
         let bytes = unhex encoding
         for size in [ bytes.Length; 1 ] do
@@ -113,6 +122,7 @@ let ``every listed encoding decodes to the value`` (v: Vector) =
 
 [<TestCaseSource(nameof vectors)>]
 let ``our encoding of the value is a listed one, normally the first`` (v: Vector) =
+    ignoreIfAbsent ()
     let ours = hex (encodeValue v.Value)
     let listed = v.Encodings |> List.map (fun e -> e.Replace("-", ""))
     Assert.That(listed, Does.Contain ours)
