@@ -215,7 +215,10 @@ module internal FunctionInvoker =
     let private awaiters = ConcurrentDictionary<Type, Func<obj, Task<obj>>>()
 
     let private closed (name: string) (arg: Type) =
-        typedefof<Awaiters<_>>.MakeGenericType(arg).GetMethod(name).CreateDelegate<Func<obj, Task<obj>>>()
+        typedefof<Awaiters<_>>
+            .MakeGenericType(arg)
+            .GetMethod(name, BindingFlags.Static ||| BindingFlags.Public ||| BindingFlags.NonPublic)
+            .CreateDelegate<Func<obj, Task<obj>>>()
 
     let private isGeneric (d: Type) (t: Type) =
         t.IsGenericType && t.GetGenericTypeDefinition() = d

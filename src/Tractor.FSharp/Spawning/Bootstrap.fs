@@ -1,7 +1,7 @@
 namespace TractorNet.Spawning
 
 open System
-open System.Text.Json
+open TractorNet.Wire
 
 /// The one line a parent writes to a new child's standard input: where to connect and the
 /// tree's secret. It travels over a private pipe, never on the command line (which `ps` shows).
@@ -16,10 +16,12 @@ type internal Bootstrap =
       /// The parent's pid: the child checks it is still its parent after arming PDEATHSIG.
       ParentPid: int }
 
+/// The line is base64 of the MessagePack-encoded record.
 module internal Bootstrap =
-    let encode (b: Bootstrap) = JsonSerializer.Serialize b
+    let encode (b: Bootstrap) = Convert.ToBase64String(MsgPack.serialize b)
 
     let decode (line: string) : Bootstrap =
         match line with
-        | null -> failwith "no bootstrap line on standard input (this entry point is started by a parent actor)"
-        | line -> JsonSerializer.Deserialize<Bootstrap> line
+        | null
+        | "" -> failwith "no bootstrap line on standard input (this entry point is started by a parent actor)"
+        | line -> MsgPack.deserialize<Bootstrap> (Convert.FromBase64String line)
