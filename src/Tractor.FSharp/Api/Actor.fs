@@ -25,3 +25,11 @@ module Actor =
 
     /// Cancelled when this actor is told to cancel (CancelActor, SIGTERM, Ctrl-C at the root).
     let cancellationToken () = (runtime ()).Token
+
+    /// The cancel ladder this actor uses for its children (and passes on to them): how long a
+    /// child gets to acknowledge a cancel request and exit, and how long after SIGTERM before
+    /// SIGKILL.
+    let cancelLadder () : CancelLadder = (runtime ()).Ladder
+
+    /// Sets the cancel ladder for children spawned from now on.
+    let setCancelLadder (ladder: CancelLadder) = (runtime ()).Ladder <- ladder

@@ -89,8 +89,16 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
 
             supervise child (fun ct ->
                 task {
+                    let running = portal.Invoke<'T>(call, arguments, ct)
+                    let! _ = Task.WhenAny(running, Task.Delay(Timeout.Infinite, ct))
+
+                    if not running.IsCompleted then
+                        // Cancelled: walk the ladder now; the call ends when the actor answers
+                        // the cancel or its process is gone.
+                        child.Reap() |> ignore
+
                     try
-                        let! v = portal.Invoke<'T>(call, arguments, ct)
+                        let! v = running
                         result.TrySetResult v |> ignore
                     with
                     | :? OperationCanceledException as e when ct.IsCancellationRequested ->
@@ -119,8 +127,10 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
 
             let! t = TaskNursery.Open(Func<TaskNursery, Task> run, rt.Token)
 
-            if t.IsCompletedSuccessfully then
+            if t.IsCompletedSuccessfully || typeof<'T> = typeof<unit> then
+                // Our own cancellation is absorbed (trio); a body with a value to return that
+                // was cut short has none to give.
                 return result
             else
-                return raise (OperationCanceledException "the actor nursery was cancelled before its body finished")
+                return raise (OperationCanceledException "the actor nursery was cancelled before its body returned a value")
         }

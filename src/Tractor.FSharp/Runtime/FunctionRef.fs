@@ -68,8 +68,8 @@ module internal FunctionRefs =
     /// Evaluates an argument expression in the caller, after substituting the let-bound values.
     let private evaluate (env: Map<Var, obj * string>) (e: Expr) : obj * string =
         match e with
-        | Value(v, _) -> v, "constant"
         | ValueWithName(v, _, name) -> v, $"captured value '{name}'"
+        | Value(v, _) -> v, "constant"
         | Var v when env.ContainsKey v -> env[v]
         | _ ->
             let closed = e.Substitute(fun v -> env.TryFind v |> Option.map (fun (value, _) -> Expr.Value(value, v.Type)))
@@ -85,8 +85,9 @@ module internal FunctionRefs =
             match e with
             | WithValue(_, _, inner) -> peel env inner
             | Let(v, value, body) ->
-                let evaluated, _ = evaluate env value
-                peel (env.Add(v, (evaluated, $"captured value '{v.Name}'"))) body
+                let evaluated, description = evaluate env value
+                let description = if description = "constant" then $"value '{v.Name}'" else description
+                peel (env.Add(v, (evaluated, description))) body
             | Lambda(unitVar, Call(None, m, args)) ->
                 let values, names =
                     args

@@ -102,7 +102,9 @@ type internal Peer
                                 | true, tcs -> tcs.TrySetResult(Result.Error info) |> ignore
                                 | _ -> ()
                             | Start(id, f, args, _) ->
-                                let t = serve id f args
+                                // Off the receive loop: user code may block its thread, and the
+                                // loop must stay free to hear CancelCall/CancelActor.
+                                let t = Task.Run<unit>(fun () -> serve id f args)
                                 serving[id] <- t
                                 t.ContinueWith(fun (_: Task) -> serving.TryRemove id |> ignore) |> ignore
                             | CancelCall id ->
@@ -133,20 +135,36 @@ type internal Peer
     /// cancels it (after telling the other side).
     member _.Call(f: FunctionRef, args: byte[] list, ct: CancellationToken) : Task<byte[]> =
         task {
+            ct.ThrowIfCancellationRequested()
+
             if not (isNull closedReason) then
                 raise (TransportClosedError(string link.Remote, closedReason))
 
             let id = Interlocked.Increment &nextId
             let reply = TaskCompletionSource<Result<byte[], RemoteErrorInfo>>(TaskCreationOptions.RunContinuationsAsynchronously)
             pending[id] <- reply
-            do! link.Send(Start(id, f, args, Unary))
+
+            try
+                do! link.Send(Start(id, f, args, Unary))
+            with e ->
+                pending.TryRemove id |> ignore
+                ct.ThrowIfCancellationRequested()
+                raise (TransportClosedError(string link.Remote, e.Message))
 
             use _ =
                 ct.Register(fun () ->
                     if pending.ContainsKey id then
                         link.Send(CancelCall id) |> ignore)
 
-            let! outcome = reply.Task
+            let! outcome =
+                task {
+                    try
+                        return! reply.Task
+                    with :? TransportClosedError when ct.IsCancellationRequested ->
+                        // We cancelled and the actor went away (the cancel ladder): that is our
+                        // cancellation, not a new error.
+                        return raise (OperationCanceledException ct)
+                }
 
             match outcome with
             | Ok value -> return value

@@ -89,9 +89,14 @@ module RemoteErrorInfo =
               Inner = a.InnerExceptions |> Seq.map (ofException self) |> List.ofSeq }
         | :? AggregateException as a when a.InnerExceptions.Count = 1 -> ofException self a.InnerExceptions[0]
         | _ ->
+            // Inner exceptions (a type initialiser's, a reflection wrapper's) carry the real cause.
+            let rec chain (e: exn) =
+                if isNull e.InnerException then e.Message
+                else $"{e.Message} ---> {e.InnerException.GetType().FullName}: {chain e.InnerException}"
+
             { Source = self
               TypeName = e.GetType().FullName
-              Message = e.Message
+              Message = chain e
               StackTrace = string e.StackTrace
               RelayPath = []
               Inner = [] }

@@ -67,6 +67,7 @@ module internal ChildCommand =
 /// lifeline: the parent writes the bootstrap line there and keeps the pipe open; when the
 /// parent dies (even by SIGKILL) the child reads end-of-file and exits.
 type internal ChildProcess private (proc: Process, name: string) =
+    let pid = proc.Id
     let mutable exitCode = 0
 
     let exited =
@@ -103,7 +104,7 @@ type internal ChildProcess private (proc: Process, name: string) =
     /// The actor name the process was started for.
     member _.Name = name
     /// The OS process id.
-    member _.Pid = proc.Id
+    member _.Pid = pid
     /// Completes when the process has exited and been reaped.
     member _.Exited: Task = exited
     /// Whether the process has exited.
@@ -111,7 +112,7 @@ type internal ChildProcess private (proc: Process, name: string) =
     /// The exit code (valid once exited; 128+n after signal n).
     member _.ExitCode = exitCode
     /// Sends a POSIX signal to the process; false if it is already gone.
-    member _.Signal(signal: int) = (not exited.IsCompleted) && Native.kill proc.Id signal
+    member _.Signal(signal: int) = (not exited.IsCompleted) && Native.kill pid signal
 
     /// Closes the lifeline: the child sees end-of-file on its standard input.
     member _.CloseLifeline() =

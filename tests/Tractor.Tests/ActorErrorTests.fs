@@ -1,0 +1,165 @@
+/// Errors travel up: remote errors keep their type, message and source; several aggregate.
+module TractorNet.Tests.ActorErrorTests
+
+open System
+open System.Threading.Tasks
+open NUnit.Framework
+open TractorNet
+open TractorNet.Tests.ActorFunctions
+
+let private catchAsync (f: unit -> Task<'T>) : Task<exn> =
+    task {
+        try
+            let! _ = f ()
+            return null
+        with e ->
+            return e
+    }
+
+[<Test>]
+let ``a remote error keeps its type name, message, source and stack`` () : Task =
+    task {
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! p = runInActor ("failer", fail "boom")
+                    return! p.Result()
+                })
+
+        match e with
+        | :? RemoteActorError as r ->
+            Assert.That(r.TypeName, Is.EqualTo "System.InvalidOperationException")
+            Assert.That(r.RemoteMessage, Is.EqualTo "boom")
+            Assert.That(r.Source.Name, Is.EqualTo "failer")
+            Assert.That(r.BoxedType, Is.EqualTo typeof<InvalidOperationException>)
+            Assert.That(r.RemoteStackTrace, Does.Contain "fail")
+            Assert.That(r.RelayPath, Is.Empty)
+        | other -> Assert.Fail $"expected RemoteActorError, got {other}"
+    }
+
+[<Test>]
+let ``an error escaping a portal call raises at the call site`` () : Task =
+    task {
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! d = startActor ("frank", [ moduleName ])
+                    let! v = d.Run(fail "no")
+                    return v
+                })
+
+        Assert.That(e, Is.InstanceOf<RemoteActorError>())
+        Assert.That((e :?> RemoteActorError).RemoteMessage, Is.EqualTo "no")
+    }
+
+[<Test>]
+let ``errors are boxed through a depth-3 tree with the relay path`` () : Task =
+    task {
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! p = runInActor ("level3", failDeep 3)
+                    return! p.Result()
+                })
+
+        match e with
+        | :? RemoteActorError as r ->
+            Assert.That(r.Source.Name, Is.EqualTo "level1")
+            Assert.That(r.RemoteMessage, Is.EqualTo "deep failure")
+            Assert.That(r.RelayPath |> Seq.map _.Name |> List.ofSeq, Is.EqualTo<string list> [ "level2"; "level3" ])
+        | other -> Assert.Fail $"expected RemoteActorError, got {other}"
+    }
+
+[<Test>]
+let ``several failing actors give one aggregate holding all of them`` () : Task =
+    task {
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! n = currentNursery
+                    let! a = startActor ("a", [ moduleName ])
+                    let! b = startActor ("b", [ moduleName ])
+                    n.Tasks.StartSoon(fun _ -> a.Run(failAfterSleep 200 "first"))
+                    n.Tasks.StartSoon(fun _ -> b.Run(failAfterSleep 200 "second"))
+                    return 0
+                })
+
+        match e with
+        | :? MultiErrorException as m ->
+            let messages = m.InnerExceptions |> Seq.map (fun e -> (e :?> RemoteActorError).RemoteMessage) |> Set.ofSeq
+            Assert.That(messages, Is.EqualTo<Set<string>>(set [ "first"; "second" ]))
+        | other -> Assert.Fail $"expected MultiErrorException, got {other}"
+    }
+
+[<Test>]
+let ``a nested aggregate is boxed as one remote error with both inner errors`` () : Task =
+    task {
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! p = runInActor ("middle", failTwice)
+                    return! p.Result()
+                })
+
+        match e with
+        | :? RemoteActorError as r ->
+            Assert.That(r.Source.Name, Is.EqualTo "middle")
+            Assert.That(r.InnerErrors |> Seq.map _.RemoteMessage |> Set.ofSeq, Is.EqualTo<Set<string>>(set [ "first"; "second" ]))
+            Assert.That(r.InnerErrors |> Seq.map (fun i -> i.Source.Name) |> Set.ofSeq, Is.EqualTo<Set<string>>(set [ "a"; "b" ]))
+        | other -> Assert.Fail $"expected RemoteActorError, got {other}"
+    }
+
+[<Test>]
+let ``a function outside the enabled modules is refused with a clear remote error`` () : Task =
+    task {
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! d = startActor ("locked", [ "Some.Other.Module" ])
+                    return! d.Run pid
+                })
+
+        match e with
+        | :? RemoteActorError as r ->
+            Assert.That(r.RemoteMessage, Does.Contain "not enabled")
+            Assert.That(r.RemoteMessage, Does.Contain "ActorFunctions.pid")
+        | other -> Assert.Fail $"expected RemoteActorError, got {other}"
+    }
+
+[<Test>]
+let ``a value that cannot be serialised fails at the call site naming it`` () =
+    let callback = { Callback = fun x -> x + 1 }
+
+    let e =
+        Assert.ThrowsAsync<ArgumentException>(fun () ->
+            nursery {
+                let! p = runInActor (useCallback callback)
+                return! p.Result()
+            }
+            :> Task)
+
+    Assert.That(e.Message, Does.Contain "callback")
+    Assert.That(e.Message, Does.Contain "Callback")
+
+[<Test>]
+let ``an exception while the function's type initialises reaches the parent`` () : Task =
+    task {
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! p = runInActor touchExploding
+                    return! p.Result()
+                })
+
+        match e with
+        | :? RemoteActorError as r -> Assert.That(r.ToString(), Does.Contain "static initialiser exploded")
+        | other -> Assert.Fail $"expected RemoteActorError, got {other}"
+    }
+
+[<Test>]
+let ``an inline lambda with a body of its own is refused with a clear message`` () =
+    let e =
+        Assert.Throws<ArgumentException>(fun () ->
+            runInActor (fun () -> task { return 1 }) |> ignore)
+
+    Assert.That(e.Message, Does.Contain "named function")

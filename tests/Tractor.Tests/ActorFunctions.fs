@@ -1,0 +1,72 @@
+/// Functions the actor tests run in child processes. They live in a module of the test assembly,
+/// which child actors load through the test host's deps file.
+module TractorNet.Tests.ActorFunctions
+
+open System
+open System.Threading
+open System.Threading.Tasks
+open TractorNet
+
+/// This module's .NET name, to enable it in daemons.
+let moduleName = "TractorNet.Tests.ActorFunctions"
+
+let pid () = task { return Environment.ProcessId }
+
+let add (a: int) (b: int) = task { return a + b }
+
+let greet (name: string) (times: int) () = task { return String.replicate times name }
+
+/// Raises InvalidOperationException with `message`.
+let fail (message: string) () : Task<int> = task { return invalidOp message }
+
+/// Waits until cancelled.
+let hang () : Task<int> =
+    task {
+        do! Task.Delay(Timeout.Infinite, CancelScope.CurrentToken)
+        return 0
+    }
+
+/// Blocks its thread forever, deaf to cancellation: only the cancel ladder's signals end it.
+let blockSynchronously () : Task<int> =
+    Thread.Sleep Timeout.Infinite
+    Task.FromResult 0
+
+/// Sleeps synchronously (ignoring cancellation), then raises.
+let failAfterSleep (ms: int) (message: string) () : Task<int> =
+    Thread.Sleep ms
+    invalidOp message
+
+let logLevel () = task { return int (Log.current ()) }
+
+let whoAmI () = task { return $"{Actor.name ()} parent={(Actor.parent ()).Value.Name} root={Actor.isRoot ()}" }
+
+/// A chain `depth` actors deep whose last actor raises: errors are boxed through every level.
+let rec failDeep (depth: int) () : Task<int> =
+    if depth <= 1 then
+        fail "deep failure" ()
+    else
+        nursery {
+            let! p = runInActor ($"level{depth - 1}", failDeep (depth - 1))
+            return! p.Result()
+        }
+
+/// Two children that both fail: the middle actor's nursery raises an aggregate.
+let failTwice () : Task<int> =
+    nursery {
+        let! n = currentNursery
+        let! a = startActor ("a", [ moduleName ])
+        let! b = startActor ("b", [ moduleName ])
+        n.Tasks.StartSoon(fun _ -> a.Run(failAfterSleep 100 "first"))
+        n.Tasks.StartSoon(fun _ -> b.Run(failAfterSleep 100 "second"))
+        return 0
+    }
+
+type Unserialisable = { Callback: int -> int }
+
+let useCallback (u: Unserialisable) () = task { return u.Callback 1 }
+
+type private Exploding() =
+    static let boom: int = invalidOp "static initialiser exploded"
+    static member Value = boom
+
+let touchExploding () = task { return Exploding.Value }

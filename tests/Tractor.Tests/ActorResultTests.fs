@@ -1,0 +1,96 @@
+/// Running functions in actors and getting their values back.
+module TractorNet.Tests.ActorResultTests
+
+open System
+open System.Threading.Tasks
+open NUnit.Framework
+open TractorNet
+open TractorNet.Tests.ActorFunctions
+
+[<Test>]
+let ``runInActor runs the function in another process and returns its value`` () : Task =
+    task {
+        let! pid =
+            nursery {
+                let! p = runInActor pid
+                return! p.Result()
+            }
+
+        Assert.That(pid, Is.Not.EqualTo Environment.ProcessId)
+    }
+
+[<Test>]
+let ``the result is available after the nursery has exited`` () : Task =
+    task {
+        let! portal =
+            nursery {
+                let! p = runInActor (greet "ab" 3)
+                return p
+            }
+
+        let! v = portal.Result()
+        Assert.That(v, Is.EqualTo "ababab")
+    }
+
+[<Test>]
+let ``arguments travel as constants and captured values`` () : Task =
+    task {
+        let x = 40
+
+        let! v =
+            nursery {
+                let! p = runInActor (fun () -> add x 2)
+                return! p.Result()
+            }
+
+        Assert.That(v, Is.EqualTo 42)
+    }
+
+[<Test>]
+let ``a daemon serves many calls until it is cancelled`` () : Task =
+    task {
+        let! results, acknowledged =
+            nursery {
+                let! d = startActor ("frank", [ moduleName ])
+                let! a = d.Run(fun () -> add 1 2)
+                let! b = d.Run(fun () -> add 20 22)
+                let! c = d.Run(greet "x" 2)
+                let! pid = d.Run pid
+                let! ack = d.CancelActor()
+                return [ string a; string b; c; string (pid = d.Pid) ], ack
+            }
+
+        Assert.That(results, Is.EqualTo<string list> [ "3"; "42"; "xx"; "True" ])
+        Assert.That(acknowledged, Is.True, "the daemon acknowledged the cancel request")
+    }
+
+[<Test>]
+let ``a child knows its name, its parent and that it is not the root`` () : Task =
+    task {
+        let! v =
+            nursery {
+                let! p = runInActor ("kid", whoAmI)
+                return! p.Result()
+            }
+
+        Assert.That(v, Is.EqualTo "kid parent=root root=False")
+        Assert.That(Actor.isRoot (), Is.True)
+    }
+
+[<Test>]
+let ``a log level set on the root reaches the children`` () : Task =
+    task {
+        let before = Log.current ()
+        Log.setLevel LogLevel.Debug
+
+        try
+            let! v =
+                nursery {
+                    let! p = runInActor logLevel
+                    return! p.Result()
+                }
+
+            Assert.That(enum<LogLevel> v, Is.EqualTo LogLevel.Debug)
+        finally
+            Log.setLevel before
+    }
