@@ -24,6 +24,8 @@ public partial class ActorPortal
     {
         this.portal = portal;
         this.nurseryToken = nurseryToken;
+        // Read while the process is alive: the F# portal's Pid throws once the process is reaped (notes/bugs.md).
+        Pid = portal.Pid;
     }
 
     /// <summary>The actor's identity (name and unique id).</summary>
@@ -32,8 +34,8 @@ public partial class ActorPortal
     /// <summary>The actor's name.</summary>
     public string Name => portal.Name;
 
-    /// <summary>The actor's OS process id.</summary>
-    public int Pid => portal.Pid;
+    /// <summary>The actor's OS process id (still readable after the process has been reaped).</summary>
+    public int Pid { get; }
 
     /// <summary>
     /// Asks the actor to cancel everything it runs and exit. Completes with <c>true</c> if it acknowledged within the
@@ -48,7 +50,18 @@ public partial class ActorPortal
     async Task<T> Call<T>(PreparedCall call, CancellationToken cancellationToken)
     {
         using var token = CallToken.Of(nurseryToken, cancellationToken);
-        return await portal.RunMethod<T>(call, token.Token).ConfigureAwait(false);
+        var ct = token.Token;
+        ct.ThrowIfCancellationRequested();
+        try
+        {
+            return await portal.RunMethod<T>(call, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (ct.IsCancellationRequested && e is not RemoteActorError and not OperationCanceledException)
+        {
+            // Cancelling the nursery reaps the actor, which can break the connection under a call: that call was
+            // cancelled, not failed (the runtime raises TransportClosedError here; see notes/bugs.md #2).
+            throw new OperationCanceledException($"the call to actor '{portal.Actor}' was cancelled", e, ct);
+        }
     }
 
     Task<T> CallValue<T>(Delegate function, CancellationToken cancellationToken, params object?[] arguments) =>

@@ -60,6 +60,19 @@ public class DaemonActorTests
     }
 
     [Test]
+    public async Task CallsEndAsCancelledWhenTheNurseryIsCancelled()
+    {
+        await Tractor.OpenNursery(async n =>
+        {
+            var d = await n.StartActor("interrupted", [typeof(Work)]);
+            var inFlight = d.Run(Work.Forever);
+            n.Cancel();
+            await Throws<OperationCanceledException>(() => inFlight);
+            await Throws<OperationCanceledException>(() => d.Run(Work.Add, 1, 2));
+        }).WaitAsync(Bound);
+    }
+
+    [Test]
     public async Task JoinAsyncWaitsForADaemonUntilItIsCancelled()
     {
         await using var n = await Tractor.OpenNursery();
