@@ -19,7 +19,8 @@ public sealed class JoinableNursery : Nursery, IAsyncDisposable
 {
     readonly Task run;
     readonly TaskCompletionSource release;
-    Task? joined;
+    volatile bool joinCalled;
+    int disposed;
 
     JoinableNursery(ActorNursery inner, Task run, TaskCompletionSource release) : base(inner)
     {
@@ -65,26 +66,25 @@ public sealed class JoinableNursery : Nursery, IAsyncDisposable
     /// </summary>
     public Task JoinAsync()
     {
-        lock (release)
-        {
-            if (joined is null)
-            {
-                release.TrySetResult();
-                joined = run;
-            }
-            return joined;
-        }
+        joinCalled = true;
+        release.TrySetResult();
+        return run;
     }
 
     /// <summary>
     /// After <see cref="JoinAsync"/> has completed: nothing left to do. Otherwise the body failed: cancels the nursery
     /// and waits until every child's process has been reaped (bounded by the cancel ladder). Raises the nursery's
     /// errors only if it had failed before the body left (see the remarks on <see cref="JoinableNursery"/>).
+    /// Disposing again does nothing.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        bool joinCalled;
-        lock (release) joinCalled = joined is not null;
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            await run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return;
+        }
+        var joinCalled = this.joinCalled;
         if (joinCalled && run.IsCompleted)
         {
             // JoinAsync reported the outcome; just observe it.
@@ -102,7 +102,7 @@ public sealed class JoinableNursery : Nursery, IAsyncDisposable
         catch (Exception e) when (joinCalled || !failedFirst)
         {
             // The body's own exception is on its way out (or JoinAsync reports this one): keep it, log ours.
-            Log.warn($"nursery of '{Inner.Actor}' was left without JoinAsync; error while cancelling it: {e}");
+            Log.warn($"nursery of '{Inner.Actor}' disposed before JoinAsync completed; error while cancelling it: {e}");
         }
     }
 }

@@ -52,6 +52,7 @@ public class RemoteErrorTests
         await n.RunInActor(Work.FailSoon, "late failure", name: "late");
         var e = await Throws<RemoteActorError>(() => n.JoinAsync());
         Assert.That(e.RemoteMessage, Is.EqualTo("late failure"));
-        await n.DisposeAsync();
+        await n.DisposeAsync().AsTask().WaitAsync(Bound);
+        await n.DisposeAsync().AsTask().WaitAsync(Bound);
     }
 }
