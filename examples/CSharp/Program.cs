@@ -5,6 +5,9 @@ Example[] examples =
     Hello.Example,
     TaskNurseryExample.Example,
     WireSerialization.Example,
+    SingleFunc.Example,
+    WithDaemon.Example,
+    RemoteErrorPropagation.Example,
 ];
 
 if (args is ["--list"])

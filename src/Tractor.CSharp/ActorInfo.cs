@@ -1,0 +1,36 @@
+namespace TractorNet;
+
+/// <summary>Facts about the actor the calling code runs in (<see cref="Tractor.CurrentActor"/>).</summary>
+public sealed class ActorInfo
+{
+    internal ActorInfo(ActorId id, ActorId? parent, CancellationToken token)
+    {
+        Id = id;
+        Parent = parent;
+        CancellationToken = token;
+    }
+
+    /// <summary>The actor's identity: its name and unique id.</summary>
+    public ActorId Id { get; }
+
+    /// <summary>The actor's name (<c>"root"</c> for the root actor; a child's given or function name).</summary>
+    public string Name => Id.Name;
+
+    /// <summary>The actor's unique id.</summary>
+    public string Uid => Id.Uid;
+
+    /// <summary>The actor's OS process id.</summary>
+    public int Pid => Environment.ProcessId;
+
+    /// <summary>The parent actor's identity, or <c>null</c> at the root.</summary>
+    public ActorId? Parent { get; }
+
+    /// <summary>Whether this is the root actor of its tree.</summary>
+    public bool IsRoot => Parent is null;
+
+    /// <summary>Cancelled when this actor is told to cancel (CancelActor, SIGTERM, Ctrl-C at the root).</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() => Parent is null ? $"{Id} (root, pid {Pid})" : $"{Id} (child of {Parent}, pid {Pid})";
+}
