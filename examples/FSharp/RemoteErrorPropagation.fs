@@ -19,12 +19,11 @@ let assertErr (which: int) : Task<unit> =
         | _ -> return raise (KeyNotFoundException $"nothing here in {Actor.name ()}")
     }
 
-/// The RemoteActorErrors inside whatever the nursery raised.
-let rec private remoteErrors (e: exn) : RemoteActorError list =
+/// The leaf errors inside whatever the nursery raised.
+let rec private leaves (e: exn) : exn list =
     match e with
-    | :? RemoteActorError as r -> [ r ]
-    | :? AggregateException as a -> a.InnerExceptions |> Seq.collect remoteErrors |> List.ofSeq
-    | _ -> []
+    | :? AggregateException as a -> a.InnerExceptions |> Seq.collect leaves |> List.ofSeq
+    | e -> [ e ]
 
 let example =
     { Name = "remote-error-propagation"
@@ -45,9 +44,13 @@ let example =
                         }
                     failwith "the nursery should have raised"
                 with e ->
-                    let errors = remoteErrors e
-                    if errors.IsEmpty then raise e
-                    printfn $"the root caught {e.GetType().Name} with {errors.Length} remote error(s):"
-                    for r in errors |> List.sortBy (fun r -> r.Source.Name) do
+                    let errors = leaves e
+                    let remote = errors |> List.choose (function :? RemoteActorError as r -> Some r | _ -> None)
+                    printfn $"the root caught {e.GetType().Name} with {remote.Length} remote error(s):"
+                    for r in remote |> List.sortBy (fun r -> r.Source.Name) do
                         printfn $"  from '{r.Source.Name}': {r.TypeName}: {r.RemoteMessage}"
+                    // Anything else would be a teardown artefact, not one of the actors' errors.
+                    for other in errors |> List.filter (fun e -> not (e :? RemoteActorError)) do
+                        printfn $"  unexpected: {other.GetType().Name}: {other.Message}"
+                    if remote.IsEmpty || remote.Length < errors.Length then raise e
             } }
