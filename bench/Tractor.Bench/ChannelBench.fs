@@ -161,11 +161,11 @@ let private withPeer (kind: string) (mode: string) (count: int64) (body: IConnec
     }
 
 /// One batch of work on a connection; returns how many operations it did.
-type private Batch = unit -> Task<int64>
+type Batch = unit -> Task<int64>
 
 /// Measures two batch runners in alternating short segments (so machine noise hits both
 /// alike), after a warm-up of each; returns (ops/s of `a`, ops/s of `b`).
-let private interleave quick (a: Batch) (b: Batch) =
+let interleave quick (a: Batch) (b: Batch) =
     task {
         let total = if quick then 0.7 else 3.0
         let segment = if quick then 0.1 else 0.25
@@ -202,6 +202,11 @@ let private rawPingPong (conn: IConnection) : Batch =
                 if not ok then failwith "peer closed"
             return 100L
         }
+
+/// Runs `body` with a batch of 100 raw-socket round trips (8 bytes each way) against a fresh
+/// echo peer over `kind` ("uds" or "tcp"): the baseline of every round-trip figure.
+let withRawPingPong (kind: string) (body: Batch -> Task<'T>) : Task<'T> =
+    withPeer kind "raw-echo" 0L (fun conn -> body (rawPingPong conn))
 
 let private channelPingPong (ch: Channel) : Batch =
     let payload = Array.zeroCreate<byte> 8

@@ -9,12 +9,15 @@ type Scenario =
       Run: bool -> Task<unit> }
 
 let scenarios: Scenario list =
-    [ { Name = "codec.roundtrip"; Run = CodecBench.run }
-      for name, run in ChannelBench.all -> { Name = name; Run = run } ]
+    [ yield { Name = "codec.roundtrip"; Run = CodecBench.run }
+      for name, run in ChannelBench.all -> { Name = name; Run = run }
+      for name, run in ActorBench.all -> { Name = name; Run = run } ]
 
 [<EntryPoint>]
 let main argv =
     if argv.Length > 0 && argv[0] = ChannelBench.PeerFlag then exit (ChannelBench.runPeer argv)
+    if argv.Length > 0 && argv[0] = ActorBench.ExitFlag then exit 0
+    if argv.Length > 0 && argv[0] = ActorBench.IdleFlag then exit (ActorBench.idleHello ())
     let quick = argv |> Array.contains "--quick"
     let names = argv |> Array.filter (fun a -> not (a.StartsWith "--")) |> List.ofArray
 

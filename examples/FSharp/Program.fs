@@ -7,7 +7,13 @@ let examples: Example list =
     [ Hello.example
       TaskNurseryExample.example
       CancelScopesExample.example
-      WireSerialization.example ]
+      WireSerialization.example
+      SingleFunc.example
+      WeAreProcesses.example
+      ActorSpawningAndCausality.example
+      WithDaemon.example
+      RemoteErrorPropagation.example
+      NestedActorTree.example ]
 
 let private usage () =
     eprintfn "usage: dotnet run --project examples/FSharp -- <example> [args] | --list"
