@@ -34,6 +34,16 @@ let private commandLine (pid: int) =
     with _ ->
         ""
 
+/// The state letter and parent pid from /proc/<pid>/stat ('Z' = exited, not yet reaped).
+let private stateAndParent (pid: int) =
+    try
+        let stat = File.ReadAllText $"/proc/{pid}/stat"
+        // pid (comm) S ppid ...: comm may hold spaces, so split after the last ')'.
+        let rest = stat.Substring(stat.LastIndexOf ')' + 2).Split ' '
+        rest[0], int rest[1]
+    with _ ->
+        "?", 0
+
 /// A live process of this test run other than the current one.
 type OurProcess = { Pid: int; CommandLine: string }
 
@@ -48,10 +58,17 @@ let list () : OurProcess list =
         | true, pid when pid <> self -> Some pid
         | _ -> None)
     |> Seq.filter (fun pid -> (readEnviron pid).AsSpan().IndexOf(needle.AsSpan()) >= 0)
+    // A zombie has exited; only its parent can reap it. Ours (children of this process) count,
+    // an orphan's zombie waiting for init does not.
+    |> Seq.filter (fun pid ->
+        match stateAndParent pid with
+        | "Z", parent -> parent = self
+        | _ -> true)
     |> Seq.map (fun pid -> { Pid = pid; CommandLine = commandLine pid })
     |> Seq.toList
 
-/// SIGKILLs the given processes (cleanup after a failed check; never a substitute for reaping).
+/// SIGKILLs the given processes and waits (bounded) until they are gone (cleanup after a
+/// failed check; never a substitute for reaping).
 let killAll (processes: OurProcess list) =
     for p in processes do
         try
@@ -59,3 +76,9 @@ let killAll (processes: OurProcess list) =
             proc.Kill true
         with _ ->
             ()
+
+    let deadline = DateTime.UtcNow.AddSeconds 5.0
+    let alive (pid: int) = Directory.Exists $"/proc/{pid}" && fst (stateAndParent pid) <> "Z"
+
+    while processes |> List.exists (fun p -> alive p.Pid) && DateTime.UtcNow < deadline do
+        Threading.Thread.Sleep 10

@@ -28,7 +28,7 @@ type internal Peer
     let refuse (id: int64) (typeName: string) (message: string) =
         link.Send(Error(id, { Source = self; TypeName = typeName; Message = message; StackTrace = ""; RelayPath = []; Inner = [] }))
 
-    let serve (id: int64) (f: FunctionRef) (args: byte[] list) =
+    let execute (id: int64) (f: FunctionRef) (args: byte[] list) (ct: CancellationToken) =
         task {
             match FunctionRefs.resolve (enabledModules ()) f with
             | Result.Error why -> do! refuse id "TractorNet.FunctionNotEnabled" why
@@ -38,30 +38,34 @@ type internal Peer
                 if parameters.Length <> args.Length then
                     do! refuse id "System.ArgumentException" $"'{f.Display}' takes {parameters.Length} argument(s), got {args.Length}"
                 else
-                    use cts = CancellationTokenSource.CreateLinkedTokenSource runtimeToken
-                    running[id] <- cts
-
                     try
+                        let values =
+                            List.mapi (fun i blob -> codec.Decode(parameters[i].ParameterType, blob)) args |> Array.ofList
+
+                        let! result = CallContext.run ct (fun () -> FunctionInvoker.invoke m values)
+                        let encoded = codec.Encode(FunctionInvoker.resultType m, result)
+                        do! link.Send(Return(id, encoded))
+                    with e ->
+                        let e =
+                            match e with
+                            | :? OperationCanceledException when ct.IsCancellationRequested ->
+                                OperationCanceledException($"call '{f.Display}' was cancelled in actor '{self}'") :> exn
+                            | e -> e
+
                         try
-                            let values =
-                                List.mapi (fun i blob -> codec.Decode(parameters[i].ParameterType, blob)) args |> Array.ofList
+                            do! link.Send(Error(id, RemoteErrorInfo.ofException self e))
+                        with _ ->
+                            () // the caller is gone; nothing to tell
+        }
 
-                            let! result = CallContext.run cts.Token (fun () -> FunctionInvoker.invoke m values)
-                            let encoded = codec.Encode(FunctionInvoker.resultType m, result)
-                            do! link.Send(Return(id, encoded))
-                        with e ->
-                            let e =
-                                match e with
-                                | :? OperationCanceledException when cts.IsCancellationRequested ->
-                                    OperationCanceledException($"call '{f.Display}' was cancelled in actor '{self}'") :> exn
-                                | e -> e
-
-                            try
-                                do! link.Send(Error(id, RemoteErrorInfo.ofException self e))
-                            with _ ->
-                                () // the caller is gone; nothing to tell
-                    finally
-                        running.TryRemove id |> ignore
+    /// Runs one call the other side asked for; `cts` is registered in `running` already.
+    let serve (id: int64) (f: FunctionRef) (args: byte[] list) (cts: CancellationTokenSource) =
+        task {
+            try
+                do! execute id f args cts.Token
+            finally
+                running.TryRemove id |> ignore
+                cts.Dispose()
         }
 
     let fail (reason: string) =
@@ -104,7 +108,11 @@ type internal Peer
                             | Start(id, f, args, _) ->
                                 // Off the receive loop: user code may block its thread, and the
                                 // loop must stay free to hear CancelCall/CancelActor.
-                                let t = Task.Run<unit>(fun () -> serve id f args)
+                                // The call's cancellation exists before the next message is
+                                // read, so a CancelCall right behind the Start finds it.
+                                let cts = CancellationTokenSource.CreateLinkedTokenSource runtimeToken
+                                running[id] <- cts
+                                let t = Task.Run<unit>(fun () -> serve id f args cts)
                                 serving[id] <- t
                                 t.ContinueWith(fun (_: Task) -> serving.TryRemove id |> ignore) |> ignore
                             | CancelCall id ->
