@@ -35,8 +35,8 @@ type TaskSeqCancellationToken = | TaskSeqCancellationToken
 
 /// <summary>Builder of <c>taskSeq { }</c>: a lazy, pull-based <c>IAsyncEnumerable&lt;'T&gt;</c>. Nothing
 /// runs before the first MoveNextAsync; each GetAsyncEnumerator starts the body again. Supports
-/// <c>yield</c>, <c>yield!</c> (of task sequences and <c>seq</c>), <c>let!</c>/<c>do!</c> on Task, ValueTask
-/// and Async, <c>for</c> over <c>seq</c> and task sequences, <c>while</c>, <c>try/with</c>,
+/// <c>yield</c>, <c>yield!</c> (of task sequences and <c>seq</c>), <c>let!</c>/<c>do!</c> on Task, ValueTask,
+/// Async and any other awaitable, <c>for</c> over <c>seq</c> and task sequences, <c>while</c>, <c>try/with</c>,
 /// <c>try/finally</c>, <c>use</c>/<c>use!</c> (IDisposable and IAsyncDisposable), <c>if</c>, <c>match</c>.</summary>
 /// <remarks>The consumer's CancellationToken is checked before every step (a cancelled token makes
 /// MoveNextAsync fail with OperationCanceledException), flows into every nested task sequence and
@@ -225,16 +225,8 @@ type TaskSeqBuilder() =
     member inline _.Bind(task: Task<'Result>, [<InlineIfLambda>] continuation: 'Result -> TaskSeqCode<'T>) : TaskSeqCode<'T> =
         TaskSeqBuilder.AwaitThen((fun _ -> task.GetAwaiter()), continuation)
 
-    /// <summary><c>do! task</c>.</summary>
-    member inline _.Bind(task: Task, [<InlineIfLambda>] continuation: unit -> TaskSeqCode<'T>) : TaskSeqCode<'T> =
-        TaskSeqBuilder.AwaitThen((fun _ -> task.GetAwaiter()), continuation)
-
     /// <summary><c>let! value = valueTask</c>.</summary>
     member inline _.Bind(task: ValueTask<'Result>, [<InlineIfLambda>] continuation: 'Result -> TaskSeqCode<'T>) : TaskSeqCode<'T> =
-        TaskSeqBuilder.AwaitThen((fun _ -> task.GetAwaiter()), continuation)
-
-    /// <summary><c>do! valueTask</c>.</summary>
-    member inline _.Bind(task: ValueTask, [<InlineIfLambda>] continuation: unit -> TaskSeqCode<'T>) : TaskSeqCode<'T> =
         TaskSeqBuilder.AwaitThen((fun _ -> task.GetAwaiter()), continuation)
 
     /// <summary><c>let! value = computation</c> of an Async, started on the current thread with the
@@ -256,9 +248,24 @@ module TaskSeqBuilderModule =
     /// <summary>Builds a task sequence (<c>IAsyncEnumerable&lt;'T&gt;</c>) with computation expression syntax.</summary>
     let taskSeq = TaskSeqBuilder()
 
-    // An extension member loses overload resolution to an intrinsic one, so a resource that is
-    // both IDisposable and IAsyncDisposable (a Stream) is disposed asynchronously.
+    // An extension member loses overload resolution to an intrinsic one. So a resource that is
+    // both IDisposable and IAsyncDisposable (a Stream) is disposed asynchronously, and
+    // `let! x = t` picks the typed Task<'T> overload; the generic awaitable overload below gives
+    // no parameter type of its own, so F# can still infer a continuation's parameter from the
+    // typed ones (`use! r = Task.FromResult(new Resource())` needs no annotation).
     type TaskSeqBuilder with
+
+        /// <summary><c>let!</c>/<c>do!</c> on any awaitable: Task, ValueTask, Task.Yield(),
+        /// ConfigureAwait(false)...</summary>
+        [<NoEagerConstraintApplication>]
+        member inline _.Bind< ^Awaitable, ^Awaiter, 'Result, 'T
+            when ^Awaitable: (member GetAwaiter: unit -> ^Awaiter)
+            and ^Awaiter :> ICriticalNotifyCompletion
+            and ^Awaiter: (member get_IsCompleted: unit -> bool)
+            and ^Awaiter: (member GetResult: unit -> 'Result)>
+            (awaitable: ^Awaitable, [<InlineIfLambda>] continuation: 'Result -> TaskSeqCode<'T>)
+            : TaskSeqCode<'T> =
+            TaskSeqBuilder.AwaitThen((fun _ -> (^Awaitable: (member GetAwaiter: unit -> ^Awaiter) awaitable)), continuation)
 
         /// <summary><c>use resource = ...</c> of an IDisposable: disposed when the scope ends, or when
         /// the consumer disposes the enumerator while the body is inside it.</summary>
