@@ -8,11 +8,62 @@ open TractorNet
 open TractorNet.Ipc
 open TractorNet.Wire
 
+/// Stream items on the wire: `Yield(key, item)` is `[tag, key, bin(item)]`, the union codec's
+/// form, written and read here without building the `Message` (docs/protocol.md §4.3).
+module internal YieldFrames =
+    /// The `Yield` case's tag (its declaration index).
+    let tag =
+        Microsoft.FSharp.Reflection.FSharpType.GetUnionCases(typeof<Message>)
+        |> Array.find (fun c -> c.Name = "Yield")
+        |> _.Tag
+
+    let private fixArray3 = 0x93uy
+
+    /// Writes the frame of one item whose encoded bytes are `item`.
+    let encode =
+        Action<IBufferWriter<byte>, struct (int64 * ReadOnlyMemory<byte>)>(fun w (struct (key, item)) ->
+            let mutable writer = MsgPackWriter(w, 4)
+            writer.WriteArrayHeader 3
+            writer.WriteInt32 tag
+            writer.WriteInt64 key
+            writer.WriteBinary item.Span
+            writer.Flush())
+
+    /// Unpacks an item frame in place; false if `frame` is not one (it then goes through the
+    /// union codec, which reports what is wrong with it).
+    let tryParse (frame: ReadOnlyMemory<byte>, key: byref<int64>, item: byref<ReadOnlyMemory<byte>>) : bool =
+        let span = frame.Span
+
+        if span.Length < 4 || span[0] <> fixArray3 || int span[1] <> tag then
+            false
+        else
+            try
+                let mutable reader = MsgPackReader(frame, 4)
+                reader.ReadArrayHeader() |> ignore
+                reader.ReadInt32() |> ignore
+                key <- reader.ReadInt64()
+                let length = reader.ReadBinaryHeader()
+                let start = int reader.Consumed
+
+                if start + length <> frame.Length then
+                    false
+                else
+                    item <- frame.Slice(start, length)
+                    true
+            with :? MsgPackDecodeException ->
+                false
+
 /// An `IMessageLink` over an authenticated IPC channel: each frame is one MessagePack-encoded
 /// `Message`.
 type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
     static let encode =
         Action<IBufferWriter<byte>, struct (IWireSerializer * Message)>(fun w (struct (s, m)) -> s.Serialize<Message>(w, m))
+
+    static let ended = { Message = Unchecked.defaultof<_>; Key = 0L; Item = ReadOnlyMemory<byte>.Empty; Ended = true }
+
+    /// Per-thread buffer an item is encoded into before it is framed (its length goes first).
+    [<ThreadStatic; DefaultValue>]
+    static val mutable private scratch: ArrayBufferWriter<byte>
 
     let remote =
         let p = channel.Peer
@@ -20,6 +71,17 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
 
     let decodeCurrent () =
         serializer.Deserialize<Message>(ReadOnlySequence channel.Current)
+
+    let incomingCurrent () : Incoming =
+        let frame = channel.Current
+        let mutable key = 0L
+        let mutable item = ReadOnlyMemory<byte>.Empty
+
+        if YieldFrames.tryParse (frame, &key, &item) then
+            { Message = Unchecked.defaultof<_>; Key = key; Item = item; Ended = false }
+        else
+            { Message = decodeCurrent (); Key = 0L; Item = ReadOnlyMemory<byte>.Empty; Ended = false }
+
 
     /// The IPC channel underneath.
     member _.Channel = channel
@@ -41,6 +103,38 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
                     }
 
                 ValueTask<Message voption>(slow)
+
+        member _.ReceiveNext() =
+            let vt = channel.ReceiveAsync()
+
+            if vt.IsCompletedSuccessfully then
+                ValueTask<_>(if vt.Result then incomingCurrent () else ended)
+            else
+                let slow: Task<Incoming> =
+                    task {
+                        let! more = vt
+                        return (if more then incomingCurrent () else ended)
+                    }
+
+                ValueTask<Incoming>(slow)
+
+        member _.SendItem<'T>(key: int64, codec: ItemCodec<'T>, value: 'T) =
+            let mutable buffer = ChannelLink.scratch
+
+            if isNull buffer then
+                buffer <- ArrayBufferWriter<byte>(256)
+                ChannelLink.scratch <- buffer
+
+            buffer.ResetWrittenCount()
+            codec.Write(buffer, value)
+            let sent = channel.SendAsync(struct (key, buffer.WrittenMemory), YieldFrames.encode)
+
+            if buffer.Capacity > (1 <<< 20) then
+                ChannelLink.scratch <- null // a huge item: do not keep its buffer
+
+            sent
+
+        member _.ItemCodec<'T>() = ItemCodecs.create<'T> serializer
 
         member _.DisposeAsync() = channel.DisposeAsync()
 

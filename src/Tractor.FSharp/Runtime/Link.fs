@@ -5,6 +5,20 @@ open System.Threading
 open System.Threading.Tasks
 open TractorNet
 
+/// What `IMessageLink.ReceiveNext` found: the end of the connection, a message, or a stream
+/// item unpacked in place (`Key` and `Item` of a `Yield`; the bytes are valid only until the
+/// next receive, so the item is decoded at once, without a copy).
+[<Struct>]
+type internal Incoming =
+    { /// The message; null for a stream item or the end.
+      Message: Message
+      /// A stream item's key (see `Message.Yield`).
+      Key: int64
+      /// A stream item's MessagePack bytes.
+      Item: ReadOnlyMemory<byte>
+      /// True when the peer closed the connection cleanly.
+      Ended: bool }
+
 /// A connection to another actor that carries protocol messages, after the handshake.
 /// The IPC layer provides the real one; the runtime above depends only on this.
 type internal IMessageLink =
@@ -16,6 +30,12 @@ type internal IMessageLink =
     /// The next message; ValueNone when the peer closed the connection cleanly. A broken
     /// connection raises.
     abstract Receive: CancellationToken -> ValueTask<Message voption>
+    /// The next message, with `Yield` frames unpacked in place (the receive loop's fast path).
+    abstract ReceiveNext: unit -> ValueTask<Incoming>
+    /// Sends one stream item as `Yield(key, item)`, encoding the item straight into the frame.
+    abstract SendItem<'T> : key: int64 * codec: ItemCodec<'T> * value: 'T -> ValueTask
+    /// The item codec of `'T` for this link's serializer.
+    abstract ItemCodec<'T> : unit -> ItemCodec<'T>
 
 /// Encodes call arguments and results as MessagePack blobs by their declared types.
 type internal IPayloadCodec =

@@ -20,6 +20,14 @@ type SpawnSpec =
 type CallKind =
     /// One value (or error) when the function completes.
     | Unary
+    /// A context (the function's first parameter is a `Context<'S>`): `Started` once, then
+    /// streams both ways, then Return/Error/Cancelled. `Window` is each side's receive buffer
+    /// (in items); `Overruns` is the flow policy (`Overruns` enum as int). Neither side may send
+    /// items before the receiver grants credit (`Credit`), except under the overrun policies.
+    | Context of Window: int * Overruns: int
+    /// A one-way stream (the function returns an `IAsyncEnumerable<'T>`): the caller's receive
+    /// side is open from the start with `Window` credit; items, then Stop, then Return.
+    | Stream of Window: int * Overruns: int
 
 /// The protocol's messages (docs/protocol.md). Values are MessagePack blobs encoded with the
 /// codec for the type the receiving side expects, so the envelope never names a type to load.
@@ -41,3 +49,21 @@ type Message =
     | CancelActor
     /// Child → parent: the actor has cancelled everything and is about to exit.
     | CancelActorAck
+    // ---- contexts and streams (docs/protocol.md §4.3) ----
+    // `Key` in Yield/Stop/Credit/StreamClosed/Overrun names the call as the *receiver* knows it:
+    // positive = a call the receiver started (its call id), negative = a call the sender started
+    // (minus its call id). Ids of the two sides never collide that way.
+    /// Callee → caller: the context function called `ctx.Started(value)`.
+    | Started of Id: int64 * Value: byte[]
+    /// Either way: one stream item (a MessagePack value, encoded by the item type's codec).
+    | Yield of Key: int64 * Item: byte[]
+    /// Either way: the sender will send no more items on this stream (end of iteration).
+    | Stop of Key: int64
+    /// Either way: the receiver has room for `Count` more items (credit-based backpressure).
+    | Credit of Key: int64 * Count: int
+    /// Either way: the receiver closed its end; further items are dropped (send nothing more).
+    | StreamClosed of Key: int64
+    /// Either way: the receiver's buffer overflowed (overrun-error policy); the stream failed.
+    | Overrun of Key: int64
+    /// Callee → caller: the call ended because it was cancelled, by `Canceller`.
+    | Cancelled of Id: int64 * Canceller: ActorId * Reason: string

@@ -21,6 +21,11 @@ type internal Peer
     let pending = ConcurrentDictionary<int64, TaskCompletionSource<Result<byte[], RemoteErrorInfo>>>()
     let running = ConcurrentDictionary<int64, CancellationTokenSource>()
     let serving = ConcurrentDictionary<int64, Task>()
+    /// Context and stream calls in progress, by key (+id: ours, -id: the peer's).
+    let endpoints = ConcurrentDictionary<int64, ContextEndpoint>()
+    // The receive loop's last lookup: stream items come in runs for one key.
+    let mutable lastKey = 0L
+    let mutable lastEndpoint: ContextEndpoint = null
     let mutable nextId = 0L
     let mutable closedReason: string = null
     let loopDone = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
@@ -58,6 +63,83 @@ type internal Peer
                             () // the caller is gone; nothing to tell
         }
 
+    let endpoint (key: int64) : ContextEndpoint =
+        if key = lastKey && not (isNull lastEndpoint) then
+            lastEndpoint
+        else
+            match endpoints.TryGetValue key with
+            | true, ep ->
+                lastKey <- key
+                lastEndpoint <- ep
+                ep
+            | _ -> null
+
+    let forget (key: int64) =
+        endpoints.TryRemove key |> ignore
+
+        if lastKey = key then
+            lastEndpoint <- null
+
+    /// Runs a context or one-way stream call (callee side) and sends its outcome.
+    let executeStreaming (id: int64) (f: FunctionRef) (args: byte[] list) (kind: CallKind) (ep: ContextEndpoint) (ct: CancellationToken) =
+        task {
+            match FunctionRefs.resolve (enabledModules ()) f with
+            | Result.Error why -> do! refuse id "TractorNet.FunctionNotEnabled" why
+            | Ok m ->
+                let parameters = m.GetParameters()
+                let isContext = (match kind with Context _ -> true | _ -> false)
+                let skip = if isContext then 1 else 0
+                let itemType = if isContext then None else StreamPump.itemType m.ReturnType
+
+                if isContext && (parameters.Length = 0 || not (ContextArgument.isContext parameters[0].ParameterType)) then
+                    do! refuse id "System.ArgumentException" $"'{f.Display}' is not a context function: its first parameter must be a Context<'T>"
+                elif not isContext && itemType.IsNone then
+                    do! refuse id "System.ArgumentException" $"'{f.Display}' does not return an IAsyncEnumerable<'T>, so it cannot be streamed"
+                elif parameters.Length - skip <> args.Length then
+                    do! refuse id "System.ArgumentException" $"'{f.Display}' takes {parameters.Length - skip} argument(s), got {args.Length}"
+                else
+                    try
+                        let decoded =
+                            List.mapi (fun i blob -> codec.Decode(parameters[i + skip].ParameterType, blob)) args
+
+                        let values =
+                            if isContext then
+                                ContextArgument.create parameters[0].ParameterType ep :: decoded |> Array.ofList
+                            else
+                                Array.ofList decoded
+
+                        let! result =
+                            CallContext.run ct (fun () ->
+                                match itemType with
+                                | Some t ->
+                                    task {
+                                        let! source = FunctionInvoker.invoke m values
+                                        do! StreamPump.run t source ep ct
+                                        return box ()
+                                    }
+                                | None -> FunctionInvoker.invoke m values)
+
+                        do! ep.FinishCallee()
+                        let resultType = if isContext then FunctionInvoker.resultType m else typeof<unit>
+                        do! link.Send(Return(id, codec.Encode(resultType, result)))
+                    with e ->
+                        try
+                            do! ep.FinishCallee()
+
+                            match e with
+                            | :? OperationCanceledException when ct.IsCancellationRequested ->
+                                let canceller =
+                                    match ep.CancelledBy, CancelCause.current () with
+                                    | ValueSome who, _ -> who
+                                    | ValueNone, ValueSome who -> who
+                                    | ValueNone, ValueNone -> self
+
+                                do! link.Send(Cancelled(id, canceller, $"'{f.Display}' was cancelled in actor '{self}'"))
+                            | e -> do! link.Send(Error(id, RemoteErrorInfo.ofException self e))
+                        with _ ->
+                            () // the caller is gone; nothing to tell
+        }
+
     /// Runs one call the other side asked for; `cts` is registered in `running` already.
     let serve (id: int64) (f: FunctionRef) (args: byte[] list) (cts: CancellationTokenSource) =
         task {
@@ -75,6 +157,10 @@ type internal Peer
             if pending.TryRemove id |> fst then
                 tcs.TrySetException(TransportClosedError(string link.Remote, reason)) |> ignore
 
+        for KeyValue(key, ep) in endpoints do
+            forget key
+            ep.OnBroken(TransportClosedError(string link.Remote, reason))
+
         // The caller of our running calls is gone: cancel them.
         for KeyValue(_, cts) in running do
             try
@@ -89,22 +175,104 @@ type internal Peer
                     let mutable go = true
 
                     while go do
-                        let! next = link.Receive CancellationToken.None
+                        let! next = link.ReceiveNext()
 
-                        match next with
-                        | ValueNone ->
+                        if next.Ended then
                             go <- false
                             fail "the peer closed the connection"
-                        | ValueSome msg ->
-                            match msg with
+                        elif isNull (box next.Message) then
+                            // A stream item (the hot path): decoded straight from the frame.
+                            let ep = endpoint next.Key
+
+                            if not (isNull ep) then
+                                ep.OnItem next.Item
+                        else
+                            match next.Message with
+                            | Yield(key, item) ->
+                                let ep = endpoint key
+
+                                if not (isNull ep) then
+                                    ep.OnItem(ReadOnlyMemory item)
+                            | Credit(key, n) ->
+                                let ep = endpoint key
+
+                                if not (isNull ep) then
+                                    ep.OnCredit n
+                            | Stop key ->
+                                let ep = endpoint key
+
+                                if not (isNull ep) then
+                                    ep.OnStop()
+                            | StreamClosed key ->
+                                let ep = endpoint key
+
+                                if not (isNull ep) then
+                                    ep.OnPeerClosed()
+                            | Overrun key ->
+                                let ep = endpoint key
+
+                                if not (isNull ep) then
+                                    ep.OnPeerOverrun()
+                            | Started(id, value) ->
+                                let ep = endpoint id
+
+                                if not (isNull ep) then
+                                    ep.OnStarted value
+                            | Cancelled(id, canceller, reason) ->
+                                let ep = endpoint id
+
+                                if not (isNull ep) then
+                                    forget id
+                                    ep.OnOutcome(CancelledBy(canceller, reason))
                             | Return(id, value) ->
                                 match pending.TryRemove id with
                                 | true, tcs -> tcs.TrySetResult(Ok value) |> ignore
-                                | _ -> ()
+                                | _ ->
+                                    let ep = endpoint id
+
+                                    if not (isNull ep) then
+                                        forget id
+                                        ep.OnOutcome(Returned value)
                             | Error(id, info) ->
                                 match pending.TryRemove id with
                                 | true, tcs -> tcs.TrySetResult(Result.Error info) |> ignore
+                                | _ ->
+                                    let ep = endpoint id
+
+                                    if not (isNull ep) then
+                                        forget id
+                                        ep.OnOutcome(Failed info)
+                            | Start(id, f, args, ((Context(window, overruns) | Stream(window, overruns)) as kind)) ->
+                                // The endpoint exists before the next message is read, so the
+                                // items and cancels right behind the Start find it.
+                                let cts = CancellationTokenSource.CreateLinkedTokenSource runtimeToken
+                                running[id] <- cts
+                                let options = { BufferSize = max 1 window; Overruns = enum<Overruns> overruns }
+                                let ep = ContextEndpoint(link, codec, -id, options, self, cts)
+                                ep.Watch(cts.Token, false)
+                                endpoints[-id] <- ep
+
+                                match kind with
+                                | Stream _ -> ep.OnCredit window
                                 | _ -> ()
+
+                                let run () =
+                                    task {
+                                        try
+                                            try
+                                                do! executeStreaming id f args kind ep cts.Token
+                                            finally
+                                                forget -id
+                                                ep.Release()
+                                                running.TryRemove id |> ignore
+                                                cts.Dispose()
+                                        with _ ->
+                                            ()
+                                    }
+
+                                let t = Task.Run<unit>(fun () -> run ())
+                                serving[id] <- t
+                                t.ContinueWith(fun (_: Task) -> serving.TryRemove id |> ignore) |> ignore
                             | Start(id, f, args, _) ->
                                 // Off the receive loop: user code may block its thread, and the
                                 // loop must stay free to hear CancelCall/CancelActor.
@@ -116,9 +284,16 @@ type internal Peer
                                 serving[id] <- t
                                 t.ContinueWith(fun (_: Task) -> serving.TryRemove id |> ignore) |> ignore
                             | CancelCall id ->
+                                match endpoints.TryGetValue -id with
+                                | true, ep when ep.CancelledBy.IsNone -> ep.CancelledBy <- ValueSome link.Remote
+                                | _ -> ()
+
                                 match running.TryGetValue id with
                                 | true, cts -> cts.Cancel()
                                 | _ -> ()
+                            | CancelActor as control ->
+                                CancelCause.record link.Remote
+                                onControl control
                             | control -> onControl control
                 with e ->
                     fail e.Message
@@ -179,6 +354,38 @@ type internal Peer
             | Result.Error info when ct.IsCancellationRequested && info.TypeName = typeof<OperationCanceledException>.FullName ->
                 return raise (OperationCanceledException ct)
             | Result.Error info -> return raise (RemoteActorError info)
+        }
+
+    /// Starts a context or one-way stream call (caller side) and returns its endpoint.
+    /// `prepare` runs before the Start goes out (a one-way stream opens its inbox there);
+    /// `ambient` cancels the call (locally at once, remotely by CancelCall).
+    member _.OpenCall
+        (f: FunctionRef, args: byte[] list, kind: CallKind, options: StreamOptions, ambient: CancellationToken, prepare: ContextEndpoint -> unit)
+        : Task<ContextEndpoint> =
+        task {
+            ambient.ThrowIfCancellationRequested()
+
+            if not (isNull closedReason) then
+                raise (TransportClosedError(string link.Remote, closedReason))
+
+            let id = Interlocked.Increment &nextId
+            let ep = ContextEndpoint(link, codec, id, options, self, new CancellationTokenSource())
+            prepare ep
+            endpoints[id] <- ep
+
+            // `fail` sets the reason before it walks the endpoints: one of us sees the other.
+            if not (isNull closedReason) then
+                forget id
+                raise (TransportClosedError(string link.Remote, closedReason))
+
+            try
+                do! link.Send(Start(id, f, args, kind))
+            with e ->
+                forget id
+                raise (TransportClosedError(string link.Remote, e.Message))
+
+            ep.Watch(ambient, true)
+            return ep
         }
 
     /// Completes when every call this side is running has ended.

@@ -1,0 +1,207 @@
+namespace TractorNet
+
+open System
+open System.Collections.Generic
+open System.Runtime.ExceptionServices
+open System.Threading
+open System.Threading.Tasks
+
+/// A broadcast subscriber fell more than the broadcast's buffer behind: it missed `Missed`
+/// items. The other subscribers carry on; this one may go on iterating (a new enumerator)
+/// from the oldest item still buffered.
+type LaggedError(missed: int64, capacity: int) =
+    inherit Exception($"broadcast subscriber lagged: it fell more than {capacity} items behind and missed {missed} of them")
+
+    /// How many items this subscriber missed.
+    member _.Missed = missed
+    /// The broadcast's buffer size.
+    member _.Capacity = capacity
+
+/// Fans one async sequence out to many local tasks: every subscription sees every item that
+/// arrives after it subscribed, in order. The source is read on demand by whichever subscriber
+/// needs the next item (so the fastest subscriber sets the pace), and the last `capacity` items
+/// are kept; a subscriber more than `capacity` items behind gets `LaggedError` instead of
+/// holding the others back. The source is disposed when the broadcast is, or when its last
+/// subscription is disposed.
+[<Sealed; AllowNullLiteral>]
+type Broadcast<'T>(source: IAsyncEnumerable<'T>, capacity: int) =
+    do
+        if isNull source then nullArg (nameof source)
+        if capacity < 1 then invalidArg (nameof capacity) $"a broadcast's capacity must be at least 1 (got {capacity})"
+
+    let gate = obj ()
+    let ring: 'T[] = Array.zeroCreate capacity
+    /// Items taken from the source so far (the sequence number of the next one).
+    let mutable head = 0L
+    let mutable pulling: Task = null
+    let mutable finished = false
+    let mutable error: exn = null
+    let mutable enumerator: IAsyncEnumerator<'T> = null
+    let mutable subscribers = 0
+    let mutable everSubscribed = false
+    let mutable disposed: Task = null
+
+    member private this.Pull() : Task =
+        task {
+            try
+                let e =
+                    lock gate (fun () ->
+                        if isNull enumerator then
+                            enumerator <- source.GetAsyncEnumerator CancellationToken.None
+
+                        enumerator)
+
+                let! more = e.MoveNextAsync()
+
+                lock gate (fun () ->
+                    if more then
+                        ring[int (head % int64 capacity)] <- e.Current
+                        head <- head + 1L
+                    else
+                        finished <- true
+
+                    pulling <- null)
+            with ex ->
+                lock gate (fun () ->
+                    error <- ex
+                    finished <- true
+                    pulling <- null)
+        }
+
+    /// The next item for a subscriber at `position` (its next sequence number).
+    member internal this.Next(position: byref<int64>, value: byref<'T>) : struct (Task * bool) =
+        // Returns (wait, _) to wait and retry, or (null, more).
+        Monitor.Enter gate
+
+        try
+            if position < head then
+                if head - position > int64 capacity then
+                    let missed = head - position - int64 capacity
+                    position <- head - int64 capacity
+                    raise (LaggedError(missed, capacity))
+
+                value <- ring[int (position % int64 capacity)]
+                position <- position + 1L
+                struct (null, true)
+            elif finished then
+                if not (isNull error) then
+                    ExceptionDispatchInfo.Throw error
+
+                struct (null, false)
+            elif not (isNull disposed) then
+                raise (ObjectDisposedException "the broadcast was disposed")
+            else
+                if isNull pulling then
+                    pulling <- this.Pull()
+
+                struct (pulling, false)
+        finally
+            Monitor.Exit gate
+
+    /// Where a new subscription starts (the next item to arrive).
+    member internal _.Join() : int64 =
+        lock gate (fun () ->
+            if not (isNull disposed) then
+                raise (ObjectDisposedException "the broadcast was disposed")
+
+            subscribers <- subscribers + 1
+            everSubscribed <- true
+            head)
+
+    member internal this.Leave() : Task =
+        let last =
+            lock gate (fun () ->
+                subscribers <- subscribers - 1
+                subscribers = 0 && everSubscribed)
+
+        if last then this.DisposeAsync().AsTask() else Task.CompletedTask
+
+    /// A new subscription: its own copy of every item from now on.
+    member this.Subscribe() : BroadcastSubscription<'T> = new BroadcastSubscription<'T>(this)
+
+    /// How many items a subscriber may fall behind before it lags.
+    member _.Capacity = capacity
+
+    /// Disposes the source (once its pending read, if any, has ended).
+    member _.DisposeAsync() : ValueTask =
+        let work =
+            lock gate (fun () ->
+                if isNull disposed then
+                    let pending = pulling
+                    let e = enumerator
+
+                    disposed <-
+                        task {
+                            if not (isNull pending) then
+                                do! pending
+
+                            if not (isNull e) then
+                                do! e.DisposeAsync()
+                        }
+
+                disposed)
+
+        ValueTask work
+
+    interface IAsyncDisposable with
+        member this.DisposeAsync() = this.DisposeAsync()
+
+/// One subscriber's view of a `Broadcast`: iterate it (once or several times, one enumerator
+/// at a time) to receive every item that arrived since it subscribed. Dispose it to leave.
+and [<Sealed>] BroadcastSubscription<'T> internal (broadcast: Broadcast<'T>) =
+    let mutable position = broadcast.Join()
+    let mutable left = 0
+
+    member internal _.Advance(value: byref<'T>) = broadcast.Next(&position, &value)
+
+    /// Leaves the broadcast (the last one out disposes the source).
+    member _.DisposeAsync() : ValueTask =
+        if Interlocked.Exchange(&left, 1) = 0 then ValueTask(broadcast.Leave()) else ValueTask.CompletedTask
+
+    /// Iterates the items that arrive from now on.
+    member this.GetAsyncEnumerator(ct: CancellationToken) : IAsyncEnumerator<'T> =
+        new SubscriptionEnumerator<'T>(this, ct)
+
+    interface IAsyncEnumerable<'T> with
+        member this.GetAsyncEnumerator(ct) = this.GetAsyncEnumerator ct
+
+    interface IAsyncDisposable with
+        member this.DisposeAsync() = this.DisposeAsync()
+
+and [<Sealed>] internal SubscriptionEnumerator<'T>(subscription: BroadcastSubscription<'T>, ct: CancellationToken) =
+    let mutable current = Unchecked.defaultof<'T>
+
+    member private this.Slow(wait: Task) : Task<bool> =
+        task {
+            let mutable wait = wait
+            let mutable result = ValueNone
+
+            while result.IsNone do
+                do! wait.WaitAsync ct
+                let mutable v = Unchecked.defaultof<'T>
+                let struct (again, more) = subscription.Advance(&v)
+
+                if isNull again then
+                    if more then current <- v
+                    result <- ValueSome more
+                else
+                    wait <- again
+
+            return result.Value
+        }
+
+    interface IAsyncEnumerator<'T> with
+        member _.Current = current
+
+        member this.MoveNextAsync() =
+            ct.ThrowIfCancellationRequested()
+            let mutable v = Unchecked.defaultof<'T>
+            let struct (wait, more) = subscription.Advance(&v)
+
+            if isNull wait then
+                if more then current <- v
+                ValueTask<bool> more
+            else
+                ValueTask<bool>(this.Slow wait)
+
+        member _.DisposeAsync() = ValueTask.CompletedTask

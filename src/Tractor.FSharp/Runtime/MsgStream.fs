@@ -1,0 +1,95 @@
+namespace TractorNet
+
+open System
+open System.Collections.Generic
+open System.Threading
+open System.Threading.Tasks
+open TractorNet.Runtime
+
+/// One side of a context's bidirectional stream: `Send` items of `'Send` to the other side and
+/// iterate (`for msg in stream`, `await foreach`) the `'Recv` items it sends. Ordered and
+/// lossless while open; the flow policy is the context's (`StreamOptions`). `Stop()` ends this
+/// side's items (the peer's iteration ends cleanly); disposing the stream also stops reading
+/// (items the peer still sends are dropped). One enumerator at a time; for several local
+/// readers use `Subscribe()`.
+[<Sealed>]
+type MsgStream<'Send, 'Recv> internal (ep: ContextEndpoint, inbox: Inbox<'Recv>, sendCodec: ItemCodec<'Send>) =
+    let gate = obj ()
+    let mutable broadcast: Broadcast<'Recv> = null
+    let mutable disposed = 0
+
+    let raw =
+        { new IAsyncEnumerable<'Recv> with
+            member _.GetAsyncEnumerator(ct) = MsgStreamEnumerator<'Recv>(InboxReader(inbox, ct)) }
+
+    /// The actor at the other end.
+    member _.Peer: ActorId = ep.Remote
+
+    /// Sends one item. Under backpressure it waits while the receiver's buffer is full. Raises
+    /// the context's error once it failed (a `RemoteActorError`, `TransportClosedError`...);
+    /// an item for a receiver that has closed its end is dropped.
+    member _.Send(value: 'Send) : ValueTask = ep.SendItem(sendCodec, value)
+
+    /// Ends this side's items: the peer's iteration ends after the items already sent.
+    /// Receiving goes on. Idempotent.
+    member _.Stop() : Task = ep.StopSending()
+
+    /// A local fan-out of the received items, keeping the last 256: see `Subscribe(bufferSize)`.
+    member this.Subscribe() : BroadcastSubscription<'Recv> = this.Subscribe 256
+
+    /// A local fan-out of the received items: each subscription (one per local task) gets its
+    /// own copy of every item from now on. A subscriber more than `bufferSize` items behind the
+    /// fastest gets `LaggedError`; the others carry on. (The first call sets the buffer size.)
+    /// Once subscribed, iterate the subscriptions, not the stream.
+    member _.Subscribe(bufferSize: int) : BroadcastSubscription<'Recv> =
+        let b =
+            lock gate (fun () ->
+                if isNull broadcast then
+                    broadcast <- new Broadcast<'Recv>(raw, bufferSize)
+
+                broadcast)
+
+        b.Subscribe()
+
+    /// Iterates the received items (ends when the peer stops, raises if the context failed).
+    member _.GetAsyncEnumerator(ct: CancellationToken) : IAsyncEnumerator<'Recv> =
+        if not (isNull broadcast) then
+            invalidOp "this stream is broadcast (Subscribe was called): iterate a subscription instead"
+
+        raw.GetAsyncEnumerator ct
+
+    /// Stops sending and receiving (see `Stop`). Does not end the context: its function may go
+    /// on and return.
+    member _.DisposeAsync() : ValueTask =
+        if Interlocked.Exchange(&disposed, 1) = 0 then
+            ValueTask(
+                task {
+                    do! ep.StopSending()
+                    ep.CloseInbound()
+                }
+            )
+        else
+            ValueTask.CompletedTask
+
+    interface IAsyncEnumerable<'Recv> with
+        member this.GetAsyncEnumerator(ct) = this.GetAsyncEnumerator ct
+
+    interface IAsyncDisposable with
+        member this.DisposeAsync() = this.DisposeAsync()
+
+/// Iterates a stream's inbox; disposing it leaves the stream open (iterate again later).
+and [<Sealed>] internal MsgStreamEnumerator<'T>(reader: InboxReader<'T>) =
+    interface IAsyncEnumerator<'T> with
+        member _.Current = reader.Current
+        member _.MoveNextAsync() = reader.MoveNextAsync()
+        member _.DisposeAsync() = ValueTask.CompletedTask
+
+/// Opening a context's stream on either side.
+module internal MsgStreams =
+    let openOn<'Send, 'Recv> (ep: ContextEndpoint) : MsgStream<'Send, 'Recv> =
+        // Both item types are checked before anything is opened.
+        let sendCodec = ep.ItemCodec<'Send>()
+        ep.ItemCodec<'Recv>() |> ignore
+        let inbox = ep.OpenInbox<'Recv>(true)
+        ep.MarkOutboundOpen()
+        MsgStream<'Send, 'Recv>(ep, inbox, sendCodec)

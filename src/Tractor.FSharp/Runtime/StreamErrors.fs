@@ -1,0 +1,22 @@
+namespace TractorNet
+
+open System
+
+/// A context ended because it was cancelled by someone other than this side: the peer
+/// (`ctx.Cancel()` in the callee) or a third actor (e.g. the callee's parent cancelling it).
+/// A cancellation this side asked for is absorbed at context exit instead.
+type ContextCancelledError(info: RemoteErrorInfo, canceller: ActorId) =
+    inherit RemoteActorError(info)
+
+    /// The actor that requested the cancellation.
+    member _.Canceller = canceller
+
+/// A stream's receiver fell more than its buffer behind under `Overruns.Fail`: the stream
+/// failed (on the receiving side at the iteration site, on the sending side at its next Send).
+type StreamOverrunError(message: string) =
+    inherit Exception(message)
+
+/// Raised when a stream item cannot be read as the type the receiver expects (the two sides
+/// disagree on the stream's item types, or the bytes are corrupt).
+type StreamItemError(message: string, inner: exn) =
+    inherit Exception(message, inner)

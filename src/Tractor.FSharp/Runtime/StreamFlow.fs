@@ -1,0 +1,599 @@
+namespace TractorNet.Runtime
+
+open System
+open System.Collections.Generic
+open System.Runtime.ExceptionServices
+open System.Threading
+open System.Threading.Channels
+open System.Threading.Tasks
+open TractorNet
+
+/// How a context or stream call ended, as its caller learns it.
+type internal CallOutcome =
+    /// The function returned this (encoded) value.
+    | Returned of Value: byte[]
+    /// The function raised.
+    | Failed of Error: RemoteErrorInfo
+    /// The function was cancelled, by `Canceller`.
+    | CancelledBy of Canceller: ActorId * Reason: string
+    /// The connection broke (or the call could not be sent).
+    | Broken of Error: exn
+
+/// Who asked this actor to cancel everything (the parent's CancelActor), for naming the
+/// canceller of the contexts that ends.
+module internal CancelCause =
+    let mutable private requestedBy: ActorId voption = ValueNone
+    let record (who: ActorId) = requestedBy <- ValueSome who
+    let current () = requestedBy
+
+/// A sender's credits under backpressure: items it may send before the receiver grants more.
+[<Sealed>]
+type internal CreditGate() =
+    let mutable credits = 0
+    let mutable waiter: TaskCompletionSource = null
+    let gate = obj ()
+
+    /// Takes one credit if there is one (lock-free).
+    member _.TryTake() : bool =
+        let mutable c = Volatile.Read &credits
+        let mutable taken = false
+
+        while not taken && c > 0 do
+            if Interlocked.CompareExchange(&credits, c - 1, c) = c then
+                taken <- true
+            else
+                c <- Volatile.Read &credits
+
+        taken
+
+    /// Adds credits granted by the receiver.
+    member this.Add(n: int) =
+        Interlocked.Add(&credits, n) |> ignore
+        this.Wake()
+
+    /// Wakes every waiting sender, to look at the credits and the stream's state again.
+    member _.Wake() =
+        let w =
+            lock gate (fun () ->
+                let w = waiter
+                waiter <- null
+                w)
+
+        if not (isNull w) then
+            w.TrySetResult() |> ignore
+
+    /// Completes when credits arrived or `Wake` was called. Callers re-check the stream's state
+    /// after calling this (a state change before it would otherwise be missed).
+    member _.Wait() : Task =
+        lock gate (fun () ->
+            if Volatile.Read &credits > 0 then
+                Task.CompletedTask
+            else
+                if isNull waiter then
+                    waiter <- TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+                waiter.Task)
+
+/// The receive end of one stream, seen without its item type.
+type internal IItemSink =
+    /// Decodes and buffers one item (on the receive loop: the bytes die after this call).
+    abstract Deliver: item: ReadOnlyMemory<byte> -> unit
+    /// Items buffered and not yet read.
+    abstract Count: int
+    /// No more items: iteration ends after the buffered ones, then raises `error` if not null.
+    abstract Finish: error: exn -> unit
+    /// Iteration raises `error` at once, buffered items or not (local cancellation).
+    abstract Abort: error: exn -> unit
+    /// This side stopped reading: drop everything.
+    abstract Close: unit -> unit
+
+/// A stream's receive buffer of decoded items. One reader; the writer is the connection's
+/// receive loop. `consumed` runs for every item read (it grants credit back).
+[<Sealed>]
+type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: exn -> unit) =
+    let channel =
+        Channel.CreateUnbounded<'T>(UnboundedChannelOptions(SingleReader = true, SingleWriter = true))
+
+    let mutable count = 0
+    let mutable error: exn = null
+    let mutable urgent: exn = null
+    let mutable dead = false
+
+    member private _.Complete(e: exn) =
+        if not (isNull e) && isNull error then
+            error <- e
+
+        dead <- true
+        channel.Writer.TryComplete() |> ignore
+
+    /// Takes one buffered item.
+    member _.TryRead(value: byref<'T>) : bool =
+        if not (isNull urgent) then
+            raised urgent
+            ExceptionDispatchInfo.Throw urgent
+
+        if channel.Reader.TryRead(&value) then
+            Interlocked.Decrement &count |> ignore
+            consumed ()
+            true
+        else
+            false
+
+    /// True when an item may be read; false at the end of the stream; raises the stream's error
+    /// (after the buffered items) or `ct`'s cancellation.
+    member _.WaitAsync(ct: CancellationToken) : Task<bool> =
+        task {
+            let! more = channel.Reader.WaitToReadAsync ct
+
+            if not (isNull urgent) then
+                raised urgent
+                ExceptionDispatchInfo.Throw urgent
+
+            if not more && not (isNull error) then
+                raised error
+                ExceptionDispatchInfo.Throw error
+
+            return more
+        }
+
+    interface IItemSink with
+        member this.Deliver(item) =
+            if not dead then
+                match
+                    (try
+                        Result.Ok(codec.Read item)
+                     with e ->
+                         Result.Error e)
+                with
+                | Result.Ok value ->
+                    Interlocked.Increment &count |> ignore
+                    channel.Writer.TryWrite value |> ignore
+                | Result.Error e ->
+                    this.Complete(StreamItemError($"a stream item could not be read as {typeof<'T>.Name}: {e.Message}", e))
+
+        member _.Count = Volatile.Read &count
+        member this.Finish(e) = this.Complete e
+
+        member this.Abort(e) =
+            if isNull urgent then
+                urgent <- e
+
+            this.Complete e
+
+        member this.Close() =
+            this.Complete null
+
+            let mutable drop = Unchecked.defaultof<'T>
+
+            while channel.Reader.TryRead(&drop) do
+                ()
+
+/// Reads an inbox as an async enumerator (`ct` cancels a wait).
+[<Sealed>]
+type internal InboxReader<'T>(inbox: Inbox<'T>, ct: CancellationToken) =
+    let mutable current = Unchecked.defaultof<'T>
+
+    member _.Current = current
+
+    member this.MoveNextAsync() : ValueTask<bool> =
+        if inbox.TryRead(&current) then
+            ValueTask<bool>(true)
+        else
+            ValueTask<bool>(this.MoveNextSlow())
+
+    member private _.MoveNextSlow() : Task<bool> =
+        task {
+            let mutable result = ValueNone
+
+            while result.IsNone do
+                let! more = inbox.WaitAsync ct
+
+                if not more then result <- ValueSome false
+                elif inbox.TryRead(&current) then result <- ValueSome true
+
+            return result.Value
+        }
+
+/// One side of one context or stream call on one connection: the call's lifetime, the stream's
+/// flow in both directions (credits, buffers, stop/close), and, on the caller's side, the
+/// started value and the outcome. `key` is the call as this side knows it (+id for calls it
+/// started, -id for calls the peer started); messages carry `-key`, the key at the peer.
+[<Sealed; AllowNullLiteral>]
+type internal ContextEndpoint
+    (link: IMessageLink, codec: IPayloadCodec, key: int64, options: StreamOptions, self: ActorId, lifetime: CancellationTokenSource) =
+    let wire = -key
+    let gate = obj ()
+    let started = TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously)
+    let outcome = TaskCompletionSource<CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously)
+    let credits = CreditGate()
+    let backpressure = options.Overruns = Overruns.Backpressure
+    let failOnOverrun = options.Overruns = Overruns.Fail
+    let grantEvery = max 1 (options.BufferSize / 4)
+
+    // ---- receiving (guarded by gate until `sink` is set) ----
+    let mutable sink: IItemSink = Unchecked.defaultof<_>
+    let mutable early: Queue<byte[]> = null
+    let mutable inboundOpened = false
+    let mutable inboundClosed = false
+    let mutable peerStopped = false
+    let mutable inboundError: exn = null
+    let mutable unacked = 0
+
+    // ---- sending ----
+    let mutable outboundOpened = false
+    let mutable localStopped = false
+    let mutable peerClosed = false
+    let mutable outboundError: exn = null
+
+    // ---- lifetime ----
+    let mutable outcomeError: exn = null
+    let mutable observed = false
+    let mutable cancelRequested = false
+    let mutable cancelledBy: ActorId voption = ValueNone
+    let mutable registrations: CancellationTokenRegistration list = []
+
+    let sendQuietly (msg: Message) =
+        try
+            let vt = link.Send msg
+
+            if not vt.IsCompleted then
+                vt.AsTask().ContinueWith((fun (t: Task) -> t.Exception |> ignore), TaskContinuationOptions.OnlyOnFaulted)
+                |> ignore
+        with _ ->
+            () // the connection is gone: the receive loop reports it
+
+    let transportError (e: exn) =
+        TransportClosedError(string link.Remote, e.Message) :> exn
+
+    /// The call as this side knows it.
+    member _.Key = key
+    /// The call id (the caller's numbering).
+    member _.Id = abs key
+    member _.Options = options
+    /// The actor at the other end.
+    member _.Remote = link.Remote
+    /// This actor.
+    member _.Self = self
+    /// Cancelled when the call is cancelled (callee) or ended abnormally (caller).
+    member _.Token = lifetime.Token
+    /// The started value (caller side).
+    member _.Started: Task<byte[]> = started.Task
+    /// How the call ended (caller side).
+    member _.Outcome: Task<CallOutcome> = outcome.Task
+    /// The exception the outcome stands for (null for a return).
+    member _.OutcomeError = outcomeError
+    /// True once the outcome's error was raised to this side's code (by an iteration, a send
+    /// or `Result()`): context exit does not raise it again.
+    member _.Observed = observed
+    /// Notes that `e` was raised to this side's code.
+    member _.MarkRaised(e: exn) =
+        if not (isNull e) && obj.ReferenceEquals(e, outcomeError) then
+            observed <- true
+    /// Whether this side asked the peer to cancel the call.
+    member _.CancelRequested = cancelRequested
+    /// True once the peer closed its receive end (items are dropped).
+    member _.PeerClosed = Volatile.Read &peerClosed
+
+    /// Who cancelled the call (callee side), if known.
+    member _.CancelledBy
+        with get () = cancelledBy
+        and set v = cancelledBy <- v
+
+    member _.ItemCodec<'T>() : ItemCodec<'T> = link.ItemCodec<'T>()
+
+    // ================= events from the receive loop =================
+
+    member this.OnItem(item: ReadOnlyMemory<byte>) =
+        let s = Volatile.Read &sink
+
+        if not (isNull (box s)) then
+            this.Deliver(s, item)
+        else
+            lock gate (fun () ->
+                if not (isNull (box sink)) then
+                    this.Deliver(sink, item)
+                elif inboundClosed || not (isNull inboundError) then
+                    ()
+                elif backpressure then
+                    inboundError <- StreamItemError($"protocol error: '{link.Remote}' sent a stream item before it was granted credit", null)
+                else
+                    if isNull early then
+                        early <- Queue()
+
+                    if failOnOverrun && early.Count >= options.BufferSize then
+                        this.Overran()
+                    else
+                        early.Enqueue(item.ToArray()))
+
+    member private this.Deliver(s: IItemSink, item: ReadOnlyMemory<byte>) =
+        if failOnOverrun && s.Count >= options.BufferSize && not inboundClosed then
+            this.Overran()
+        else
+            s.Deliver item
+
+    /// The receiver's buffer overflowed under `Overruns.Fail`: this side's iteration fails after
+    /// the buffered items, and the sender is told.
+    member private _.Overran() =
+        let e =
+            StreamOverrunError(
+                $"stream overrun: more than {options.BufferSize} items from '{link.Remote}' waited unread (Overruns.Fail); "
+                + "read faster, or open the stream with Overruns.Backpressure (the default) or Overruns.Allow"
+            )
+
+        if isNull (box sink) then inboundError <- e else sink.Finish e
+        inboundClosed <- true
+        sendQuietly (Overrun wire)
+
+    member _.OnStop() =
+        lock gate (fun () ->
+            peerStopped <- true
+
+            if not (isNull (box sink)) then
+                sink.Finish null)
+
+    member _.OnCredit(n: int) = credits.Add n
+
+    member _.OnPeerClosed() =
+        Volatile.Write(&peerClosed, true)
+        credits.Wake()
+
+    member _.OnPeerOverrun() =
+        if isNull outboundError then
+            outboundError <-
+                StreamOverrunError(
+                    $"stream overrun: the receiver in '{link.Remote}' fell more than {options.BufferSize} items behind (Overruns.Fail)"
+                )
+
+        credits.Wake()
+
+    member _.OnStarted(value: byte[]) = started.TrySetResult value |> ignore
+
+    /// The call ended (caller side): ends both directions of the stream accordingly.
+    member _.OnOutcome(o: CallOutcome) =
+        let error: exn =
+            match o with
+            | Returned _ -> null
+            | Failed info -> RemoteActorError info
+            | CancelledBy(who, reason) ->
+                let info =
+                    { Source = link.Remote
+                      TypeName = typeof<ContextCancelledError>.FullName
+                      Message = $"context cancelled by '{who}': {reason}"
+                      StackTrace = ""
+                      RelayPath = []
+                      Inner = [] }
+
+                ContextCancelledError(info, who)
+            | Broken e -> e
+
+        // A cancellation this actor asked for ends the streams cleanly (it is absorbed at
+        // context exit); anything else fails them.
+        let streamError =
+            match o with
+            | CancelledBy(who, _) when who = self -> null
+            | _ -> error
+
+        lock gate (fun () ->
+            if not outcome.Task.IsCompleted then
+                outcomeError <- error
+                peerStopped <- true
+
+                if isNull (box sink) then
+                    if isNull inboundError then inboundError <- streamError
+                else
+                    sink.Finish streamError
+
+                if isNull streamError then
+                    Volatile.Write(&peerClosed, true)
+                elif isNull outboundError then
+                    outboundError <- streamError)
+
+        if outcome.TrySetResult o then
+            credits.Wake()
+
+            if not (isNull error) then
+                try
+                    lifetime.Cancel()
+                with _ ->
+                    ()
+
+    /// The connection broke.
+    member this.OnBroken(e: exn) =
+        this.OnLocalError e
+        this.OnOutcome(Broken e)
+
+    /// This side's waits end with `e` at once (local cancellation, broken connection).
+    member _.OnLocalError(e: exn) =
+        lock gate (fun () ->
+            if isNull (box sink) then
+                if isNull inboundError then inboundError <- e
+            else
+                sink.Abort e
+
+            if isNull outboundError then
+                outboundError <- e)
+
+        credits.Wake()
+
+    /// Ends local waits with OperationCanceledException when `token` is cancelled; on the
+    /// caller's side also asks the callee to cancel.
+    member this.Watch(token: CancellationToken, requestRemote: bool) =
+        if token.CanBeCanceled then
+            let r =
+                token.Register(fun () ->
+                    this.OnLocalError(OperationCanceledException("the context was cancelled", token))
+
+                    if requestRemote then
+                        this.RequestCancel())
+
+            lock gate (fun () -> registrations <- r :: registrations)
+
+    // ================= this side's actions =================
+
+    /// Asks the callee to cancel the call (caller side; once).
+    member _.RequestCancel() =
+        let send =
+            lock gate (fun () ->
+                if cancelRequested || outcome.Task.IsCompleted then
+                    false
+                else
+                    cancelRequested <- true
+                    true)
+
+        if send then
+            sendQuietly (CancelCall key)
+
+    /// Cancels the call from the callee's own side (`ctx.Cancel()` in the callee).
+    member _.CancelSelf() =
+        if cancelledBy.IsNone then
+            cancelledBy <- ValueSome self
+
+        try
+            lifetime.Cancel()
+        with :? ObjectDisposedException ->
+            ()
+
+    /// Opens this side's receive end, moving items that came early into it. `grant` sends the
+    /// first credit (contexts); a one-way stream's first credit travels in its Start.
+    member this.OpenInbox<'T>(grant: bool) : Inbox<'T> =
+        let inbox = Inbox<'T>(this.ItemCodec<'T>(), this.Consumed, this.MarkRaised)
+        let sink' = inbox :> IItemSink
+
+        let grantNow =
+            lock gate (fun () ->
+                if inboundOpened then
+                    invalidOp "a stream is already open on this context (one stream per context)"
+
+                inboundOpened <- true
+
+                if not (isNull early) then
+                    for b in early do
+                        sink'.Deliver(ReadOnlyMemory b)
+
+                    early <- null
+
+                if not (isNull inboundError) then sink'.Finish inboundError
+                elif peerStopped then sink'.Finish null
+
+                Volatile.Write(&sink, sink')
+                grant && backpressure && not peerStopped && isNull inboundError)
+
+        if grantNow then
+            sendQuietly (Credit(wire, options.BufferSize))
+
+        inbox
+
+    /// One item was read: grant credit back in batches (a quarter of the window at a time).
+    member _.Consumed() =
+        if backpressure && not inboundClosed then
+            let n = Interlocked.Increment &unacked
+
+            if n >= grantEvery then
+                Interlocked.Add(&unacked, -n) |> ignore
+                sendQuietly (Credit(wire, n))
+
+    /// This side stopped reading (stream disposed): drop further items and tell the peer.
+    member _.CloseInbound() =
+        let notify =
+            lock gate (fun () ->
+                if inboundClosed then
+                    false
+                else
+                    inboundClosed <- true
+
+                    if not (isNull (box sink)) then
+                        sink.Close()
+
+                    not peerStopped && not outcome.Task.IsCompleted)
+
+        if notify then
+            sendQuietly (StreamClosed wire)
+
+    member _.MarkOutboundOpen() = lock gate (fun () -> outboundOpened <- true)
+
+    /// Why a send cannot go out: raises for errors and a stopped stream; true means drop it.
+    member private this.SendBlocked() : bool =
+        if not (isNull outboundError) then
+            this.MarkRaised outboundError
+            ExceptionDispatchInfo.Throw outboundError
+
+        if localStopped then
+            invalidOp "this stream was stopped (Stop or dispose): no more items can be sent on it"
+
+        Volatile.Read &peerClosed
+
+    member private _.Emit<'T>(itemCodec: ItemCodec<'T>, value: 'T) : ValueTask =
+        try
+            link.SendItem(wire, itemCodec, value)
+        with :? TractorNet.Ipc.ChannelClosedException as e ->
+            raise (transportError e)
+
+    /// Sends one item; under backpressure waits for credit. Items for a peer that closed its
+    /// end (or whose call returned) are dropped.
+    member this.SendItem<'T>(itemCodec: ItemCodec<'T>, value: 'T) : ValueTask =
+        if this.SendBlocked() then ValueTask.CompletedTask
+        elif not backpressure || credits.TryTake() then this.Emit(itemCodec, value)
+        else ValueTask(this.SendSlow(itemCodec, value))
+
+    member private this.SendSlow<'T>(itemCodec: ItemCodec<'T>, value: 'T) : Task =
+        task {
+            let mutable state = 0 // 0 waiting, 1 send, 2 drop
+
+            while state = 0 do
+                if this.SendBlocked() then
+                    state <- 2
+                else
+                    let wait = credits.Wait()
+
+                    if this.SendBlocked() then state <- 2
+                    elif credits.TryTake() then state <- 1
+                    else do! wait
+
+            if state = 1 then
+                do! this.Emit(itemCodec, value)
+        }
+
+    /// Ends this side's items (`Stop` to the peer, once). Receiving goes on.
+    member _.StopSending() : Task =
+        let send =
+            lock gate (fun () ->
+                if localStopped then
+                    false
+                else
+                    localStopped <- true
+                    isNull outboundError && not peerClosed && not outcome.Task.IsCompleted)
+
+        if send then
+            task {
+                try
+                    do! link.Send(Stop wire)
+                with _ ->
+                    ()
+            }
+        else
+            Task.CompletedTask
+
+    /// The callee's function ended: close the stream (Stop if it was open) before the result goes.
+    member this.FinishCallee() : Task =
+        let needStop = lock gate (fun () -> outboundOpened)
+        let stopping = if needStop then this.StopSending() else Task.CompletedTask
+        lock gate (fun () -> inboundClosed <- true)
+        credits.Wake()
+        stopping
+
+    /// Sends the started value (callee side).
+    member _.SendStarted(value: byte[]) : Task =
+        task { do! link.Send(Started(wire, value)) }
+
+    /// Encodes a value with the call's payload codec.
+    member _.Encode(t: Type, value: obj) = codec.Encode(t, value)
+
+    /// Decodes a value with the call's payload codec.
+    member _.Decode(t: Type, payload: byte[]) = codec.Decode(t, payload)
+
+    /// Releases the cancellation registrations.
+    member _.Release() =
+        let rs = lock gate (fun () -> registrations)
+
+        for r in rs do
+            r.Dispose()
