@@ -10,6 +10,9 @@ open NUnit.Framework
 open TractorNet
 open TractorNet.Tests.StreamingFunctions
 
+/// Structural equality through NUnit (its own overloads are ambiguous on F# lists).
+let private eq (expected: 'T) = Is.EqualTo(box expected)
+
 let private catchAsync (f: unit -> Task<'T>) : Task<exn> =
     task {
         try
@@ -112,3 +115,340 @@ let ``a second Started raises in the callee and surfaces as RemoteActorError`` (
             Assert.That(r.RemoteMessage, Does.Contain "already called")
         | other -> Assert.Fail $"expected RemoteActorError, got {other}"
     }
+
+// ---- the callee leaving at every phase ----
+
+[<Test>]
+let ``callee returning before Started fails OpenContext clearly`` () : Task =
+    task {
+        let! e = catchAsync (fun () -> withDaemon "nostart" (fun portal -> task { let! _ = portal.OpenContext neverStarts in return () }))
+        Assert.That(e, Is.InstanceOf<InvalidOperationException>())
+        Assert.That(e.Message, Does.Contain "without calling ctx.Started")
+    }
+
+[<Test>]
+let ``callee raising before Started fails OpenContext with the remote error`` () : Task =
+    task {
+        let! e = catchAsync (fun () -> withDaemon "failstart" (fun portal -> task { let! _ = portal.OpenContext failBeforeStarted in return () }))
+        Assert.That(e, Is.InstanceOf<RemoteActorError>())
+        Assert.That((e :?> RemoteActorError).RemoteMessage, Is.EqualTo "no start today")
+    }
+
+[<Test>]
+let ``callee returning right after Started: result arrives, the stream is empty, sends are dropped`` () : Task =
+    task {
+        let! first, items, result =
+            withDaemon "quick" (fun portal ->
+                task {
+                    let! ctx, first = portal.OpenContext(startAndReturn, 21)
+                    use _ = ctx
+                    let! result = ctx.Result()
+                    use stream = ctx.OpenStream<int, int>()
+                    do! stream.Send 1 // the callee is gone: dropped, not an error
+                    let! items = readAll stream
+                    return first, items, result
+                })
+
+        Assert.That(first, Is.EqualTo 21)
+        Assert.That(items, Is.Empty)
+        Assert.That(result, Is.EqualTo 42)
+    }
+
+[<Test>]
+let ``callee returning mid-stream: the caller reads every item, then the result`` () : Task =
+    task {
+        let! items, result =
+            withDaemon "producer" (fun portal ->
+                task {
+                    let! ctx, _ = portal.OpenContext(produce, 50, false)
+                    use _ = ctx
+                    use stream = ctx.OpenStream<int, int>()
+                    let! items = readAll stream
+                    let! result = ctx.Result()
+                    return items, result
+                })
+
+        Assert.That(items, eq [ 0..49 ])
+        Assert.That(result, Is.EqualTo "sent")
+    }
+
+[<Test>]
+let ``callee raising mid-stream: the caller reads the items sent before, then RemoteActorError`` () : Task =
+    task {
+        let items = ResizeArray<int>()
+
+        let! e =
+            catchAsync (fun () ->
+                withDaemon "crasher" (fun portal ->
+                    task {
+                        let! ctx, _ = portal.OpenContext(produceThenFail, 3)
+                        use _ = ctx
+                        use stream = ctx.OpenStream<int, int>()
+
+                        for x in stream do
+                            items.Add x
+                    }))
+
+        Assert.That(List.ofSeq items, eq [ 0; 1; 2 ])
+        Assert.That(e, Is.InstanceOf<RemoteActorError>())
+        Assert.That((e :?> RemoteActorError).RemoteMessage, Is.EqualTo "failed after 3 items")
+    }
+
+[<Test>]
+let ``callee stopping its side: the caller's iteration ends, its own items still reach the callee`` () : Task =
+    task {
+        let! items, result =
+            withDaemon "stopper" (fun portal ->
+                task {
+                    let! ctx, _ = portal.OpenContext(stopThenSum, 3)
+                    use _ = ctx
+                    use stream = ctx.OpenStream<int, int>()
+                    let! items = readAll stream
+
+                    for x in [ 10; 20; 30 ] do
+                        do! stream.Send x
+
+                    do! stream.Stop()
+                    let! result = ctx.Result()
+                    return items, result
+                })
+
+        Assert.That(items, eq [ 0; 1; 2 ])
+        Assert.That(result, Is.EqualTo 60)
+    }
+
+// ---- the caller leaving at every phase ----
+
+[<Test>]
+let ``caller cancelled before Started: OpenContext ends cancelled and the callee is cancelled`` () : Task =
+    task {
+        let! outcome, waiting, cancelled =
+            withDaemon "slowstart" (fun portal ->
+                task {
+                    let scope = CancelScope()
+
+                    let opening =
+                        CancelScope.run scope (fun _ ->
+                            task {
+                                let! _ = portal.OpenContext hangBeforeStarted
+                                return "opened"
+                            })
+
+                    let! waiting = portal.Run(fun () -> awaitEvent "beforeStarted:waiting")
+                    scope.Cancel()
+                    let! outcome = opening
+                    let! cancelled = portal.Run(fun () -> awaitEvent "beforeStarted:cancelled")
+                    return outcome, waiting, cancelled
+                })
+
+        Assert.That(waiting, Is.True, "the callee was running")
+        Assert.That(outcome.IsNone, Is.True, "the scope's own cancellation ended OpenContext")
+        Assert.That(cancelled, Is.True, "the callee's function was cancelled")
+    }
+
+[<Test>]
+let ``caller leaving after Started cancels the callee, and the cancellation is absorbed`` () : Task =
+    task {
+        let! first, cancelled =
+            withDaemon "lingerer" (fun portal ->
+                task {
+                    let! first =
+                        task {
+                            let! ctx, first = portal.OpenContext startThenHang
+                            use _ = ctx
+                            return first
+                        }
+
+                    // Context exit waited for the callee's end: the event is there already.
+                    let! events = portal.Run(fun () -> events ())
+                    return first, List.contains "afterStarted:cancelled" events
+                })
+
+        Assert.That(first, Is.EqualTo 7)
+        Assert.That(cancelled, Is.True)
+    }
+
+[<Test>]
+let ``caller leaving mid-stream cancels the blocked producer`` () : Task =
+    task {
+        let! items, cancelled =
+            withDaemon "firehose" (fun portal ->
+                task {
+                    let! items =
+                        task {
+                            let options = StreamOptions.Default.WithBufferSize 8
+                            let! ctx, _ = portal.OpenContext(produce, 100000, false, options)
+                            use _ = ctx
+                            use stream = ctx.OpenStream<int, int>()
+                            return! take 5 stream
+                        }
+
+                    let! events = portal.Run(fun () -> events ())
+                    return items, List.contains "producer:cancelled" events
+                })
+
+        Assert.That(items, eq [ 0..4 ])
+        Assert.That(cancelled, Is.True)
+    }
+
+[<Test>]
+let ``caller stopping its side ends the callee's iteration and the result follows`` () : Task =
+    task {
+        let! echoes, result =
+            withDaemon "echoer" (fun portal ->
+                task {
+                    let! ctx, tag = portal.OpenContext(echo, ">")
+                    use _ = ctx
+                    use stream = ctx.OpenStream<string, string>()
+
+                    for x in [ "a"; "b"; "c" ] do
+                        do! stream.Send x
+
+                    do! stream.Stop()
+                    let! echoes = readAll stream
+                    let! result = ctx.Result()
+                    return echoes, result
+                })
+
+        Assert.That(echoes, eq [ ">a"; ">b"; ">c" ])
+        Assert.That(result, Is.EqualTo 3)
+    }
+
+[<Test>]
+let ``an error in the caller's body cancels the callee and propagates as itself`` () : Task =
+    task {
+        let! e, cancelled =
+            withDaemon "victim" (fun portal ->
+                task {
+                    let! e =
+                        catchAsync (fun () ->
+                            task {
+                                let! ctx, _ = portal.OpenContext startThenHang
+                                use _ = ctx
+                                return failwith "caller broke"
+                            })
+
+                    let! events = portal.Run(fun () -> events ())
+                    return e, List.contains "afterStarted:cancelled" events
+                })
+
+        Assert.That(e.Message, Is.EqualTo "caller broke")
+        Assert.That(cancelled, Is.True)
+    }
+
+// ---- cancellation: ours is absorbed, the peer's is raised ----
+
+[<Test>]
+let ``ctx.Cancel from the caller: Result raises ContextCancelledError naming us, exit absorbs it`` () : Task =
+    task {
+        let! e =
+            withDaemon "cancellee" (fun portal ->
+                task {
+                    let! ctx, _ = portal.OpenContext startThenHang
+                    use _ = ctx
+                    do! ctx.Cancel()
+                    return! catchAsync (fun () -> ctx.Result())
+                })
+
+        match e with
+        | :? ContextCancelledError as c -> Assert.That(c.Canceller, Is.EqualTo(Actor.id ()))
+        | other -> Assert.Fail $"expected ContextCancelledError, got {other}"
+    }
+
+[<Test>]
+let ``a callee cancelling its own context raises ContextCancelledError naming it at context exit`` () : Task =
+    task {
+        let mutable callee = Unchecked.defaultof<ActorId>
+
+        let! e =
+            catchAsync (fun () ->
+                withDaemon "selfcancel" (fun portal ->
+                    task {
+                        callee <- portal.Actor
+                        let! ctx, _ = portal.OpenContext cancelSelf
+                        use _ = ctx
+                        do! Task.Delay(Timeout.Infinite, ctx.Token).ContinueWith(fun (_: Task) -> ())
+                    }))
+
+        match e with
+        | :? ContextCancelledError as c ->
+            Assert.That(c.Canceller, Is.EqualTo callee)
+            Assert.That(c.Source, Is.EqualTo callee)
+        | other -> Assert.Fail $"expected ContextCancelledError, got {other}"
+    }
+
+// ---- flow control ----
+
+[<Test>]
+let ``backpressure: a slow consumer loses nothing and the sender never runs more than a window ahead`` () : Task =
+    task {
+        let window = 4
+        let count = 200
+
+        let! items, maxAhead =
+            withDaemon "sender" (fun portal ->
+                task {
+                    let! ctx, _ = portal.OpenContext(produce, count, false, StreamOptions.Default.WithBufferSize window)
+                    use _ = ctx
+                    use stream = ctx.OpenStream<int, int>()
+                    let items = ResizeArray()
+                    let mutable maxAhead = 0
+
+                    for x in stream do
+                        items.Add x
+                        // How far ahead of us the sender got: bounded by the window.
+                        let! sent = portal.Run(fun () -> sentCount ())
+                        maxAhead <- max maxAhead (sent - items.Count)
+
+                    return List.ofSeq items, maxAhead
+                })
+
+        Assert.That(items, eq [ 0 .. count - 1 ], "every item, in order")
+        Assert.That(maxAhead, Is.LessThanOrEqualTo window, "the sender waited for credit")
+    }
+
+[<Test>]
+let ``Overruns.Fail: a receiver that falls behind gets StreamOverrunError after its buffer`` () : Task =
+    task {
+        let! items, e =
+            withDaemon "flooder" (fun portal ->
+                task {
+                    let options = { BufferSize = 8; Overruns = Overruns.Fail }
+                    let! ctx, _ = portal.OpenContext(flood, 10000, options)
+                    use _ = ctx
+                    use stream = ctx.OpenStream<int, int>()
+                    // The sender ran to its end (or was stopped by the overrun) before we read.
+                    let! _ = catchAsync (fun () -> ctx.Result())
+                    let items = ResizeArray()
+                    let! e = catchAsync (fun () -> task { for x in stream do items.Add x })
+                    return List.ofSeq items, e
+                })
+
+        Assert.That(items, eq [ 0..7 ], "the buffered items come first")
+        Assert.That(e, Is.InstanceOf<StreamOverrunError>())
+    }
+
+[<Test>]
+let ``Overruns.Allow: an unbounded buffer keeps every item`` () : Task =
+    task {
+        let! items, result =
+            withDaemon "allower" (fun portal ->
+                task {
+                    let options = { BufferSize = 8; Overruns = Overruns.Allow }
+                    let! ctx, _ = portal.OpenContext(flood, 5000, options)
+                    use _ = ctx
+                    use stream = ctx.OpenStream<int, int>()
+                    let! result = ctx.Result()
+                    let! items = readAll stream
+                    return items, result
+                })
+
+        Assert.That(result, Is.EqualTo 5000)
+        Assert.That(items, eq [ 0..4999 ])
+    }
+
+[<Test>]
+let ``a context to this actor itself is refused`` () =
+    let me = ActorId.New "me"
+    let e = Assert.Throws<InvalidOperationException>(fun () -> TractorNet.StreamingCalls.refuseSelf me me)
+    Assert.That(e.Message, Does.Contain "from itself")

@@ -94,6 +94,7 @@ let failBeforeStarted (ctx: Context<int>) : Task<int> = task { return invalidOp 
 let hangBeforeStarted (ctx: Context<int>) : Task<int> =
     traced "beforeStarted" (fun () ->
         task {
+            note "beforeStarted:waiting"
             do! Task.Delay(Timeout.Infinite, ctx.Token)
             return 0
         })

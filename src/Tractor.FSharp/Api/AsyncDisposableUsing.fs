@@ -1,28 +1,9 @@
 namespace TractorNet
 
-// TaskCode and TaskBuilderBase are FSharp.Core's building blocks for extending task { }.
-#nowarn "1204"
-
-/// `use` of an `IAsyncDisposable` (a context, a stream) inside `task { }` and `nursery { }`:
-/// disposed (awaited) when the scope exits, also on an exception.
+/// `use` of an `IAsyncDisposable` (a context, a stream) inside `nursery { }` (`task { }` has it
+/// built in): disposed (awaited) when the scope exits, also on an exception.
 [<AutoOpen>]
 module AsyncDisposableUsing =
-    open Microsoft.FSharp.Control
-    open Microsoft.FSharp.Core.CompilerServices
-
-    type TaskBuilderBase with
-        /// `use x = resource` for an `IAsyncDisposable` in `task { }`.
-        member inline this.Using<'R, 'TOverall, 'T when 'R :> System.IAsyncDisposable>
-            (resource: 'R, body: 'R -> TaskCode<'TOverall, 'T>)
-            : TaskCode<'TOverall, 'T> =
-            ResumableCode.TryFinallyAsync(
-                TaskCode<'TOverall, 'T>(fun sm -> (body resource).Invoke(&sm)),
-                TaskCode<'TOverall, unit>(fun sm ->
-                    if isNull (box resource) then
-                        true
-                    else
-                        this.Bind(resource.DisposeAsync(), (fun () -> this.Zero())).Invoke(&sm))
-            )
 
     type NurseryBuilder with
         /// `use x = resource` for an `IAsyncDisposable` in `nursery { }` (the resource's type must

@@ -74,14 +74,25 @@ type PortalContext<'Started, 'Result> internal (ep: ContextEndpoint, first: 'Sta
             ()
         }
 
-    /// Leaves the context (see the type's summary).
+    /// Leaves the context (see the type's summary). When the context has ended already, an
+    /// error is raised synchronously (F#'s `use` in `task { }` drops errors of an awaited
+    /// disposal: dotnet/fsharp#16189).
     member _.DisposeAsync() : ValueTask =
-        let t =
+        let struct (t, ended) =
             lock ep (fun () ->
                 if isNull closing then
-                    closing <- CallExit.close ep
+                    if ep.Outcome.IsCompleted then
+                        closing <- Task.CompletedTask
+                        struct (closing, true)
+                    else
+                        closing <- CallExit.close ep
+                        struct (closing, false)
+                else
+                    struct (closing, false))
 
-                closing)
+        if ended then
+            ep.Release()
+            CallExit.check ep ep.Outcome.Result
 
         ValueTask t
 

@@ -41,62 +41,76 @@ type Broadcast<'T>(source: IAsyncEnumerable<'T>, capacity: int) =
     let mutable everSubscribed = false
     let mutable disposed: Task = null
 
-    member private this.Pull() : Task =
+    /// Takes the next item from the source into the ring; `done` completes afterwards.
+    member private _.Pull(finishedPulling: TaskCompletionSource) : Task =
         task {
             try
-                let e =
+                try
+                    let e =
+                        lock gate (fun () ->
+                            if isNull enumerator then
+                                enumerator <- source.GetAsyncEnumerator CancellationToken.None
+
+                            enumerator)
+
+                    let! more = e.MoveNextAsync()
+
                     lock gate (fun () ->
-                        if isNull enumerator then
-                            enumerator <- source.GetAsyncEnumerator CancellationToken.None
+                        if more then
+                            ring[int (head % int64 capacity)] <- e.Current
+                            head <- head + 1L
+                        else
+                            finished <- true
 
-                        enumerator)
-
-                let! more = e.MoveNextAsync()
-
-                lock gate (fun () ->
-                    if more then
-                        ring[int (head % int64 capacity)] <- e.Current
-                        head <- head + 1L
-                    else
+                        pulling <- null)
+                with ex ->
+                    lock gate (fun () ->
+                        error <- ex
                         finished <- true
-
-                    pulling <- null)
-            with ex ->
-                lock gate (fun () ->
-                    error <- ex
-                    finished <- true
-                    pulling <- null)
+                        pulling <- null)
+            finally
+                finishedPulling.TrySetResult() |> ignore
         }
 
-    /// The next item for a subscriber at `position` (its next sequence number).
+    /// The next item for a subscriber at `position` (its next sequence number): returns
+    /// (null, more) with the item in `value` when more, or (wait, _) to wait and ask again.
     member internal this.Next(position: byref<int64>, value: byref<'T>) : struct (Task * bool) =
-        // Returns (wait, _) to wait and retry, or (null, more).
+        let mutable start: TaskCompletionSource = null
+        let mutable result = struct (null, false)
         Monitor.Enter gate
 
         try
-            if position < head then
-                if head - position > int64 capacity then
-                    let missed = head - position - int64 capacity
-                    position <- head - int64 capacity
-                    raise (LaggedError(missed, capacity))
+            result <-
+                if position < head then
+                    if head - position > int64 capacity then
+                        let missed = head - position - int64 capacity
+                        position <- head - int64 capacity
+                        raise (LaggedError(missed, capacity))
 
-                value <- ring[int (position % int64 capacity)]
-                position <- position + 1L
-                struct (null, true)
-            elif finished then
-                if not (isNull error) then
-                    ExceptionDispatchInfo.Throw error
+                    value <- ring[int (position % int64 capacity)]
+                    position <- position + 1L
+                    struct (null, true)
+                elif finished then
+                    if not (isNull error) then
+                        ExceptionDispatchInfo.Throw error
 
-                struct (null, false)
-            elif not (isNull disposed) then
-                raise (ObjectDisposedException "the broadcast was disposed")
-            else
-                if isNull pulling then
-                    pulling <- this.Pull()
+                    struct (null, false)
+                elif not (isNull disposed) then
+                    raise (ObjectDisposedException "the broadcast was disposed")
+                else
+                    if isNull pulling then
+                        // One subscriber reads the source for all; the others wait for it.
+                        start <- TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+                        pulling <- start.Task
 
-                struct (pulling, false)
+                    struct (pulling, false)
         finally
             Monitor.Exit gate
+
+        if not (isNull start) then
+            this.Pull start |> ignore
+
+        result
 
     /// Where a new subscription starts (the next item to arrive).
     member internal _.Join() : int64 =

@@ -59,15 +59,17 @@ type MsgStream<'Send, 'Recv> internal (ep: ContextEndpoint, inbox: Inbox<'Recv>,
         raw.GetAsyncEnumerator ct
 
     /// Stops sending and receiving (see `Stop`). Does not end the context: its function may go
-    /// on and return.
+    /// on and return. In the callee, the peer's iteration ends when the function ends (cleanly
+    /// if it returns, with its error if it raises) unless `Stop()` was called before.
     member _.DisposeAsync() : ValueTask =
         if Interlocked.Exchange(&disposed, 1) = 0 then
-            ValueTask(
-                task {
-                    do! ep.StopSending()
-                    ep.CloseInbound()
-                }
-            )
+            ep.CloseInbound()
+
+            if ep.IsCallee then
+                ep.StopLater()
+                ValueTask.CompletedTask
+            else
+                ValueTask(ep.StopSending())
         else
             ValueTask.CompletedTask
 

@@ -119,12 +119,12 @@ type internal Peer
                                     }
                                 | None -> FunctionInvoker.invoke m values)
 
-                        do! ep.FinishCallee()
+                        do! ep.FinishCallee true
                         let resultType = if isContext then FunctionInvoker.resultType m else typeof<unit>
                         do! link.Send(Return(id, codec.Encode(resultType, result)))
                     with e ->
                         try
-                            do! ep.FinishCallee()
+                            do! ep.FinishCallee false
 
                             match e with
                             | :? OperationCanceledException when ct.IsCancellationRequested ->

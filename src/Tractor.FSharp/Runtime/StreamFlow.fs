@@ -222,6 +222,7 @@ type internal ContextEndpoint
     // ---- sending ----
     let mutable outboundOpened = false
     let mutable localStopped = false
+    let mutable stopSent = false
     let mutable peerClosed = false
     let mutable outboundError: exn = null
 
@@ -553,14 +554,19 @@ type internal ContextEndpoint
                 do! this.Emit(itemCodec, value)
         }
 
+    /// True on the callee's side of the call.
+    member _.IsCallee = key < 0L
+
     /// Ends this side's items (`Stop` to the peer, once). Receiving goes on.
     member _.StopSending() : Task =
         let send =
             lock gate (fun () ->
-                if localStopped then
+                localStopped <- true
+
+                if stopSent then
                     false
                 else
-                    localStopped <- true
+                    stopSent <- true
                     isNull outboundError && not peerClosed && not outcome.Task.IsCompleted)
 
         if send then
@@ -573,11 +579,21 @@ type internal ContextEndpoint
         else
             Task.CompletedTask
 
-    /// The callee's function ended: close the stream (Stop if it was open) before the result goes.
-    member this.FinishCallee() : Task =
-        let needStop = lock gate (fun () -> outboundOpened)
+    /// No more items from this side, but the `Stop` waits for the callee's function to end:
+    /// if it fails, its error (not a clean end) is what ends the caller's iteration. (A stream
+    /// disposed while an exception unwinds cannot tell that it is.)
+    member _.StopLater() = lock gate (fun () -> localStopped <- true)
+
+    /// The callee's function ended: the stream ends with it (a `Stop` first if it succeeded and
+    /// had a stream open; a failure's Error ends the caller's iteration instead).
+    member this.FinishCallee(succeeded: bool) : Task =
+        let needStop = lock gate (fun () -> outboundOpened && succeeded)
         let stopping = if needStop then this.StopSending() else Task.CompletedTask
-        lock gate (fun () -> inboundClosed <- true)
+
+        lock gate (fun () ->
+            localStopped <- true
+            inboundClosed <- true)
+
         credits.Wake()
         stopping
 

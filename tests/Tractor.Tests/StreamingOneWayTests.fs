@@ -1,0 +1,293 @@
+/// One-way streams, broadcast fan-out, many streams over one portal, and a peer dying mid-stream,
+/// between real processes.
+module TractorNet.Tests.StreamingOneWayTests
+
+open System
+open System.Collections.Generic
+open System.Diagnostics
+open System.Threading
+open System.Threading.Tasks
+open NUnit.Framework
+open TractorNet
+open TractorNet.Runtime
+open TractorNet.Tests.StreamingFunctions
+
+let private eq (expected: 'T) = Is.EqualTo(box expected)
+
+let private catchAsync (f: unit -> Task<'T>) : Task<exn> =
+    task {
+        try
+            let! _ = f ()
+            return null
+        with e ->
+            return e
+    }
+
+let private withDaemon (name: string) (body: Portal -> Task<'T>) : Task<'T> =
+    nursery {
+        let! portal = startActor (name, [ moduleName ])
+        let! v = task {
+            try
+                return! body portal
+            finally
+                portal.CancelActor().Wait()
+        }
+        return v
+    }
+
+let private readAll (stream: IAsyncEnumerable<'T>) : Task<'T list> =
+    task {
+        let items = ResizeArray()
+
+        for x in stream do
+            items.Add x
+
+        return List.ofSeq items
+    }
+
+[<Test>]
+let ``a one-way stream delivers every item in order`` () : Task =
+    task {
+        let! items = withDaemon "numbers" (fun portal -> readAll (portal.OpenStreamFrom(fun () -> numbers 1000)))
+        Assert.That(items, eq [ 0..999 ])
+    }
+
+[<Test>]
+let ``each iteration of a one-way stream runs the function again`` () : Task =
+    task {
+        let! a, b =
+            withDaemon "again" (fun portal ->
+                task {
+                    let stream = portal.OpenStreamFrom(fun () -> numbers 3)
+                    let! a = readAll stream
+                    let! b = readAll stream
+                    return a, b
+                })
+
+        Assert.That(a, eq [ 0; 1; 2 ])
+        Assert.That(b, eq [ 0; 1; 2 ])
+    }
+
+[<Test>]
+let ``breaking out of a one-way stream cancels the remote generator`` () : Task =
+    task {
+        let! items, events =
+            withDaemon "endless" (fun portal ->
+                task {
+                    let e = (portal.OpenStreamFrom endless).GetAsyncEnumerator CancellationToken.None
+                    let items = ResizeArray()
+
+                    while items.Count < 5 do
+                        let! _ = e.MoveNextAsync()
+                        items.Add e.Current
+
+                    // Leaving the loop: awaited, so the generator has ended when this returns.
+                    do! e.DisposeAsync()
+                    let! events = portal.Run(fun () -> events ())
+                    return List.ofSeq items, events
+                })
+
+        Assert.That(items, eq [ 0L; 1L; 2L; 3L; 4L ])
+        Assert.That(events, Does.Contain "generator:disposed", "the remote generator was ended")
+    }
+
+[<Test>]
+let ``a generator raising mid-stream raises RemoteActorError at the iteration site after its items`` () : Task =
+    task {
+        let items = ResizeArray<int>()
+
+        let! e =
+            catchAsync (fun () ->
+                withDaemon "failgen" (fun portal ->
+                    task {
+                        for x in portal.OpenStreamFrom(fun () -> numbersThenFail 4) do
+                            items.Add x
+                    }))
+
+        Assert.That(List.ofSeq items, eq [ 0..3 ])
+        Assert.That(e, Is.InstanceOf<RemoteActorError>())
+        Assert.That((e :?> RemoteActorError).RemoteMessage, Is.EqualTo "generator failed")
+    }
+
+[<Test>]
+let ``one-way backpressure: the generator never runs more than a window ahead`` () : Task =
+    task {
+        let window = 4
+
+        let! items, maxAhead =
+            withDaemon "paced" (fun portal ->
+                task {
+                    let items = ResizeArray()
+                    let mutable maxAhead = 0
+
+                    for x in portal.OpenStreamFrom((fun () -> numbers 100), StreamOptions.Default.WithBufferSize window) do
+                        items.Add x
+                        let! sent = portal.Run(fun () -> sentCount ())
+                        maxAhead <- max maxAhead (sent - items.Count)
+
+                    return List.ofSeq items, maxAhead
+                })
+
+        Assert.That(items, eq [ 0..99 ])
+        // The generator counts an item once the pump took it: at most the window in flight,
+        // plus the one it is waiting to send.
+        Assert.That(maxAhead, Is.LessThanOrEqualTo(window + 1))
+    }
+
+[<Test>]
+let ``broadcast: each subscriber gets its own copy of every item`` () : Task =
+    task {
+        let! a, b =
+            withDaemon "copier" (fun portal ->
+                task {
+                    let stream = portal.OpenStreamFrom(fun () -> numbers 300)
+                    let subA = stream.Subscribe 8
+                    let subB = stream.Subscribe 8
+                    let ea = subA.GetAsyncEnumerator CancellationToken.None
+                    let eb = subB.GetAsyncEnumerator CancellationToken.None
+                    let a = ResizeArray()
+                    let b = ResizeArray()
+                    let mutable go = true
+
+                    // In lockstep, so neither falls behind the other.
+                    while go do
+                        let! moreA = ea.MoveNextAsync()
+                        let! moreB = eb.MoveNextAsync()
+                        go <- moreA && moreB
+
+                        if moreA then a.Add ea.Current
+                        if moreB then b.Add eb.Current
+
+                    do! subA.DisposeAsync()
+                    do! subB.DisposeAsync()
+                    return List.ofSeq a, List.ofSeq b
+                })
+
+        Assert.That(a, eq [ 0..299 ])
+        Assert.That(b, eq [ 0..299 ])
+    }
+
+[<Test>]
+let ``broadcast: a subscriber that falls behind gets LaggedError, the others carry on`` () : Task =
+    task {
+        let capacity = 16
+
+        let! fast, lagged =
+            withDaemon "broadcaster" (fun portal ->
+                task {
+                    let stream = portal.OpenStreamFrom(fun () -> numbers 500)
+                    let quick = stream.Subscribe capacity
+                    let slow = stream.Subscribe capacity
+                    let farAhead = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+                    let readQuick =
+                        task {
+                            let items = ResizeArray()
+
+                            for x in quick do
+                                items.Add x
+
+                                if items.Count = 3 * capacity then
+                                    farAhead.TrySetResult() |> ignore
+
+                            do! quick.DisposeAsync()
+                            return List.ofSeq items
+                        }
+
+                    let readSlow =
+                        task {
+                            do! farAhead.Task
+                            let! e = catchAsync (fun () -> readAll slow)
+                            do! slow.DisposeAsync()
+                            return e
+                        }
+
+                    let! quickItems = readQuick
+                    let! lagged = readSlow
+                    return quickItems, lagged
+                })
+
+        Assert.That(fast, eq [ 0..499 ])
+
+        match lagged with
+        | :? LaggedError as l -> Assert.That(l.Missed, Is.GreaterThanOrEqualTo(int64 capacity))
+        | other -> Assert.Fail $"expected LaggedError, got {other}"
+    }
+
+[<Test>]
+let ``many contexts and streams share one portal, both directions at once`` () : Task =
+    task {
+        let! results =
+            withDaemon "multiplexer" (fun portal ->
+                let contexts =
+                    [ for i in 1..8 ->
+                          task {
+                              let tag = $"{i}:"
+                              let! ctx, _ = portal.OpenContext(echo, tag)
+                              use _ = ctx
+                              use stream = ctx.OpenStream<string, string>()
+                              let sender =
+                                  task {
+                                      for n in 1..300 do
+                                          do! stream.Send(string n)
+
+                                      do! stream.Stop()
+                                  }
+
+                              let! echoes = readAll stream
+                              do! sender
+                              let! count = ctx.Result()
+                              return echoes = [ for n in 1..300 -> $"{tag}{n}" ] && count = 300
+                          } ]
+
+                let streams =
+                    [ for _ in 1..2 ->
+                          task {
+                              let! items = readAll (portal.OpenStreamFrom(fun () -> numbers 2000))
+                              return items = [ 0..1999 ]
+                          } ]
+
+                task {
+                    let! all = Task.WhenAll(contexts @ streams)
+                    return List.ofArray all
+                })
+
+        Assert.That(results, Has.Length.EqualTo 10)
+        Assert.That(results, Has.All.True)
+    }
+
+[<Test>]
+let ``the peer dying mid-stream raises TransportClosedError at the iteration site`` () : Task =
+    task {
+        let mutable atIteration: exn = null
+        let mutable received = 0
+
+        let! _ =
+            catchAsync (fun () ->
+                nursery {
+                    let! portal = startActor ("doomed", [ moduleName ])
+
+                    do!
+                        task {
+                            let e = (portal.OpenStreamFrom endless).GetAsyncEnumerator CancellationToken.None
+
+                            try
+                                while true do
+                                    let! more = e.MoveNextAsync()
+
+                                    if more then
+                                        received <- received + 1
+
+                                        if received = 10 then
+                                            Process.GetProcessById(portal.Pid).Kill()
+                            with ex ->
+                                atIteration <- ex
+                        }
+
+                    let! _ = portal.CancelActor()
+                    return ()
+                })
+
+        Assert.That(received, Is.GreaterThanOrEqualTo 10)
+        Assert.That(atIteration, Is.InstanceOf<TransportClosedError>())
+    }
