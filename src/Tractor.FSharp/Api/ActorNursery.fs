@@ -7,8 +7,9 @@ open System.Runtime.ExceptionServices
 open TractorNet.Runtime
 
 /// A child actor's process ended while nobody had asked it to (crash, `exit`, SIGKILL).
-type ActorDiedError(actor: ActorId, exitCode: int) =
-    inherit Exception($"actor '{actor}' died unexpectedly (exit code {exitCode})")
+type ActorDiedError(actor: ActorId, exitCode: int, inner: exn) =
+    inherit Exception($"actor '{actor}' died unexpectedly (exit code {exitCode})", inner)
+    new(actor, exitCode) = ActorDiedError(actor, exitCode, null)
     /// The actor that died.
     member _.Actor = actor
     /// Its process's exit code (negative: killed by a signal, as reported by the runtime).
@@ -104,6 +105,17 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
                     | :? OperationCanceledException as e when ct.IsCancellationRequested ->
                         result.TrySetCanceled ct |> ignore
                         raise e
+                    | :? TransportClosedError as e ->
+                        // The connection broke under a running call: say why if the process died.
+                        let! exited = Task.WhenAny(child.Process.Exited, Task.Delay 2000)
+                        let error: exn =
+                            if obj.ReferenceEquals(exited, child.Process.Exited) then
+                                ActorDiedError(child.Id, child.Process.ExitCode, e)
+                            else
+                                e
+
+                        result.TrySetException error |> ignore
+                        raise error
                     | e ->
                         result.TrySetException e |> ignore
                         raise e
