@@ -70,3 +70,5 @@ type private Exploding() =
     static member Value = boom
 
 let touchExploding () = task { return Exploding.Value }
+
+let asyncDouble (x: int) () = async { return x * 2 }

@@ -56,6 +56,18 @@ type Portal internal (child: ChildActor, codec: IPayloadCodec) =
         let args = this.Prepare call
         this.Invoke<'T>(call, args, CancelScope.CurrentToken)
 
+    /// Calls an `Async` function in the actor and returns its value.
+    member this.Run([<ReflectedDefinition(true)>] f: Expr<unit -> Async<'T>>) : Task<'T> =
+        let call = FunctionRefs.ofQuotation f
+        let args = this.Prepare call
+        this.Invoke<'T>(call, args, CancelScope.CurrentToken)
+
+    /// Calls a `ValueTask` function in the actor and returns its value.
+    member this.Run([<ReflectedDefinition(true)>] f: Expr<unit -> ValueTask<'T>>) : Task<'T> =
+        let call = FunctionRefs.ofQuotation f
+        let args = this.Prepare call
+        this.Invoke<'T>(call, args, CancelScope.CurrentToken)
+
     /// Calls a method with explicit arguments (the C# facade's entry).
     member internal this.RunMethod<'T>(call: PreparedCall, ct: CancellationToken) : Task<'T> =
         let args = this.Prepare call
