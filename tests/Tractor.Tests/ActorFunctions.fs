@@ -72,3 +72,9 @@ type private Exploding() =
 let touchExploding () = task { return Exploding.Value }
 
 let asyncDouble (x: int) () = async { return x * 2 }
+
+let describeSelf () =
+    task {
+        let me = Actor.current ()
+        return $"{me.Name}|{me.Pid = Environment.ProcessId}|{me.Parent.Value.Name}|{me.IsRoot}|{me.Uid.Length}"
+    }

@@ -110,3 +110,17 @@ let ``Async functions run in actors and on daemons`` () : Task =
 
         Assert.That((a, b), Is.EqualTo((42, 10)))
     }
+
+[<Test>]
+let ``Actor.current describes the actor inside a child`` () : Task =
+    task {
+        let! v =
+            nursery {
+                let! n = currentNursery
+                Assert.That(n.SpawnMethod, Is.EqualTo SpawnMethod.NewProcess)
+                let! p = runInActor ("self-aware", describeSelf)
+                return! p.Result()
+            }
+
+        Assert.That(v, Is.EqualTo "self-aware|True|root|False|32")
+    }

@@ -103,7 +103,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
 
     /// Starts a child actor process and waits until it is connected and ready for calls.
     /// Any failure reaps the process before raising.
-    static member Spawn(rt: ActorRuntime, name: string, enabledModules: string list, logLevel: LogLevel, ct: CancellationToken) : Task<ChildActor> =
+    static member Spawn(rt: ActorRuntime, spawner: ISpawner, name: string, enabledModules: string list, logLevel: LogLevel, ct: CancellationToken) : Task<ChildActor> =
         task {
             let id = ActorId.New name
             let pending = rt.Expect id.Uid
@@ -116,7 +116,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                   Uid = id.Uid
                   ParentPid = Environment.ProcessId }
 
-            let! proc = ChildProcess.Start(name, Bootstrap.encode boot)
+            let! proc = spawner.Start(name, Bootstrap.encode boot)
             rt.Track proc
             let child = new ChildActor(rt, id, proc, pending)
 
