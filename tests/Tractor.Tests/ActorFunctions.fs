@@ -78,3 +78,10 @@ let describeSelf () =
         let me = Actor.current ()
         return $"{me.Name}|{me.Pid = Environment.ProcessId}|{me.Parent.Value.Name}|{me.IsRoot}|{me.Uid.Length}"
     }
+
+/// Ends its process abruptly (no goodbye, exit code 3).
+let exitProcess () : Task<int> =
+    task {
+        Environment.Exit 3
+        return 0
+    }

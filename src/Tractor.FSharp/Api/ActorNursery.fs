@@ -7,15 +7,6 @@ open System.Runtime.ExceptionServices
 open TractorNet.Runtime
 open TractorNet.Spawning
 
-/// A child actor's process ended while nobody had asked it to (crash, `exit`, SIGKILL).
-type ActorDiedError(actor: ActorId, exitCode: int, inner: exn) =
-    inherit Exception($"actor '{actor}' died unexpectedly (exit code {exitCode})", inner)
-    new(actor, exitCode) = ActorDiedError(actor, exitCode, null)
-    /// The actor that died.
-    member _.Actor = actor
-    /// Its process's exit code (negative: killed by a signal, as reported by the runtime).
-    member _.ExitCode = exitCode
-
 /// An actor nursery: spawns child actors (each an OS process) and supervises them. It does
 /// not end until every child has finished, failed or been cancelled and its process reaped.
 /// The first error anywhere (the body, a `runInActor` child, an escaped portal call) cancels
@@ -74,8 +65,8 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
                     let! first = Task.WhenAny(child.CancelRequested, child.Peer.Closed, cancelled)
 
                     if obj.ReferenceEquals(first, child.Peer.Closed) && not child.CancelRequested.IsCompleted then
-                        do! child.Reap()
-                        raise (ActorDiedError(child.Id, child.Process.ExitCode))
+                        let! death = child.DeathError(TransportClosedError(string child.Id, "the connection closed"))
+                        raise death
                 })
 
             return Portal(child, rt.Codec)
@@ -109,17 +100,9 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
                     | :? OperationCanceledException as e when ct.IsCancellationRequested ->
                         result.TrySetCanceled ct |> ignore
                         raise e
-                    | :? TransportClosedError as e ->
-                        // The connection broke under a running call: say why if the process died.
-                        let! exited = Task.WhenAny(child.Process.Exited, Task.Delay 2000)
-                        let error: exn =
-                            if obj.ReferenceEquals(exited, child.Process.Exited) then
-                                ActorDiedError(child.Id, child.Process.ExitCode, e)
-                            else
-                                e
-
-                        result.TrySetException error |> ignore
-                        raise error
+                    | :? ActorDiedError as e ->
+                        result.TrySetException e |> ignore
+                        raise e
                     | e ->
                         result.TrySetException e |> ignore
                         raise e

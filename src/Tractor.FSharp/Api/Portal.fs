@@ -44,7 +44,17 @@ type Portal internal (child: ChildActor, codec: IPayloadCodec) =
     /// Calls a prepared function in the actor and decodes its value.
     member internal _.Invoke<'T>(call: PreparedCall, arguments: byte[] list, ct: CancellationToken) : Task<'T> =
         task {
-            let! payload = child.Peer.Call(call.Function, arguments, ct)
+            let! payload =
+                task {
+                    try
+                        return! child.Peer.Call(call.Function, arguments, ct)
+                    with :? TransportClosedError as e when not child.CancelRequested.IsCompleted ->
+                        // The connection broke under the call: if the actor died, say so (the
+                        // same error object its supervisor raises, so it is reported once).
+                        let! death = child.DeathError e
+                        return raise death
+                }
+
             return codec.Decode(typeof<'T>, payload) :?> 'T
         }
 
