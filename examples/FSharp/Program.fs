@@ -3,7 +3,7 @@ module TractorNet.Examples.Program
 open System
 
 /// Every example, in the order `--list` prints them.
-let examples: Example list = [ Hello.example ]
+let examples: Example list = [ Hello.example; TaskSeqExample.example ]
 
 let private usage () =
     eprintfn "usage: dotnet run --project examples/FSharp -- <example> [args] | --list"

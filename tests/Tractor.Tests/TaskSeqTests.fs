@@ -411,6 +411,17 @@ let ``WithCancellation passes its token; the body and nested sequences and Async
     Assert.That(List.ofSeq seen, eq [ cts.Token; cts.Token; cts.Token ])
 
 [<Test>]
+let ``TaskSeq.withCancellation enumerates its source with its own token`` () =
+    use cts = new CancellationTokenSource()
+    let s =
+        taskSeq {
+            let! token = TaskSeq.cancellationToken
+            yield token
+        }
+    let seen = wait (TaskSeq.toListAsync (TaskSeq.withCancellation cts.Token s))
+    Assert.That(seen, eq [ cts.Token ])
+
+[<Test>]
 let ``the body can hand the token to its own awaits, which then stop promptly`` () =
     use cts = new CancellationTokenSource()
     let s =
