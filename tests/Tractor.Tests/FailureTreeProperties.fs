@@ -1,0 +1,308 @@
+/// Property-based fuzzing of failure trees: random trees of real actor processes that return,
+/// raise, hang, linger, block, exit or get SIGKILLed, checked against the model and against each
+/// node's journal. The quick tier runs in the normal suite with a fixed seed rotation; the long
+/// tier (`dotnet fsi build.fsx -t Fuzz`) runs hundreds of random cases.
+module TractorNet.Tests.FailureTreeProperties
+
+open System
+open System.Diagnostics
+open System.IO
+open System.Threading.Tasks
+open FsCheck
+open FsCheck.FSharp
+open NUnit.Framework
+open TractorNet
+open TractorNet.Testing
+open TractorNet.Tests.FailureTreeModel
+open TractorNet.Tests.FailureTreeNodes
+open TractorNet.Tests.FailureTreeNodes.Journal
+
+/// Short ladder so cases stay fast (restored after each case).
+let ladder = { Graceful = TimeSpan.FromMilliseconds 300.0; Terminate = TimeSpan.FromMilliseconds 200.0 }
+
+/// Scheduling slack in the time bounds (a loaded 2-core machine); the bounds catch hangs.
+let slack = TimeSpan.FromSeconds 5.0
+
+/// A case that runs longer than this is a hang.
+let caseTimeout = TimeSpan.FromSeconds 120.0
+
+let private ms (ticks: int64) = float ticks * 1000.0 / float Stopwatch.Frequency
+
+/// Everything one case showed.
+type Observation =
+    { Specs: NodeSpec list
+      Prediction: Prediction
+      Run: RootRun
+      Journal: Map<string, Entry list>
+      /// Processes of this test run alive right after the root nursery exited.
+      Alive: OurProcesses.OurProcess list }
+
+/// Every broken promise in one case's observation (empty: the case passed).
+let check (o: Observation) : string list =
+    let p = o.Prediction
+    let all = nodes o.Specs
+    let spec = all |> List.map (fun s -> s.Name, s) |> Map.ofList
+    let entries name = o.Journal |> Map.tryFind name |> Option.defaultValue []
+    let first name event = entries name |> List.tryFind (fun e -> e.Event = event)
+    let has name event = (first name event).IsSome
+    let holder name = parentOf name |> Option.defaultValue "root"
+    let killedAt x = entries (holder x) |> List.tryFind (fun e -> e.Event = "kill" && e.Args = [ x ])
+    let diedAbruptly x = has x "exit" || (killedAt x).IsSome
+    let deathAt x = (first x "exit" |> Option.orElse (killedAt x)).Value.At
+    let orphaned x = ancestors x |> List.exists diedAbruptly
+    let ended x = has x "return" || has x "fail"
+    let relayed x (key: string) = entries x |> List.exists (fun e -> e.Event = "fail" && List.contains key e.Args)
+    let external = has "root" "external-cancel"
+    let chainOf x = x :: ancestors x
+
+    let outcome, seen =
+        match o.Run.Outcome with
+        | Ok _ -> "returned", []
+        | Error(:? OperationCanceledException) -> "cancelled", []
+        | Error e -> "raised", leaves e
+
+    let seenKeys = seen |> List.map _.Key |> Set.ofList
+
+    // Failures that happened (from the journals), and those the model says may reach the root.
+    let events =
+        [ for s in all do
+              if has s.Name "raise" then Raised(s.Name, [])
+              if diedAbruptly s.Name then Died(s.Name, []) ]
+
+    let escaping = events |> List.filter (fun e -> p.MayFail.Contains(match e with Raised(x, _) | Died(x, _) -> x | _ -> ""))
+
+    [
+      // 1. Nothing of the tree outlives the root nursery.
+      if not o.Alive.IsEmpty then
+          let lines = String.Join("; ", o.Alive |> List.map (fun a -> $"pid {a.Pid}: {a.CommandLine}"))
+          $"processes alive after the root nursery exited: {lines}"
+
+      // 2. Errors are neither invented nor lost.
+      for leaf in seen do
+          match leaf with
+          | Raised(x, chain) ->
+              if not (has x "raise") then $"error {leaf}: '{x}' never raised"
+              elif not (p.MayFail.Contains x) then $"error {leaf}: the model says '{x}' cannot reach the root"
+              elif chain <> chainOf x then $"error {leaf}: expected source and relay path {chainOf x}"
+          | Died(x, chain) ->
+              let expected = match parentOf x with Some par -> chainOf par | None -> []
+              if not (diedAbruptly x) then $"error {leaf}: '{x}' was not told to die"
+              elif not (p.MayFail.Contains x) then $"error {leaf}: the model says '{x}' cannot reach the root"
+              elif chain <> expected then $"error {leaf}: expected observer and relay path {expected}"
+          | Cancelled chain -> $"a cancellation reported as an error (chain {chain})"
+          | Odd d -> $"invented error: {d}"
+
+      if p.FailureCertain && outcome <> "raised" then
+          $"a failure was certain but the root {outcome}"
+
+      if not p.FailureCertain && outcome = "raised" then
+          $"the root raised though no failure could reach it"
+
+      if not p.FailureCertain then
+          match external, outcome with
+          | true, "cancelled" -> ()
+          | true, other -> $"the root was cancelled by the test but {other}"
+          | false, "returned" -> ()
+          | false, other -> $"the tree could only return but the root {other}"
+
+      match p.Values, o.Run.Outcome with
+      | Some expected, Ok values when values <> expected -> $"the root received {values}, expected {expected}"
+      | _ -> ()
+
+      // A failure travels up hop by hop; it may stop only at an actor that was being cancelled
+      // from above (its process may be ended by the ladder) or that died.
+      for e in escaping do
+          let x, key, firstHolder =
+              match e with
+              | Raised(x, _) -> x, e.Key, Some x
+              | Died(x, _) -> x, e.Key, parentOf x
+              | _ -> failwith "not an event"
+
+          let excused a = has a "cancel" || diedAbruptly a || orphaned a
+
+          // A death seen while the observer's nursery was already cancelling is part of that
+          // cancellation, not an error.
+          let deathSwallowed =
+              match e with
+              | Died _ ->
+                  match first (holder x) "ncancel" with
+                  | Some c -> c.At < deathAt x
+                  | None -> false
+              | _ -> false
+
+          let rec walk (at: string option) (first: bool) =
+              match at with
+              | None ->
+                  if not (seenKeys.Contains key) && not (first && deathSwallowed) then
+                      Some $"{key} reached the top of the tree but the root did not report it"
+                  else
+                      None
+              | Some a ->
+                  if relayed a key then walk (parentOf a) false
+                  elif excused a || (first && deathSwallowed) then None
+                  else Some $"{key} stopped at '{a}', which was neither cancelled nor dead (journal: {entries a})"
+
+          match walk firstHolder true with
+          | Some v -> v
+          | None -> ()
+
+      match escaping with
+      | [ single ] when not external && (seenKeys <> set [ single.Key ]) ->
+          $"exactly one failure ({single.Key}) happened but the root reported {seen}"
+      | _ -> ()
+
+      // 3. When the root nursery cancels, everything still running is told to cancel.
+      if o.Run.CancelledAt.IsSome then
+          for s in all do
+              let x = s.Name
+              if has x "start" && not (ended x || has x "cancel" || diedAbruptly x || orphaned x) then
+                  $"'{x}' neither finished nor was cancelled (journal: {entries x})"
+
+      // 4. Values that were returned are delivered (to a parent that lived to see them).
+      for s in all do
+          match first s.Name "return" with
+          | Some r ->
+              let expected = match s.Behaviour with Return(v, _) -> string v | _ -> "?"
+              if r.Args <> [ expected ] then $"'{s.Name}' returned {r.Args}, its spec says {expected}"
+              let par = holder s.Name
+              let beforeCancel = match first s.Name "cancel" with Some c -> r.At < c.At | None -> true
+              let parentLived = par = "root" || ended par
+              if beforeCancel && parentLived && not (entries par |> List.exists (fun e -> e.Event = "got" && e.Args = [ s.Name; expected ])) then
+                  $"'{s.Name}' returned {expected} but '{par}' never got it"
+          | None -> ()
+
+      // 6. Bounded time, from the ladder's timeouts.
+      match o.Run.CancelledAt with
+      | Some c ->
+          let took = TimeSpan.FromMilliseconds(ms (o.Run.ExitedAt - c))
+          let bound = cancelBound ladder slack
+          if took > bound then $"the root nursery took {took.TotalMilliseconds:F0} ms to exit after it began cancelling (bound {bound.TotalMilliseconds} ms)"
+      | None -> ()
+
+      match escaping |> List.map (function Raised(x, _) -> (first x "raise").Value.At | Died(x, _) -> deathAt x | _ -> 0L) with
+      | [] -> ()
+      | times ->
+          let firstFailure = List.min times
+          let levels = all |> List.map (fun s -> depth s.Name) |> List.max
+          let linger = all |> List.map (fun s -> match s.Behaviour with Linger l -> l | _ -> 0) |> List.max
+          let perLevel = { ladder with Terminate = ladder.Terminate + TimeSpan.FromMilliseconds(float linger) }
+          let bound = failureBound perLevel slack levels
+          let took = TimeSpan.FromMilliseconds(ms (o.Run.ExitedAt - firstFailure))
+          if took > bound then $"the root exited {took.TotalMilliseconds:F0} ms after the first failure (bound {bound.TotalMilliseconds} ms)"
+    ]
+
+/// Processes with a SIGKILL already pending are dead, whatever `ps` still shows.
+let private dying (pid: int) =
+    try
+        File.ReadAllLines $"/proc/{pid}/status"
+        |> Array.exists (fun l ->
+            (l.StartsWith "ShdPnd:" || l.StartsWith "SigPnd:")
+            && (Convert.ToUInt64(l.Substring(7).Trim(), 16) &&& (1UL <<< 8)) <> 0UL)
+    with _ ->
+        true
+
+/// Runs one case against the real runtime and returns what it showed, with its violations.
+let runCase (case: Case) : Observation * string list =
+    let specs = name case.Top
+    let prediction = predict specs
+    let dir = Directory.CreateTempSubdirectory "tractor-fuzz-"
+    let before = Actor.cancelLadder ()
+    Actor.setCancelLadder ladder
+
+    try
+        let cancelAfter = if prediction.EndsOnItsOwn then None else Some case.CancelAfterMs
+        let running = runRoot dir.FullName specs cancelAfter
+
+        if not (running.Wait caseTimeout) then
+            let leftovers = OurProcesses.list ()
+            OurProcesses.killAll leftovers
+            let o = { Specs = specs; Prediction = prediction; Run = { Outcome = Ok []; StartedAt = 0L; CancelledAt = None; ExitedAt = 0L }; Journal = read dir.FullName; Alive = leftovers }
+            o, [ $"the case did not finish within {caseTimeout} (hang); journals in {dir.FullName}: {o.Journal}" ]
+        else
+            let alive = OurProcesses.list () |> List.filter (fun a -> not (dying a.Pid))
+            OurProcesses.killAll alive
+            let o = { Specs = specs; Prediction = prediction; Run = running.Result; Journal = read dir.FullName; Alive = alive }
+
+            match check o with
+            | [] ->
+                dir.Delete true
+                o, []
+            | violations ->
+                let outcome = match o.Run.Outcome with Ok v -> $"%A{v}" | Error e -> string e
+                o, violations @ [ $"root outcome: {outcome}"; $"journals kept in {dir.FullName}" ]
+    finally
+        Actor.setCancelLadder before
+
+/// The property: every case keeps every promise.
+let property (maxNodes: int) (shrinkBudget: int) (progress: TextWriter) =
+    let mutable n = 0
+
+    Prop.forAll (caseArb maxNodes shrinkBudget) (fun case ->
+        let sw = Stopwatch.StartNew()
+        let o, violations = runCase case
+        n <- n + 1
+        let outcome =
+            match o.Run.Outcome with
+            | Ok _ -> "returned"
+            | Error(:? OperationCanceledException) -> "cancelled"
+            | Error e -> "raised " + String.Join(" ", leaves e |> List.map _.Key)
+
+        let verdict = if violations.IsEmpty then "" else " VIOLATED"
+        progress.WriteLine($"case {n} ({sw.ElapsedMilliseconds} ms{verdict}): {describe o.Specs} => {outcome}")
+        violations.IsEmpty |> Prop.label (String.Join("\n", violations)))
+
+/// Reads "seed,gamma" (FsCheck's replay pair, with or without parentheses).
+let private parseSeed (text: string) =
+    match text.Trim('(', ')', ' ').Split(',', StringSplitOptions.TrimEntries) with
+    | [| s; g |] -> Rnd(UInt64.Parse s, UInt64.Parse g)
+    | _ -> failwith $"expected 'seed,gamma', got '{text}'"
+
+let private env (name: string) = Environment.GetEnvironmentVariable name |> Option.ofObj |> Option.filter ((<>) "")
+
+let private run (cases: int) (maxNodes: int) (shrinkBudget: int) (rnd: Rnd) =
+    TestContext.Progress.WriteLine($"failure-tree fuzz: {cases} cases of up to {maxNodes} actors, replay with TRACTOR_FUZZ_SEED=\"{rnd.Seed},{rnd.Gamma}\"")
+
+    let config =
+        Config.QuickThrowOnFailure
+            .WithMaxTest(cases)
+            .WithEndSize(maxNodes)
+            .WithReplay(Some { Rnd = rnd; Size = None })
+
+    Check.One(config, property maxNodes shrinkBudget TestContext.Progress)
+
+/// Seeds the quick tier rotates through, one a day: each run is reproducible, and over days the
+/// suite sees different trees.
+let quickSeeds =
+    [| 0x5EED0001UL, 0x9E3779B97F4A7C15UL
+       0x5EED0002UL, 0xBF58476D1CE4E5B9UL
+       0x5EED0003UL, 0x94D049BB133111EBUL
+       0x5EED0004UL, 0x2545F4914F6CDD1DUL
+       0x5EED0005UL, 0xD6E8FEB86659FD93UL
+       0x5EED0006UL, 0xA0761D6478BD642FUL
+       0x5EED0007UL, 0xE7037ED1A0B428DBUL |]
+
+[<Test>]
+let ``random failure trees keep the runtime's promises (quick tier)`` () =
+    let rnd =
+        match env "TRACTOR_FUZZ_SEED" with
+        | Some s -> parseSeed s
+        | None ->
+            let seed, gamma = quickSeeds[DateTime.UtcNow.DayOfYear % quickSeeds.Length]
+            Rnd(seed, gamma)
+
+    run 24 5 20 rnd
+
+/// The long tier: hundreds of random cases (`dotnet fsi build.fsx -t Fuzz`). Skipped unless
+/// TRACTOR_FUZZ_LONG is set (to the number of cases).
+[<Test; Category "Fuzz">]
+let ``random failure trees keep the runtime's promises (long tier)`` () =
+    match env "TRACTOR_FUZZ_LONG" with
+    | None -> Assert.Ignore "long tier: set TRACTOR_FUZZ_LONG=<cases> (dotnet fsi build.fsx -t Fuzz)"
+    | Some cases ->
+        let rnd =
+            match env "TRACTOR_FUZZ_SEED" with
+            | Some s -> parseSeed s
+            | None -> Rnd(uint64 (Random.Shared.NextInt64()), uint64 (Random.Shared.NextInt64()) ||| 1UL)
+
+        let maxNodes = env "TRACTOR_FUZZ_NODES" |> Option.map int |> Option.defaultValue 8
+        run (int cases) maxNodes 200 rnd
