@@ -35,7 +35,9 @@ type Observation =
       Run: RootRun
       Journal: Map<string, Entry list>
       /// Processes of this test run alive right after the root nursery exited.
-      Alive: OurProcesses.OurProcess list }
+      Alive: OurProcesses.OurProcess list
+      /// Processes still listed then but with a SIGKILL pending (dead, not yet gone).
+      Dying: int list }
 
 /// Every broken promise in one case's observation (empty: the case passed).
 let check (o: Observation) : string list =
@@ -147,9 +149,11 @@ let check (o: Observation) : string list =
           | None -> ()
 
       match escaping with
-      | [ single ] when not external && (seenKeys <> set [ single.Key ]) ->
+      | [ single ] when not external && (seen |> List.map _.Key) <> [ single.Key ] ->
           $"exactly one failure ({single.Key}) happened but the root reported {seen}"
-      | _ -> ()
+      | _ ->
+          for key, n in seen |> List.countBy _.Key do
+              if n > 1 then $"the root reported {key} {n} times for one failure: {seen}"
 
       // 3. When the root nursery cancels, everything still running is told to cancel.
       if o.Run.CancelledAt.IsSome then
@@ -191,6 +195,120 @@ let check (o: Observation) : string list =
           if took > bound then $"the root exited {took.TotalMilliseconds:F0} ms after the first failure (bound {bound.TotalMilliseconds} ms)"
     ]
 
+// ---------------------------------------------------------------------------------------------
+// The checker itself, on made-up observations: it must catch each kind of broken promise.
+
+module private Made =
+    let node name b kids = { Name = name; Spawn = InActor; Behaviour = b; Children = kids }
+
+    /// Journals from (actor, event, args) lines, one tick apart in the given order.
+    let journal (lines: (string * string * string list) list) =
+        lines
+        |> List.mapi (fun i (a, e, args) -> a, { At = int64 (i + 1); Event = e; Args = args })
+        |> List.groupBy fst
+        |> List.map (fun (a, es) -> a, List.map snd es)
+        |> Map.ofList
+
+    let raised (source: string) (relays: string list) (message: string) =
+        let id n = { Name = n; Uid = n + "00000000" }
+
+        RemoteActorError
+            { Source = id source
+              TypeName = typeof<InvalidOperationException>.FullName
+              Message = message
+              StackTrace = ""
+              RelayPath = relays |> List.map id
+              Inner = [] }
+        :> exn
+
+    let observe specs outcome lines =
+        { Specs = specs
+          Prediction = predict specs
+          Run = { Outcome = outcome; StartedAt = 0L; CancelledAt = None; ExitedAt = 0L }
+          Journal = journal lines
+          Alive = []
+          Dying = [] }
+
+    let deepRaise = [ node "n1" (Return(1, 0)) [ node "n11" (Raise 0) [] ] ]
+
+    let deepRaiseLines =
+        [ "n1", "start", [ "1" ]
+          "n11", "start", [ "2" ]
+          "n11", "raise", []
+          "n11", "fail", [ "R:n11" ]
+          "n1", "ncancel", []
+          "n1", "fail", [ "R:n11" ] ]
+
+let private violationsOf o = check o |> String.concat "\n"
+
+[<Test>]
+let ``the checker accepts a failure relayed correctly`` () =
+    let o = Made.observe Made.deepRaise (Error(Made.raised "n11" [ "n1" ] "fail:n11")) Made.deepRaiseLines
+    Assert.That(check o, Is.Empty)
+
+[<Test>]
+let ``the checker catches a lost error`` () =
+    let o = Made.observe Made.deepRaise (Ok []) Made.deepRaiseLines
+    Assert.That(violationsOf o, Does.Contain "a failure was certain")
+    Assert.That(violationsOf o, Does.Contain "R:n11 reached the top of the tree but the root did not report it")
+
+[<Test>]
+let ``the checker catches an error stopped at an actor nobody cancelled`` () =
+    let lines = Made.deepRaiseLines |> List.filter (fun (a, e, _) -> not (a = "n1" && e = "fail")) |> fun l -> l @ [ "n1", "return", [ "1" ] ]
+    let o = Made.observe Made.deepRaise (Ok []) lines
+    Assert.That(violationsOf o, Does.Contain "R:n11 stopped at 'n1', which was neither cancelled nor dead")
+
+[<Test>]
+let ``the checker excuses an error stopped at an actor cancelled from above`` () =
+    let lines = Made.deepRaiseLines |> List.filter (fun (a, e, _) -> not (a = "n1" && e = "fail")) |> fun l -> l @ [ "n1", "cancel", [] ]
+    let tree = Made.deepRaise @ [ Made.node "n2" (Raise 0) [] ]
+    let lines = lines @ [ "n2", "start", [ "3" ]; "n2", "raise", []; "n2", "fail", [ "R:n2" ] ]
+    let o = Made.observe tree (Error(Made.raised "n2" [] "fail:n2")) lines
+    Assert.That(check o, Is.Empty)
+
+[<Test>]
+let ``the checker catches an invented error and a wrong relay path`` () =
+    let o = Made.observe Made.deepRaise (Error(MultiErrorException [ Made.raised "n11" [] "fail:n11"; Made.raised "n1" [] "fail:n1"; Made.raised "n1" [] "boom" ])) Made.deepRaiseLines
+    let v = violationsOf o
+    Assert.That(v, Does.Contain "expected source and relay path [n11; n1]")
+    Assert.That(v, Does.Contain "'n1' never raised")
+    Assert.That(v, Does.Contain "invented error")
+
+[<Test>]
+let ``the checker catches one failure reported twice`` () =
+    let twice = MultiErrorException [ Made.raised "n11" [ "n1" ] "fail:n11"; Made.raised "n11" [ "n1" ] "fail:n11" ]
+    let o = Made.observe Made.deepRaise (Error twice) Made.deepRaiseLines
+    Assert.That(violationsOf o, Does.Contain "exactly one failure (R:n11) happened")
+
+[<Test>]
+let ``the checker catches a process left alive and a value never delivered`` () =
+    let tree = [ Made.node "n1" (Return(7, 0)) [ Made.node "n11" (Return(5, 0)) [] ] ]
+    let lines = [ "n1", "start", [ "1" ]; "n11", "start", [ "2" ]; "n11", "return", [ "5" ]; "n1", "return", [ "7" ] ]
+    let values = [ { Name = "n1"; Value = 7; Children = [ { Name = "n11"; Value = 5; Children = [] } ] } ]
+    let o = { Made.observe tree (Ok values) lines with Alive = [ { Pid = 42; CommandLine = "x" } ] }
+    let v = violationsOf o
+    Assert.That(v, Does.Contain "processes alive after the root nursery exited: pid 42")
+    Assert.That(v, Does.Contain "'n11' returned 5 but 'n1' never got it")
+    Assert.That(v, Does.Contain "'n1' returned 7 but 'root' never got it")
+
+[<Test>]
+let ``the checker catches a running actor that was never cancelled`` () =
+    let tree = [ Made.node "n1" Hang []; Made.node "n2" (Raise 0) [] ]
+    let lines = [ "n1", "start", [ "1" ]; "n2", "start", [ "2" ]; "n2", "raise", []; "n2", "fail", [ "R:n2" ]; "root", "ncancel", [] ]
+    let o = { Made.observe tree (Error(Made.raised "n2" [] "fail:n2")) lines with Run = { Outcome = Error(Made.raised "n2" [] "fail:n2"); StartedAt = 0L; CancelledAt = Some 0L; ExitedAt = 0L } }
+    Assert.That(violationsOf o, Does.Contain "'n1' neither finished nor was cancelled")
+
+[<Test>]
+let ``the model predicts what is certain`` () =
+    let p = predict [ Made.node "n1" Block [ Made.node "n11" (Raise 0) [] ]; Made.node "n2" Hang [] ]
+    Assert.That(p.MayFail, Is.Empty, "a failure below a blocked actor cannot leave it")
+    Assert.That(p.EndsOnItsOwn, Is.False)
+    let p = predict [ Made.node "n1" Hang [ Made.node "n11" (Exit 0) [] ]; Made.node "n2" (Killed 0) [] ]
+    Assert.That(p.MayFail, Is.EqualTo<Set<string>>(set [ "n11"; "n2" ]))
+    Assert.That(p.FailureCertain && p.EndsOnItsOwn, Is.True)
+    let p = predict [ Made.node "n1" (Return(3, 0)) [ Made.node "n11" (Return(4, 0)) [] ] ]
+    Assert.That(p.Values, Is.EqualTo(Some [ { Name = "n1"; Value = 3; Children = [ { Name = "n11"; Value = 4; Children = [] } ] } ]))
+
 /// Processes with a SIGKILL already pending are dead, whatever `ps` still shows.
 let private dying (pid: int) =
     try
@@ -216,12 +334,13 @@ let runCase (case: Case) : Observation * string list =
         if not (running.Wait caseTimeout) then
             let leftovers = OurProcesses.list ()
             OurProcesses.killAll leftovers
-            let o = { Specs = specs; Prediction = prediction; Run = { Outcome = Ok []; StartedAt = 0L; CancelledAt = None; ExitedAt = 0L }; Journal = read dir.FullName; Alive = leftovers }
+            let o = { Specs = specs; Prediction = prediction; Run = { Outcome = Ok []; StartedAt = 0L; CancelledAt = None; ExitedAt = 0L }; Journal = read dir.FullName; Alive = leftovers; Dying = [] }
             o, [ $"the case did not finish within {caseTimeout} (hang); journals in {dir.FullName}: {o.Journal}" ]
         else
-            let alive = OurProcesses.list () |> List.filter (fun a -> not (dying a.Pid))
-            OurProcesses.killAll alive
-            let o = { Specs = specs; Prediction = prediction; Run = running.Result; Journal = read dir.FullName; Alive = alive }
+            let listed = OurProcesses.list ()
+            let dead, alive = listed |> List.partition (fun a -> dying a.Pid)
+            OurProcesses.killAll listed
+            let o = { Specs = specs; Prediction = prediction; Run = running.Result; Journal = read dir.FullName; Alive = alive; Dying = dead |> List.map _.Pid }
 
             match check o with
             | [] ->
@@ -248,7 +367,9 @@ let property (maxNodes: int) (shrinkBudget: int) (progress: TextWriter) =
             | Error e -> "raised " + String.Join(" ", leaves e |> List.map _.Key)
 
         let verdict = if violations.IsEmpty then "" else " VIOLATED"
-        progress.WriteLine($"case {n} ({sw.ElapsedMilliseconds} ms{verdict}): {describe o.Specs} => {outcome}")
+        let cancel = match o.Run.CancelledAt with Some c -> $", cancel→exit {ms (o.Run.ExitedAt - c):F0} ms" | None -> ""
+        let dying = if o.Dying.IsEmpty then "" else $", dying at exit: {o.Dying}"
+        progress.WriteLine($"case {n} ({sw.ElapsedMilliseconds} ms{cancel}{dying}{verdict}): {describe o.Specs} => {outcome}")
         violations.IsEmpty |> Prop.label (String.Join("\n", violations)))
 
 /// Reads "seed,gamma" (FsCheck's replay pair, with or without parentheses).
