@@ -238,3 +238,11 @@ let runRoot (journal: string) (top: NodeSpec list) (cancelAfterMs: int option) :
               CancelledAt = cancelledAt
               ExitedAt = Stopwatch.GetTimestamp() }
     }
+
+/// Exits the process abruptly after `delayMs` (for the regression tests).
+let exitAfter (delayMs: int) () : Task<int> =
+    task {
+        do! Task.Delay delayMs
+        Environment.Exit 3
+        return 0
+    }

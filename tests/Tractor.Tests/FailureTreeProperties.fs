@@ -28,6 +28,13 @@ let caseTimeout = TimeSpan.FromSeconds 120.0
 
 let private ms (ticks: int64) = float ticks * 1000.0 / float Stopwatch.Frequency
 
+/// Known bug (bugs.md, "from fuzz helper" 1): a daemon that dies during a portal call is reported
+/// twice (TransportClosedError from the call, ActorDiedError from its supervisor). While true, the
+/// checker counts that pair once so fuzzing can look past it; set it to false once the regression
+/// test ``a daemon that dies during a portal call is reported once`` passes.
+[<Literal>]
+let ToleratedDaemonDeathTwice = true
+
 /// Everything one case showed.
 type Observation =
     { Specs: NodeSpec list
@@ -148,11 +155,20 @@ let check (o: Observation) : string list =
           | Some v -> v
           | None -> ()
 
+      // One failure is one error, reported once.
+      let reported =
+          seen
+          |> List.map _.Key
+          |> List.countBy id
+          |> List.collect (fun (key, n) ->
+              let daemonDeath = key.StartsWith "D:" && spec[key.Substring 2].Spawn = Daemon
+              List.replicate (if n = 2 && daemonDeath && ToleratedDaemonDeathTwice then 1 else n) key)
+
       match escaping with
-      | [ single ] when not external && (seen |> List.map _.Key) <> [ single.Key ] ->
+      | [ single ] when not external && reported <> [ single.Key ] ->
           $"exactly one failure ({single.Key}) happened but the root reported {seen}"
       | _ ->
-          for key, n in seen |> List.countBy _.Key do
+          for key, n in reported |> List.countBy id do
               if n > 1 then $"the root reported {key} {n} times for one failure: {seen}"
 
       // 3. When the root nursery cancels, everything still running is told to cancel.
@@ -347,7 +363,10 @@ let runCase (case: Case) : Observation * string list =
                 dir.Delete true
                 o, []
             | violations ->
-                let outcome = match o.Run.Outcome with Ok v -> $"%A{v}" | Error e -> string e
+                let outcome =
+                    match o.Run.Outcome with
+                    | Ok v -> $"%A{v}"
+                    | Error e -> $"{e.GetType().Name}: {e.Message}"
                 o, violations @ [ $"root outcome: {outcome}"; $"journals kept in {dir.FullName}" ]
     finally
         Actor.setCancelLadder before
