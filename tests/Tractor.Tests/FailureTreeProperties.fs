@@ -326,7 +326,7 @@ let ``the model predicts what is certain`` () =
     Assert.That(p.Values, Is.EqualTo(Some [ { Name = "n1"; Value = 3; Children = [ { Name = "n11"; Value = 4; Children = [] } ] } ]))
 
 /// Processes with a SIGKILL already pending are dead, whatever `ps` still shows.
-let private dying (pid: int) =
+let dying (pid: int) =
     try
         File.ReadAllLines $"/proc/{pid}/status"
         |> Array.exists (fun l ->
