@@ -35,6 +35,18 @@ let private ms (ticks: int64) = float ticks * 1000.0 / float Stopwatch.Frequency
 [<Literal>]
 let ToleratedDaemonDeathTwice = true
 
+/// Known bug (bugs.md, "from fuzz helper" 3): a child still starting when its parent is SIGKILLed
+/// (or exits) has no parent-death signal yet and outlives the root nursery, exiting on its own a
+/// little later. While true, the checker accepts such an orphan (a node that never started, below
+/// a node that died abruptly) if it is gone within `orphanBound`; set it to false once the
+/// regression test ``a grandchild still starting when its parent is SIGKILLed is gone when the
+/// nursery exits`` passes.
+[<Literal>]
+let ToleratedStartingOrphans = true
+
+/// How long an orphan may take to notice its parent is gone and exit (its start-up included).
+let orphanBound = TimeSpan.FromSeconds 10.0
+
 /// Everything one case showed.
 type Observation =
     { Specs: NodeSpec list
@@ -44,7 +56,9 @@ type Observation =
       /// Processes of this test run alive right after the root nursery exited.
       Alive: OurProcesses.OurProcess list
       /// Processes still listed then but with a SIGKILL pending (dead, not yet gone).
-      Dying: int list }
+      Dying: int list
+      /// Those of `Alive` that exited on their own within `orphanBound` after the root exited.
+      GoneLater: int list }
 
 /// Every broken promise in one case's observation (empty: the case passed).
 let check (o: Observation) : string list =
@@ -64,6 +78,13 @@ let check (o: Observation) : string list =
     let external = has "root" "external-cancel"
     let chainOf x = x :: ancestors x
 
+    let actorOf (commandLine: string) =
+        let words = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+
+        match words |> Array.tryFindIndexBack ((=) "--tractor-actor") with
+        | Some i when i + 1 < words.Length -> Some words[i + 1]
+        | _ -> None
+
     let outcome, seen =
         match o.Run.Outcome with
         | Ok _ -> "returned", []
@@ -82,8 +103,15 @@ let check (o: Observation) : string list =
 
     [
       // 1. Nothing of the tree outlives the root nursery.
-      if not o.Alive.IsEmpty then
-          let lines = String.Join("; ", o.Alive |> List.map (fun a -> $"pid {a.Pid}: {a.CommandLine}"))
+      let startingOrphan (a: OurProcesses.OurProcess) =
+          match actorOf a.CommandLine with
+          | Some x -> not (has x "start") && orphaned x && List.contains a.Pid o.GoneLater
+          | None -> false
+
+      let _tolerated, alive = o.Alive |> List.partition (fun a -> ToleratedStartingOrphans && startingOrphan a)
+
+      if not alive.IsEmpty then
+          let lines = String.Join("; ", alive |> List.map (fun a -> $"pid {a.Pid}: {a.CommandLine}"))
           $"processes alive after the root nursery exited: {lines}"
 
       // 2. Errors are neither invented nor lost.
@@ -243,7 +271,8 @@ module private Made =
           Run = { Outcome = outcome; StartedAt = 0L; CancelledAt = None; ExitedAt = 0L }
           Journal = journal lines
           Alive = []
-          Dying = [] }
+          Dying = []
+          GoneLater = [] }
 
     let deepRaise = [ node "n1" (Return(1, 0)) [ node "n11" (Raise 0) [] ] ]
 
@@ -350,13 +379,28 @@ let runCase (case: Case) : Observation * string list =
         if not (running.Wait caseTimeout) then
             let leftovers = OurProcesses.list ()
             OurProcesses.killAll leftovers
-            let o = { Specs = specs; Prediction = prediction; Run = { Outcome = Ok []; StartedAt = 0L; CancelledAt = None; ExitedAt = 0L }; Journal = read dir.FullName; Alive = leftovers; Dying = [] }
+            let o = { Specs = specs; Prediction = prediction; Run = { Outcome = Ok []; StartedAt = 0L; CancelledAt = None; ExitedAt = 0L }; Journal = read dir.FullName; Alive = leftovers; Dying = []; GoneLater = [] }
             o, [ $"the case did not finish within {caseTimeout} (hang); journals in {dir.FullName}: {o.Journal}" ]
         else
             let listed = OurProcesses.list ()
             let dead, alive = listed |> List.partition (fun a -> dying a.Pid)
-            OurProcesses.killAll listed
-            let o = { Specs = specs; Prediction = prediction; Run = running.Result; Journal = read dir.FullName; Alive = alive; Dying = dead |> List.map _.Pid }
+            let gone (a: OurProcesses.OurProcess) = OurProcesses.list () |> List.forall (fun b -> b.Pid <> a.Pid)
+            let deadline = Stopwatch.StartNew()
+
+            while not (List.forall gone alive) && deadline.Elapsed < orphanBound do
+                Threading.Thread.Sleep 20
+
+            let goneLater = alive |> List.filter gone |> List.map _.Pid
+            OurProcesses.killAll (OurProcesses.list ())
+
+            let o =
+                { Specs = specs
+                  Prediction = prediction
+                  Run = running.Result
+                  Journal = read dir.FullName
+                  Alive = alive
+                  Dying = dead |> List.map _.Pid
+                  GoneLater = goneLater }
 
             match check o with
             | [] ->
@@ -388,6 +432,7 @@ let property (maxNodes: int) (shrinkBudget: int) (progress: TextWriter) =
         let verdict = if violations.IsEmpty then "" else " VIOLATED"
         let cancel = match o.Run.CancelledAt with Some c -> $", cancel→exit {ms (o.Run.ExitedAt - c):F0} ms" | None -> ""
         let dying = if o.Dying.IsEmpty then "" else $", dying at exit: {o.Dying}"
+        let dying = if o.Alive.IsEmpty then dying else $"{dying}, alive at exit: {o.Alive.Length} (gone within {orphanBound.TotalSeconds} s: {o.GoneLater.Length})"
         progress.WriteLine($"case {n} ({sw.ElapsedMilliseconds} ms{cancel}{dying}{verdict}): {describe o.Specs} => {outcome}")
         violations.IsEmpty |> Prop.label (String.Join("\n", violations)))
 
