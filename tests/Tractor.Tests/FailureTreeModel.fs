@@ -38,8 +38,10 @@ type Behaviour =
 // `Return` (it ends on its own) and the checker gets invariant 5 (the parent's journal holds a
 // prefix of 0..Count-1, in order, without duplicates). Waits for branch `streaming`.
 
-/// A generated tree node, before it gets a name.
-type Shape = { Spawn: Spawn; Behaviour: Behaviour; Children: Shape list }
+/// A generated tree node, before it gets a name. `Early`: a node with children starts its own
+/// behaviour while its children are still being spawned (so a failure cancels spawns in flight);
+/// otherwise once they are all up.
+type Shape = { Spawn: Spawn; Behaviour: Behaviour; Early: bool; Children: Shape list }
 
 /// One fuzz case: the root's children (the test process is the root), and when the test cancels
 /// the root nursery if the tree cannot end on its own.
@@ -47,7 +49,7 @@ type Case = { Top: Shape list; CancelAfterMs: int }
 
 /// A named node, as sent to the child that runs it. Names are paths: the root's children are
 /// `n1`..`n4`, the children of `n2` are `n21`.., so a name tells its ancestors.
-type NodeSpec = { Name: string; Spawn: Spawn; Behaviour: Behaviour; Children: NodeSpec list }
+type NodeSpec = { Name: string; Spawn: Spawn; Behaviour: Behaviour; Early: bool; Children: NodeSpec list }
 
 /// What a node that returned delivers: its value and its children's.
 type NodeResult = { Name: string; Value: int; Children: NodeResult list }
@@ -56,7 +58,7 @@ type NodeResult = { Name: string; Value: int; Children: NodeResult list }
 let name (top: Shape list) : NodeSpec list =
     let rec go prefix (i: int) (s: Shape) : NodeSpec =
         let n = $"{prefix}{i + 1}"
-        { Name = n; Spawn = s.Spawn; Behaviour = s.Behaviour; Children = s.Children |> List.mapi (go n) }
+        { Name = n; Spawn = s.Spawn; Behaviour = s.Behaviour; Early = s.Early; Children = s.Children |> List.mapi (go n) }
 
     top |> List.mapi (go "n")
 
@@ -78,7 +80,7 @@ let rec describe (specs: NodeSpec list) : string =
             | Killed d -> $"killed({d})"
 
         let kind = if s.Spawn = Daemon then "d:" else ""
-        let kids = if s.Children.IsEmpty then "" else $" [{describe s.Children}]"
+        let kids = if s.Children.IsEmpty then "" elif s.Early then $" early[{describe s.Children}]" else $" [{describe s.Children}]"
         $"{s.Name} {kind}{b}{kids}")
     |> String.concat ", "
 
@@ -235,7 +237,8 @@ let rec private shape (level: int) : Gen<Shape> =
         let! b = behaviour
         let! k = if level >= 3 then Gen.constant 0 else Gen.frequency [ 3, Gen.constant 0; 2, Gen.choose (1, 4) ]
         let! kids = Gen.listOfLength k (shape (level + 1))
-        return { Spawn = spawn; Behaviour = b; Children = kids }
+        let! early = Gen.frequency [ 3, Gen.constant false; 1, Gen.constant true ]
+        return { Spawn = spawn; Behaviour = b; Early = early && not kids.IsEmpty; Children = kids }
     }
 
 /// Keeps the first `budget` nodes in pre-order (each case spawns at most that many processes).
@@ -249,7 +252,8 @@ let prune (budget: int) (top: Shape list) : Shape list =
                 None
             else
                 left <- left - 1
-                Some { s with Children = keep s.Children })
+                let kids = keep s.Children
+                Some { s with Children = kids; Early = s.Early && not kids.IsEmpty })
 
     keep top
 
@@ -285,13 +289,17 @@ let rec private shrinkShape (s: Shape) : Shape seq =
         yield! s.Children // hoist a child in place of the subtree
 
         for i in 0 .. s.Children.Length - 1 do
-            yield { s with Children = removeAt i s.Children }
+            let kids = removeAt i s.Children
+            yield { s with Children = kids; Early = s.Early && not kids.IsEmpty }
 
         for b in simpler s.Behaviour do
             yield { s with Behaviour = b }
 
         if s.Spawn = Daemon then
             yield { s with Spawn = InActor }
+
+        if s.Early then
+            yield { s with Early = false }
 
         for i, c in List.indexed s.Children do
             for c' in shrinkShape c do

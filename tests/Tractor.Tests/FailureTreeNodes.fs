@@ -116,8 +116,23 @@ and private withChildren (journal: string) (spec: NodeSpec) (log: Log) : Nursery
     fun n ->
         task {
             n.Token.Register(fun () -> log "ncancel" []) |> ignore
-            let! results = startAll journal log n spec.Children
-            let! v = behave spec log n.Token
+
+            let! v, results =
+                if spec.Early then
+                    task {
+                        // A nursery task, so that its failure cancels the spawns still in flight.
+                        let own = n.Tasks.StartChild(fun ct -> behave spec log ct)
+                        let! results = startAll journal log n spec.Children
+                        let! v = own
+                        return v, results
+                    }
+                else
+                    task {
+                        let! results = startAll journal log n spec.Children
+                        let! v = behave spec log n.Token
+                        return v, results
+                    }
+
             let! values = Task.WhenAll results
             return { Name = spec.Name; Value = v; Children = List.ofArray values }
         }

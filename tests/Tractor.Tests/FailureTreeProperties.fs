@@ -58,10 +58,14 @@ type Observation =
       /// Processes still listed then but with a SIGKILL pending (dead, not yet gone).
       Dying: int list
       /// Those of `Alive` that exited on their own within `orphanBound` after the root exited.
-      GoneLater: int list }
+      GoneLater: int list
+      /// What the checker excused (filled in by `runCase`).
+      Notes: string list }
 
-/// Every broken promise in one case's observation (empty: the case passed).
-let check (o: Observation) : string list =
+/// Every broken promise in one case's observation (empty: the case passed), and notes on what
+/// was excused (failures that stopped at a cancelled or dead actor, tolerated known bugs).
+let audit (o: Observation) : string list * string list =
+    let notes = ResizeArray<string>()
     let p = o.Prediction
     let all = nodes o.Specs
     let spec = all |> List.map (fun s -> s.Name, s) |> Map.ofList
@@ -101,14 +105,17 @@ let check (o: Observation) : string list =
 
     let escaping = events |> List.filter (fun e -> p.MayFail.Contains(match e with Raised(x, _) | Died(x, _) -> x | _ -> ""))
 
-    [
+    let violations = [
       // 1. Nothing of the tree outlives the root nursery.
       let startingOrphan (a: OurProcesses.OurProcess) =
           match actorOf a.CommandLine with
           | Some x -> not (has x "start") && orphaned x && List.contains a.Pid o.GoneLater
           | None -> false
 
-      let _tolerated, alive = o.Alive |> List.partition (fun a -> ToleratedStartingOrphans && startingOrphan a)
+      let tolerated, alive = o.Alive |> List.partition (fun a -> ToleratedStartingOrphans && startingOrphan a)
+
+      for a in tolerated do
+          notes.Add $"known bug 3: starting orphan '{actorOf a.CommandLine}' outlived the root nursery"
 
       if not alive.IsEmpty then
           let lines = String.Join("; ", alive |> List.map (fun a -> $"pid {a.Pid}: {a.CommandLine}"))
@@ -170,14 +177,24 @@ let check (o: Observation) : string list =
           let rec walk (at: string option) (first: bool) =
               match at with
               | None ->
-                  if not (seenKeys.Contains key) && not (first && deathSwallowed) then
-                      Some $"{key} reached the top of the tree but the root did not report it"
-                  else
+                  if seenKeys.Contains key then
                       None
+                  elif first && deathSwallowed then
+                      notes.Add $"{key} swallowed: the root was already cancelling"
+                      None
+                  else
+                      Some $"{key} reached the top of the tree but the root did not report it"
               | Some a ->
-                  if relayed a key then walk (parentOf a) false
-                  elif excused a || (first && deathSwallowed) then None
-                  else Some $"{key} stopped at '{a}', which was neither cancelled nor dead (journal: {entries a})"
+                  if relayed a key then
+                      walk (parentOf a) false
+                  elif first && deathSwallowed then
+                      notes.Add $"{key} swallowed: '{a}' was already cancelling"
+                      None
+                  elif excused a then
+                      notes.Add $"{key} stopped at cancelled or dead '{a}'"
+                      None
+                  else
+                      Some $"{key} stopped at '{a}', which was neither cancelled nor dead (journal: {entries a})"
 
           match walk firstHolder true with
           | Some v -> v
@@ -190,7 +207,11 @@ let check (o: Observation) : string list =
           |> List.countBy id
           |> List.collect (fun (key, n) ->
               let daemonDeath = key.StartsWith "D:" && spec[key.Substring 2].Spawn = Daemon
-              List.replicate (if n = 2 && daemonDeath && ToleratedDaemonDeathTwice then 1 else n) key)
+              if n = 2 && daemonDeath && ToleratedDaemonDeathTwice then
+                  notes.Add $"known bug 1: daemon death {key} reported twice"
+                  [ key ]
+              else
+                  List.replicate n key)
 
       match escaping with
       | [ single ] when not external && reported <> [ single.Key ] ->
@@ -239,11 +260,16 @@ let check (o: Observation) : string list =
           if took > bound then $"the root exited {took.TotalMilliseconds:F0} ms after the first failure (bound {bound.TotalMilliseconds} ms)"
     ]
 
+    violations, List.ofSeq notes
+
+/// Every broken promise in one case's observation (empty: the case passed).
+let check (o: Observation) : string list = fst (audit o)
+
 // ---------------------------------------------------------------------------------------------
 // The checker itself, on made-up observations: it must catch each kind of broken promise.
 
 module private Made =
-    let node name b kids = { Name = name; Spawn = InActor; Behaviour = b; Children = kids }
+    let node name b kids = { Name = name; Spawn = InActor; Behaviour = b; Early = false; Children = kids }
 
     /// Journals from (actor, event, args) lines, one tick apart in the given order.
     let journal (lines: (string * string * string list) list) =
@@ -272,7 +298,8 @@ module private Made =
           Journal = journal lines
           Alive = []
           Dying = []
-          GoneLater = [] }
+          GoneLater = []
+          Notes = [] }
 
     let deepRaise = [ node "n1" (Return(1, 0)) [ node "n11" (Raise 0) [] ] ]
 
@@ -379,7 +406,7 @@ let runCase (case: Case) : Observation * string list =
         if not (running.Wait caseTimeout) then
             let leftovers = OurProcesses.list ()
             OurProcesses.killAll leftovers
-            let o = { Specs = specs; Prediction = prediction; Run = { Outcome = Ok []; StartedAt = 0L; CancelledAt = None; ExitedAt = 0L }; Journal = read dir.FullName; Alive = leftovers; Dying = []; GoneLater = [] }
+            let o = { Specs = specs; Prediction = prediction; Run = { Outcome = Ok []; StartedAt = 0L; CancelledAt = None; ExitedAt = 0L }; Journal = read dir.FullName; Alive = leftovers; Dying = []; GoneLater = []; Notes = [] }
             o, [ $"the case did not finish within {caseTimeout} (hang); journals in {dir.FullName}: {o.Journal}" ]
         else
             let listed = OurProcesses.list ()
@@ -400,13 +427,14 @@ let runCase (case: Case) : Observation * string list =
                   Journal = read dir.FullName
                   Alive = alive
                   Dying = dead |> List.map _.Pid
-                  GoneLater = goneLater }
+                  GoneLater = goneLater
+                  Notes = [] }
 
-            match check o with
-            | [] ->
+            match audit o with
+            | [], notes ->
                 dir.Delete true
-                o, []
-            | violations ->
+                { o with Notes = notes }, []
+            | violations, _ ->
                 let outcome =
                     match o.Run.Outcome with
                     | Ok v -> $"%A{v}"
@@ -434,6 +462,9 @@ let property (maxNodes: int) (shrinkBudget: int) (progress: TextWriter) =
         let dying = if o.Dying.IsEmpty then "" else $", dying at exit: {o.Dying}"
         let dying = if o.Alive.IsEmpty then dying else $"{dying}, alive at exit: {o.Alive.Length} (gone within {orphanBound.TotalSeconds} s: {o.GoneLater.Length})"
         progress.WriteLine($"case {n} ({sw.ElapsedMilliseconds} ms{cancel}{dying}{verdict}): {describe o.Specs} => {outcome}")
+
+        for note in o.Notes do
+            progress.WriteLine $"    note: {note}"
         violations.IsEmpty |> Prop.label (String.Join("\n", violations)))
 
 /// Reads "seed,gamma" (FsCheck's replay pair, with or without parentheses).
