@@ -30,8 +30,6 @@ type Behaviour =
     | Block
     /// Exits its process abruptly (`Environment.Exit 3`) after a cancellable delay.
     | Exit of DelayMs: int
-    /// Waits until cancelled; its parent SIGKILLs its process this long after starting it.
-    | Killed of DelayMs: int
 // TODO(streaming): `| Stream of Count: int * DelayMs: int` — send Count values to the parent over
 // a stream (one every DelayMs), then return. It slots in as one more case here, in `behaviour`
 // (generator), `simpler` (shrinker) and `FailureTreeNodes.behave`; the model treats it like
@@ -40,8 +38,14 @@ type Behaviour =
 
 /// A generated tree node, before it gets a name. `Early`: a node with children starts its own
 /// behaviour while its children are still being spawned (so a failure cancels spawns in flight);
-/// otherwise once they are all up.
-type Shape = { Spawn: Spawn; Behaviour: Behaviour; Early: bool; Children: Shape list }
+/// otherwise once they are all up. `KillAfterMs`: its parent SIGKILLs its process this long after
+/// starting it, whatever it is doing then, unless it has finished.
+type Shape =
+    { Spawn: Spawn
+      Behaviour: Behaviour
+      Early: bool
+      KillAfterMs: int option
+      Children: Shape list }
 
 /// One fuzz case: the root's children (the test process is the root), and when the test cancels
 /// the root nursery if the tree cannot end on its own.
@@ -49,7 +53,13 @@ type Case = { Top: Shape list; CancelAfterMs: int }
 
 /// A named node, as sent to the child that runs it. Names are paths: the root's children are
 /// `n1`..`n4`, the children of `n2` are `n21`.., so a name tells its ancestors.
-type NodeSpec = { Name: string; Spawn: Spawn; Behaviour: Behaviour; Early: bool; Children: NodeSpec list }
+type NodeSpec =
+    { Name: string
+      Spawn: Spawn
+      Behaviour: Behaviour
+      Early: bool
+      KillAfterMs: int option
+      Children: NodeSpec list }
 
 /// What a node that returned delivers: its value and its children's.
 type NodeResult = { Name: string; Value: int; Children: NodeResult list }
@@ -58,7 +68,12 @@ type NodeResult = { Name: string; Value: int; Children: NodeResult list }
 let name (top: Shape list) : NodeSpec list =
     let rec go prefix (i: int) (s: Shape) : NodeSpec =
         let n = $"{prefix}{i + 1}"
-        { Name = n; Spawn = s.Spawn; Behaviour = s.Behaviour; Early = s.Early; Children = s.Children |> List.mapi (go n) }
+        { Name = n
+          Spawn = s.Spawn
+          Behaviour = s.Behaviour
+          Early = s.Early
+          KillAfterMs = s.KillAfterMs
+          Children = s.Children |> List.mapi (go n) }
 
     top |> List.mapi (go "n")
 
@@ -77,9 +92,9 @@ let rec describe (specs: NodeSpec list) : string =
             | Linger ms -> $"linger({ms})"
             | Block -> "block"
             | Exit d -> $"exit({d})"
-            | Killed d -> $"killed({d})"
 
         let kind = if s.Spawn = Daemon then "d:" else ""
+        let b = match s.KillAfterMs with Some k -> $"{b}+kill({k})" | None -> b
         let kids = if s.Children.IsEmpty then "" elif s.Early then $" early[{describe s.Children}]" else $" [{describe s.Children}]"
         $"{s.Name} {kind}{b}{kids}")
     |> String.concat ", "
@@ -93,12 +108,13 @@ let ancestors (name: string) = [ for k in name.Length - 1 .. -1 .. 2 -> name.Sub
 /// Depth below the root (the root's children have depth 1).
 let depth (name: string) = name.Length - 1
 
-let private isFailing =
-    function
-    | Raise _
-    | Exit _
-    | Killed _ -> true
-    | _ -> false
+/// Told to fail: raises, exits, or is to be killed.
+let private isFailing (s: NodeSpec) =
+    s.KillAfterMs.IsSome
+    || (match s.Behaviour with
+        | Raise _
+        | Exit _ -> true
+        | _ -> false)
 
 // ---------------------------------------------------------------------------------------------
 // The model: what is certain about a tree's run, whatever the timing.
@@ -108,26 +124,73 @@ type Prediction =
     { /// Nodes whose failure may reach the root: told to fail, with no blocked ancestor (a node
       /// blocked in synchronous code never ends its nursery, so failures below it stay there).
       MayFail: Set<string>
-      /// Some node certainly fails, so the root certainly raises (a non-empty subset of MayFail).
+      /// Some failure certainly happens, so the root certainly raises (a non-empty subset of MayFail).
       FailureCertain: bool
-      /// The tree ends without the test cancelling it: every node returns, or a failure cancels
-      /// everything.
+      /// The tree ends without the test cancelling it: it cannot get stuck (every subtree returns
+      /// or fails, and a failure cancels everything).
       EndsOnItsOwn: bool
-      /// When every node returns: exactly what the root receives.
+      /// When every node returns and none is killed: exactly what the root receives.
       Values: NodeResult list option }
+
+/// How a subtree, left alone, can end.
+type private Fate =
+    | Completes
+    | Fails
+    | Stuck
+
+/// The ways a subtree can end, if nothing outside it cancels it.
+let rec private fates (s: NodeSpec) : Set<Fate> =
+    let own =
+        match s.Behaviour with
+        | Return _ -> Completes
+        | Raise _
+        | Exit _ -> Fails
+        | Hang
+        | Linger _
+        | Block -> Stuck
+
+    let kids = s.Children |> List.map fates
+
+    let alone =
+        if s.Behaviour = Block then
+            set [ Stuck ] // its nursery never ends: its children's failures stay inside
+        elif own = Fails then
+            set [ Fails ]
+        else
+            set
+                [ if kids |> List.exists (Set.contains Fails) then Fails
+                  if own = Completes && kids |> List.forall (Set.contains Completes) then Completes
+                  // Stuck: nothing fails (every child can avoid it) and something waits for ever.
+                  if kids |> List.forall (fun k -> k.Contains Completes || k.Contains Stuck)
+                     && (own = Stuck || kids |> List.exists (Set.contains Stuck)) then
+                      Stuck ]
+
+    match s.KillAfterMs with
+    | None -> alone
+    // The kill comes unless the subtree completed first (a stuck one never does).
+    | Some _ -> set [ Fails; if alone.Contains Completes then Completes ]
 
 /// Failures that can leave their subtree: not below a blocked node.
 let rec private escaping (specs: NodeSpec list) : string list =
     specs
     |> List.collect (fun s ->
-        (if isFailing s.Behaviour then [ s.Name ] else [])
+        (if isFailing s then [ s.Name ] else [])
         @ (if s.Behaviour = Block then [] else escaping s.Children))
 
 /// The model: a pure function of the tree.
 let predict (specs: NodeSpec list) : Prediction =
     let all = nodes specs
     let mayFail = escaping specs |> Set.ofList
-    let allReturn = all |> List.forall (fun s -> s.Behaviour.IsReturn)
+    let allReturn = all |> List.forall (fun s -> s.Behaviour.IsReturn && s.KillAfterMs.IsNone)
+    // The root is a node that returns once its children have.
+    let root =
+        fates
+            { Name = "root"
+              Spawn = InActor
+              Behaviour = Return(0, 0)
+              Early = false
+              KillAfterMs = None
+              Children = specs }
 
     let rec value (s: NodeSpec) : NodeResult =
         match s.Behaviour with
@@ -135,8 +198,8 @@ let predict (specs: NodeSpec list) : Prediction =
         | _ -> failwith "only returning nodes have a value"
 
     { MayFail = mayFail
-      FailureCertain = not mayFail.IsEmpty
-      EndsOnItsOwn = not mayFail.IsEmpty || allReturn
+      FailureCertain = (root = set [ Fails ])
+      EndsOnItsOwn = not (root.Contains Stuck)
       Values = if allReturn then Some(specs |> List.map value) else None }
 
 /// How long after the root nursery starts cancelling it may take to exit: its children answer the
@@ -227,8 +290,7 @@ let private behaviour: Gen<Behaviour> =
           2, Gen.constant Hang
           1, Gen.elements [ 50; 200; 600 ] |> Gen.map Linger
           1, Gen.constant Block
-          1, Gen.elements [ 0; 150; 500 ] |> Gen.map Exit
-          1, Gen.elements [ 0; 150; 500 ] |> Gen.map Killed ]
+          1, Gen.elements [ 0; 150; 500 ] |> Gen.map Exit ]
 
 /// Fan-out up to 4, depth up to 3 (the root's children have depth 1).
 let rec private shape (level: int) : Gen<Shape> =
@@ -238,7 +300,16 @@ let rec private shape (level: int) : Gen<Shape> =
         let! k = if level >= 3 then Gen.constant 0 else Gen.frequency [ 3, Gen.constant 0; 2, Gen.choose (1, 4) ]
         let! kids = Gen.listOfLength k (shape (level + 1))
         let! early = Gen.frequency [ 3, Gen.constant false; 1, Gen.constant true ]
-        return { Spawn = spawn; Behaviour = b; Early = early && not kids.IsEmpty; Children = kids }
+
+        let! kill =
+            Gen.frequency [ 5, Gen.constant None; 1, Gen.elements [ 0; 100; 300; 600; 1000 ] |> Gen.map Some ]
+
+        return
+            { Spawn = spawn
+              Behaviour = b
+              Early = early && not kids.IsEmpty
+              KillAfterMs = kill
+              Children = kids }
     }
 
 /// Keeps the first `budget` nodes in pre-order (each case spawns at most that many processes).
@@ -279,7 +350,6 @@ let private simpler (b: Behaviour) : Behaviour list =
       | Return(v, d) when v <> 0 && d <> 0 -> Return(v, 0)
       | Raise d when d > 0 -> Raise 0
       | Exit d -> Raise d
-      | Killed d -> Raise d
       | Linger _
       | Block -> Hang
       | _ -> () ]
@@ -300,6 +370,12 @@ let rec private shrinkShape (s: Shape) : Shape seq =
 
         if s.Early then
             yield { s with Early = false }
+
+        match s.KillAfterMs with
+        | Some k ->
+            yield { s with KillAfterMs = None }
+            if k > 0 then yield { s with KillAfterMs = Some 0 }
+        | None -> ()
 
         for i, c in List.indexed s.Children do
             for c' in shrinkShape c do

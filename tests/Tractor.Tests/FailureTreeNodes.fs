@@ -64,8 +64,7 @@ let private behave (spec: NodeSpec) (log: Log) (ct: CancellationToken) : Task<in
             do! Task.Delay(delay, ct)
             log "raise" []
             return invalidOp $"{FailPrefix}{spec.Name}"
-        | Hang
-        | Killed _ ->
+        | Hang ->
             do! Task.Delay(Timeout.Infinite, ct)
             return 0
         | Linger ms ->
@@ -180,11 +179,11 @@ and private startChild (journal: string) (log: Log) (n: ActorNursery) (c: NodeSp
             return collected
     }
 
-/// For a child told to be killed: SIGKILL its process after the delay, unless the nursery was
-/// cancelled or the child finished first.
+/// For a child told to be killed: SIGKILL its process after the delay, whatever it is doing,
+/// unless the nursery was cancelled or the child finished first.
 and private killLater (log: Log) (n: ActorNursery) (c: NodeSpec) (pid: int) (running: Task) =
-    match c.Behaviour with
-    | Killed delay ->
+    match c.KillAfterMs with
+    | Some delay ->
         n.Tasks.StartSoon(fun (ct: CancellationToken) ->
             task {
                 do! Task.Delay(delay, ct)
@@ -193,7 +192,7 @@ and private killLater (log: Log) (n: ActorNursery) (c: NodeSpec) (pid: int) (run
                     log "kill" [ c.Name ]
                     Native.kill (pid, 9) |> ignore
             })
-    | _ -> ()
+    | None -> ()
 
 /// What the root (the test process) saw.
 type RootRun =

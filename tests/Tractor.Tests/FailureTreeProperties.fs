@@ -98,12 +98,21 @@ let audit (o: Observation) : string list * string list =
     let seenKeys = seen |> List.map _.Key |> Set.ofList
 
     // Failures that happened (from the journals), and those the model says may reach the root.
+    // A kill that came after the node had already finished (its value or error on the way) may
+    // or may not show: such a death is only possible, not certain.
+    let killedAfterEnd x =
+        match killedAt x, entries x |> List.tryFind (fun e -> e.Event = "return" || e.Event = "fail") with
+        | Some k, Some e -> e.At < k.At
+        | _ -> false
+
     let events =
         [ for s in all do
               if has s.Name "raise" then Raised(s.Name, [])
-              if diedAbruptly s.Name then Died(s.Name, []) ]
+              if diedAbruptly s.Name && not (killedAfterEnd s.Name) then Died(s.Name, []) ]
 
-    let escaping = events |> List.filter (fun e -> p.MayFail.Contains(match e with Raised(x, _) | Died(x, _) -> x | _ -> ""))
+    let origin = function Raised(x, _) | Died(x, _) -> x | _ -> ""
+    let escaping = events |> List.filter (fun e -> p.MayFail.Contains(origin e))
+    let maybeKeys = all |> List.filter (fun s -> killedAfterEnd s.Name) |> List.map (fun s -> $"D:{s.Name}") |> Set.ofList
 
     let violations = [
       // 1. Nothing of the tree outlives the root nursery.
@@ -139,15 +148,13 @@ let audit (o: Observation) : string list * string list =
       if p.FailureCertain && outcome <> "raised" then
           $"a failure was certain but the root {outcome}"
 
-      if not p.FailureCertain && outcome = "raised" then
+      if p.MayFail.IsEmpty && outcome = "raised" then
           $"the root raised though no failure could reach it"
 
-      if not p.FailureCertain then
-          match external, outcome with
-          | true, "cancelled" -> ()
-          | true, other -> $"the root was cancelled by the test but {other}"
-          | false, "returned" -> ()
-          | false, other -> $"the tree could only return but the root {other}"
+      match external, outcome with
+      | true, "returned" -> "the root was cancelled by the test (the tree could get stuck) but returned"
+      | false, "cancelled" -> "the root raised OperationCanceledException though nobody cancelled it"
+      | _ -> ()
 
       match p.Values, o.Run.Outcome with
       | Some expected, Ok values when values <> expected -> $"the root received {values}, expected {expected}"
@@ -174,7 +181,12 @@ let audit (o: Observation) : string list * string list =
                   | None -> false
               | _ -> false
 
-          let rec walk (at: string option) (first: bool) =
+          // `sender`: the actor that relayed the failure to `at` (None on the first hop); if it
+          // died abruptly after relaying, the message may never have left it.
+          let rec walk (at: string option) (sender: string option) =
+              let first = sender.IsNone
+              let senderDied = sender |> Option.exists diedAbruptly
+
               match at with
               | None ->
                   if seenKeys.Contains key then
@@ -182,21 +194,27 @@ let audit (o: Observation) : string list * string list =
                   elif first && deathSwallowed then
                       notes.Add $"{key} swallowed: the root was already cancelling"
                       None
+                  elif senderDied then
+                      notes.Add $"{key} lost with '{sender.Value}', killed after relaying it"
+                      None
                   else
                       Some $"{key} reached the top of the tree but the root did not report it"
               | Some a ->
                   if relayed a key then
-                      walk (parentOf a) false
+                      walk (parentOf a) (Some a)
                   elif first && deathSwallowed then
                       notes.Add $"{key} swallowed: '{a}' was already cancelling"
                       None
                   elif excused a then
                       notes.Add $"{key} stopped at cancelled or dead '{a}'"
                       None
+                  elif senderDied then
+                      notes.Add $"{key} lost with '{sender.Value}', killed after relaying it"
+                      None
                   else
                       Some $"{key} stopped at '{a}', which was neither cancelled nor dead (journal: {entries a})"
 
-          match walk firstHolder true with
+          match walk firstHolder None with
           | Some v -> v
           | None -> ()
 
@@ -213,8 +231,10 @@ let audit (o: Observation) : string list * string list =
               else
                   List.replicate n key)
 
+      let reportedReal = reported |> List.filter (fun k -> not (maybeKeys.Contains k))
+
       match escaping with
-      | [ single ] when not external && reported <> [ single.Key ] ->
+      | [ single ] when not external && reportedReal <> [ single.Key ] ->
           $"exactly one failure ({single.Key}) happened but the root reported {seen}"
       | _ ->
           for key, n in reported |> List.countBy id do
@@ -235,7 +255,7 @@ let audit (o: Observation) : string list * string list =
               if r.Args <> [ expected ] then $"'{s.Name}' returned {r.Args}, its spec says {expected}"
               let par = holder s.Name
               let beforeCancel = match first s.Name "cancel" with Some c -> r.At < c.At | None -> true
-              let parentLived = par = "root" || ended par
+              let parentLived = (par = "root" || ended par) && not (diedAbruptly s.Name)
               if beforeCancel && parentLived && not (entries par |> List.exists (fun e -> e.Event = "got" && e.Args = [ s.Name; expected ])) then
                   $"'{s.Name}' returned {expected} but '{par}' never got it"
           | None -> ()
@@ -272,7 +292,13 @@ let check (o: Observation) : string list = fst (audit o)
 // The checker itself, on made-up observations: it must catch each kind of broken promise.
 
 module private Made =
-    let node name b kids = { Name = name; Spawn = InActor; Behaviour = b; Early = false; Children = kids }
+    let node name b kids =
+        { Name = name
+          Spawn = InActor
+          Behaviour = b
+          Early = false
+          KillAfterMs = None
+          Children = kids }
 
     /// Journals from (actor, event, args) lines, one tick apart in the given order.
     let journal (lines: (string * string * string list) list) =
@@ -378,9 +404,16 @@ let ``the model predicts what is certain`` () =
     let p = predict [ Made.node "n1" Block [ Made.node "n11" (Raise 0) [] ]; Made.node "n2" Hang [] ]
     Assert.That(p.MayFail, Is.Empty, "a failure below a blocked actor cannot leave it")
     Assert.That(p.EndsOnItsOwn, Is.False)
-    let p = predict [ Made.node "n1" Hang [ Made.node "n11" (Exit 0) [] ]; Made.node "n2" (Killed 0) [] ]
+    let killed = { Made.node "n2" Hang [] with KillAfterMs = Some 0 }
+    let p = predict [ Made.node "n1" Hang [ Made.node "n11" (Exit 0) [] ]; killed ]
     Assert.That(p.MayFail, Is.EqualTo<Set<string>>(set [ "n11"; "n2" ]))
     Assert.That(p.FailureCertain && p.EndsOnItsOwn, Is.True)
+    let p = predict [ { Made.node "n1" (Return(1, 0)) [] with KillAfterMs = Some 100 } ]
+    Assert.That(p.MayFail, Is.EqualTo<Set<string>>(set [ "n1" ]))
+    Assert.That(p.FailureCertain, Is.False, "a returning actor may finish before its kill")
+    Assert.That(p.EndsOnItsOwn, Is.True)
+    let p = predict [ { Made.node "n1" (Return(1, 0)) [] with KillAfterMs = Some 100 }; Made.node "n2" Hang [] ]
+    Assert.That(p.EndsOnItsOwn, Is.False, "if n1 returns before its kill, n2 waits for ever")
     let p = predict [ Made.node "n1" (Return(3, 0)) [ Made.node "n11" (Return(4, 0)) [] ] ]
     Assert.That(p.Values, Is.EqualTo(Some [ { Name = "n1"; Value = 3; Children = [ { Name = "n11"; Value = 4; Children = [] } ] } ]))
 
