@@ -164,34 +164,3 @@ let ``an inline lambda with a body of its own is refused with a clear message`` 
 
     Assert.That(e.Message, Does.Contain "named function")
 
-[<Test>]
-let ``a daemon that dies during a portal call is reported once, as ActorDiedError`` () : Task =
-    task {
-        let! e =
-            catchAsync (fun () ->
-                nursery {
-                    let! d = startActor ("dies", [ moduleName ])
-                    return! d.Run exitProcess
-                })
-
-        match e with
-        | :? ActorDiedError as d ->
-            Assert.That(d.Actor.Name, Is.EqualTo "dies")
-            Assert.That(d.ExitCode, Is.EqualTo 3)
-        | other -> Assert.Fail $"expected one ActorDiedError, got {other}"
-    }
-
-[<Test>]
-let ``a runInActor child that dies is reported as ActorDiedError with its exit code`` () : Task =
-    task {
-        let! e =
-            catchAsync (fun () ->
-                nursery {
-                    let! p = runInActor ("dies", exitProcess)
-                    return! p.Result()
-                })
-
-        match e with
-        | :? ActorDiedError as d -> Assert.That(d.ExitCode, Is.EqualTo 3)
-        | other -> Assert.Fail $"expected one ActorDiedError, got {other}"
-    }

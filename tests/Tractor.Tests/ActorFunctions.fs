@@ -79,9 +79,3 @@ let describeSelf () =
         return $"{me.Name}|{me.Pid = Environment.ProcessId}|{me.Parent.Value.Name}|{me.IsRoot}|{me.Uid.Length}"
     }
 
-/// Ends its process abruptly (no goodbye, exit code 3).
-let exitProcess () : Task<int> =
-    task {
-        Environment.Exit 3
-        return 0
-    }
