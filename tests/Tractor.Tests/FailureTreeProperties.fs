@@ -171,14 +171,21 @@ let audit (o: Observation) : string list * string list =
 
           let excused a = has a "cancel" || diedAbruptly a || orphaned a
 
-          // A death seen while the observer's nursery was already cancelling is part of that
-          // cancellation, not an error.
+          // A death the observer sees while its nursery is already cancelling is part of that
+          // cancellation, not an error. When the process really ended (after its "exit" line,
+          // during the runtime's shut-down) is not in any journal, so the check is on the cause:
+          // the observer's nursery must have had another reason to cancel (other errors, a cancel
+          // from above, the test).
           let deathSwallowed =
               match e with
               | Died _ ->
-                  match first (holder x) "ncancel" with
-                  | Some c -> c.At < deathAt x
-                  | None -> false
+                  let h = holder x
+
+                  let otherErrors =
+                      if h = "root" then seen |> List.exists (fun l -> l.Key <> key)
+                      else entries h |> List.exists (fun e -> e.Event = "fail" && e.Args |> List.exists ((<>) key))
+
+                  otherErrors || has h "cancel" || (h = "root" && external)
               | _ -> false
 
           // `sender`: the actor that relayed the failure to `at` (None on the first hop); if it
