@@ -44,6 +44,14 @@ let ToleratedDaemonDeathTwice = true
 [<Literal>]
 let ToleratedStartingOrphans = true
 
+/// Known bug (bugs.md, "from fuzz helper" 4): cancelling a call whose connection has just
+/// closed throws ChannelClosedException from the cancellation callback, and the nursery records it
+/// as one more error. While true, the checker notes such an error instead of failing; set it to
+/// false once ``cancelling a call whose connection just closed raises nothing from the
+/// cancellation`` passes.
+[<Literal>]
+let ToleratedCancelCallbackError = true
+
 /// How long an orphan may take to notice its parent is gone and exit (its start-up included).
 let orphanBound = TimeSpan.FromSeconds 10.0
 
@@ -143,6 +151,8 @@ let audit (o: Observation) : string list * string list =
               elif not (p.MayFail.Contains x) then $"error {leaf}: the model says '{x}' cannot reach the root"
               elif chain <> expected then $"error {leaf}: expected observer and relay path {expected}"
           | Cancelled chain -> $"a cancellation reported as an error (chain {chain})"
+          | Odd d when ToleratedCancelCallbackError && d.StartsWith "TractorNet.Ipc.ChannelClosedException" && d.Contains "cannot send" ->
+              notes.Add $"known bug 4: invented error from a cancel callback: {d}"
           | Odd d -> $"invented error: {d}"
 
       if p.FailureCertain && outcome <> "raised" then
