@@ -44,6 +44,14 @@ let ToleratedDaemonDeathTwice = false
 [<Literal>]
 let ToleratedStartingOrphans = false
 
+/// Known bug (bugs.md, "from fuzz helper" 4): cancelling a call whose connection has just
+/// closed throws ChannelClosedException from the cancellation callback, and the nursery records it
+/// as one more error. While true, the checker notes such an error instead of failing; set it to
+/// false once ``cancelling a call whose connection just closed raises nothing from the
+/// cancellation`` passes.
+[<Literal>]
+let ToleratedCancelCallbackError = true
+
 /// How long an orphan may take to notice its parent is gone and exit (its start-up included).
 let orphanBound = TimeSpan.FromSeconds 10.0
 
@@ -143,6 +151,8 @@ let audit (o: Observation) : string list * string list =
               elif not (p.MayFail.Contains x) then $"error {leaf}: the model says '{x}' cannot reach the root"
               elif chain <> expected then $"error {leaf}: expected observer and relay path {expected}"
           | Cancelled chain -> $"a cancellation reported as an error (chain {chain})"
+          | Odd d when ToleratedCancelCallbackError && d.StartsWith "TractorNet.Ipc.ChannelClosedException" && d.Contains "cannot send" ->
+              notes.Add $"known bug 4: invented error from a cancel callback: {d}"
           | Odd d -> $"invented error: {d}"
 
       if p.FailureCertain && outcome <> "raised" then
@@ -171,14 +181,21 @@ let audit (o: Observation) : string list * string list =
 
           let excused a = has a "cancel" || diedAbruptly a || orphaned a
 
-          // A death seen while the observer's nursery was already cancelling is part of that
-          // cancellation, not an error.
+          // A death the observer sees while its nursery is already cancelling is part of that
+          // cancellation, not an error. When the process really ended (after its "exit" line,
+          // during the runtime's shut-down) is not in any journal, so the check is on the cause:
+          // the observer's nursery must have had another reason to cancel (other errors, a cancel
+          // from above, the test).
           let deathSwallowed =
               match e with
               | Died _ ->
-                  match first (holder x) "ncancel" with
-                  | Some c -> c.At < deathAt x
-                  | None -> false
+                  let h = holder x
+
+                  let otherErrors =
+                      if h = "root" then seen |> List.exists (fun l -> l.Key <> key)
+                      else entries h |> List.exists (fun e -> e.Event = "fail" && e.Args |> List.exists ((<>) key))
+
+                  otherErrors || has h "cancel" || (h = "root" && external)
               | _ -> false
 
           // `sender`: the actor that relayed the failure to `at` (None on the first hop); if it
@@ -231,14 +248,18 @@ let audit (o: Observation) : string list * string list =
               else
                   List.replicate n key)
 
-      let reportedReal = reported |> List.filter (fun k -> not (maybeKeys.Contains k))
+      for key, n in reported |> List.countBy id do
+          if n > 1 then $"the root reported {key} {n} times for one failure: {seen}"
 
+      // Exactly one failure: the root reports it (the hop-by-hop walk above), and nothing else
+      // but deaths that may have come with it (a kill after the node had finished).
       match escaping with
-      | [ single ] when not external && reportedReal <> [ single.Key ] ->
-          $"exactly one failure ({single.Key}) happened but the root reported {seen}"
-      | _ ->
-          for key, n in reported |> List.countBy id do
-              if n > 1 then $"the root reported {key} {n} times for one failure: {seen}"
+      | [ single ] when not external ->
+          let others = reported |> List.filter (fun k -> k <> single.Key && not (maybeKeys.Contains k))
+
+          if not others.IsEmpty then
+              $"exactly one failure ({single.Key}) happened but the root also reported {others}"
+      | _ -> ()
 
       // 3. When the root nursery cancels, everything still running is told to cancel.
       if o.Run.CancelledAt.IsSome then
@@ -379,7 +400,7 @@ let ``the checker catches an invented error and a wrong relay path`` () =
 let ``the checker catches one failure reported twice`` () =
     let twice = MultiErrorException [ Made.raised "n11" [ "n1" ] "fail:n11"; Made.raised "n11" [ "n1" ] "fail:n11" ]
     let o = Made.observe Made.deepRaise (Error twice) Made.deepRaiseLines
-    Assert.That(violationsOf o, Does.Contain "exactly one failure (R:n11) happened")
+    Assert.That(violationsOf o, Does.Contain "the root reported R:n11 2 times for one failure")
 
 [<Test>]
 let ``the checker catches a process left alive and a value never delivered`` () =

@@ -108,3 +108,39 @@ let ``a grandchild still starting when its parent is SIGKILLed is gone when the 
         Assert.That(deathOf e, Is.EqualTo(Some "parent"), $"got {e}")
         Assert.That(alive |> List.map _.CommandLine, Is.Empty, "processes alive after the nursery exited")
     }
+
+/// A link whose sends throw at once (like a closed IPC channel) once `Close` was called, and
+/// which never receives anything (the peer has not noticed the close yet).
+type private ClosingLink() =
+    let mutable closed = false
+    member _.Close() = closed <- true
+
+    interface IMessageLink with
+        member _.Remote = { Name = "far"; Uid = "far000000000" }
+
+        member _.Send(_msg) =
+            if closed then
+                raise (Ipc.ChannelClosedException "cannot send: the channel to far is closed")
+
+            ValueTask.CompletedTask
+
+        member _.Receive(_ct) =
+            ValueTask<Message voption>(Task.Delay(Threading.Timeout.Infinite).ContinueWith(fun (_: Task) -> ValueNone))
+
+        member _.DisposeAsync() = ValueTask.CompletedTask
+
+[<Test; Ignore "bug: a cancel callback's send error becomes an invented nursery error; see /work/notes/bugs.md (from fuzz helper, 4)">]
+let ``cancelling a call whose connection just closed raises nothing from the cancellation`` () =
+    let link = ClosingLink()
+    let codec = PayloadCodec Wire.MsgPackSerializer.Default :> IPayloadCodec
+    let peer = Peer(link, { Name = "near"; Uid = "near00000000" }, codec, (fun () -> Seq.empty), Threading.CancellationToken.None, ignore)
+    peer.Start()
+    use cts = new Threading.CancellationTokenSource()
+    let call = FunctionRefs.ofQuotation <@ fun () -> ActorFunctions.pid () @>
+    let running = peer.Call(call.Function, [], cts.Token)
+    // The connection breaks; the receive loop has not seen it yet, so the call is still pending.
+    link.Close()
+    // In a nursery this Cancel is the nursery's: whatever a callback throws becomes one more
+    // error of the nursery (the fuzzer saw a ChannelClosedException among the real errors).
+    Assert.DoesNotThrow(fun () -> cts.Cancel())
+    ignore running
