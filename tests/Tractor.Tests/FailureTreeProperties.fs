@@ -50,7 +50,7 @@ let ToleratedStartingOrphans = false
 /// false once ``cancelling a call whose connection just closed raises nothing from the
 /// cancellation`` passes.
 [<Literal>]
-let ToleratedCancelCallbackError = true
+let ToleratedCancelCallbackError = false
 
 /// How long an orphan may take to notice its parent is gone and exit (its start-up included).
 let orphanBound = TimeSpan.FromSeconds 10.0
