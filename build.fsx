@@ -52,6 +52,14 @@ let targets: (string * string * (unit -> unit)) list =
                   dotnet [ "run"; "--project"; $"examples/{lang}"; "--"; name ])
       "Bench", "run all benchmark scenarios (JSON lines)",
       (fun () -> dotnet ([ "run"; "-c"; "Release"; "--project"; "bench/Tractor.Bench"; "--"; "all" ] @ extra))
+      "Fuzz", "fuzz failure trees of real actors: TRACTOR_FUZZ_LONG cases (default 300), TRACTOR_FUZZ_SEED to replay",
+      (fun () ->
+          if String.IsNullOrEmpty(Environment.GetEnvironmentVariable "TRACTOR_FUZZ_LONG") then
+              Environment.SetEnvironmentVariable("TRACTOR_FUZZ_LONG", "300")
+          dotnet (
+              [ "test"; "tests/Tractor.Tests"; "--filter"; "TestCategory=Fuzz"; "--logger"; "console;verbosity=detailed" ]
+              @ extra
+          ))
       "Pack", "pack the libraries into artifacts/",
       (fun () ->
           for p in [ "src/Tractor.FSharp"; "src/Tractor.CSharp" ] do

@@ -7,6 +7,7 @@ let examples: Example list =
     [ Hello.example
       TaskNurseryExample.example
       CancelScopesExample.example
+      TaskSeqExample.example
       WireSerialization.example
       SingleFunc.example
       WeAreProcesses.example

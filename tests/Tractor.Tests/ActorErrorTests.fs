@@ -163,3 +163,4 @@ let ``an inline lambda with a body of its own is refused with a clear message`` 
             runInActor (fun () -> task { return 1 }) |> ignore)
 
     Assert.That(e.Message, Does.Contain "named function")
+

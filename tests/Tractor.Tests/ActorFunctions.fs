@@ -70,3 +70,12 @@ type private Exploding() =
     static member Value = boom
 
 let touchExploding () = task { return Exploding.Value }
+
+let asyncDouble (x: int) () = async { return x * 2 }
+
+let describeSelf () =
+    task {
+        let me = Actor.current ()
+        return $"{me.Name}|{me.Pid = Environment.ProcessId}|{me.Parent.Value.Name}|{me.IsRoot}|{me.Uid.Length}"
+    }
+

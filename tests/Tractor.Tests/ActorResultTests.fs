@@ -94,3 +94,33 @@ let ``a log level set on the root reaches the children`` () : Task =
         finally
             Log.setLevel before
     }
+
+[<Test>]
+let ``Async functions run in actors and on daemons`` () : Task =
+    task {
+        let! a, b =
+            nursery {
+                let! p = runInActor (asyncDouble 21)
+                let! d = startActor ("async-daemon", [ moduleName ])
+                let! b = d.Run(asyncDouble 5)
+                let! _ = d.CancelActor()
+                let! a = p.Result()
+                return a, b
+            }
+
+        Assert.That((a, b), Is.EqualTo((42, 10)))
+    }
+
+[<Test>]
+let ``Actor.current describes the actor inside a child`` () : Task =
+    task {
+        let! v =
+            nursery {
+                let! n = currentNursery
+                Assert.That(n.SpawnMethod, Is.EqualTo SpawnMethod.NewProcess)
+                let! p = runInActor ("self-aware", describeSelf)
+                return! p.Result()
+            }
+
+        Assert.That(v, Is.EqualTo "self-aware|True|root|False|32")
+    }

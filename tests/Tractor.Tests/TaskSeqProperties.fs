@@ -419,6 +419,7 @@ type Programs =
 
 [<Test>]
 let ``the interpreters really take the static and the dynamic path`` () =
+    TaskSeqTests.requireOptimisedBuild ()
     Assert.That(interpret (Trace()) (Yield 1), Is.Not.InstanceOf<TaskSeqDynamic<int>>())
     Assert.That(interpretDynamically (Trace()) (Yield 1), Is.InstanceOf<TaskSeqDynamic<int>>())
 

@@ -3,6 +3,19 @@ namespace TractorNet
 open System
 open TractorNet.Runtime
 
+/// The actor this code runs in.
+type ActorDetails =
+    { /// Name and unique id.
+      Id: ActorId
+      /// OS process id.
+      Pid: int
+      /// The parent actor (None at the root).
+      Parent: ActorId option }
+
+    member a.Name = a.Id.Name
+    member a.Uid = a.Id.Uid
+    member a.IsRoot = a.Parent.IsNone
+
 /// Facts about the actor this code runs in.
 module Actor =
     let private runtime () = ActorRuntime.Current
@@ -16,6 +29,11 @@ module Actor =
 
     /// The parent actor, or None at the root.
     let parent () : ActorId option = (runtime ()).Parent
+
+    /// This actor: name, unique id, pid and parent.
+    let current () : ActorDetails =
+        let rt = runtime ()
+        { Id = rt.Id; Pid = Environment.ProcessId; Parent = rt.Parent }
 
     /// Whether this is the root actor of its tree.
     let isRoot () = (parent ()).IsNone

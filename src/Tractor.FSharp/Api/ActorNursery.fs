@@ -5,14 +5,7 @@ open System.Threading
 open System.Threading.Tasks
 open System.Runtime.ExceptionServices
 open TractorNet.Runtime
-
-/// A child actor's process ended while nobody had asked it to (crash, `exit`, SIGKILL).
-type ActorDiedError(actor: ActorId, exitCode: int) =
-    inherit Exception($"actor '{actor}' died unexpectedly (exit code {exitCode})")
-    /// The actor that died.
-    member _.Actor = actor
-    /// Its process's exit code (negative: killed by a signal, as reported by the runtime).
-    member _.ExitCode = exitCode
+open TractorNet.Spawning
 
 /// An actor nursery: spawns child actors (each an OS process) and supervises them. It does
 /// not end until every child has finished, failed or been cancelled and its process reaped.
@@ -46,6 +39,9 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
             child.Reap().Wait()
             reraise ()
 
+    /// How this nursery starts child actors (default: a new process each).
+    member val SpawnMethod = SpawnMethod.NewProcess with get, set
+
     /// The actor this nursery belongs to (the current process's actor).
     member _.Actor = rt.Id
     /// Cancelled when the nursery is cancelled.
@@ -58,10 +54,10 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
     /// Starts a daemon actor that serves `portal.Run` calls of functions in `enableModules`
     /// (assembly names, namespaces, or module/type full names) until it is cancelled
     /// (`portal.CancelActor()` or the nursery's cancellation). The nursery waits for it.
-    member _.StartActorAsync(name: string, enableModules: string seq, logLevel: LogLevel) : Task<Portal> =
+    member this.StartActorAsync(name: string, enableModules: string seq, logLevel: LogLevel) : Task<Portal> =
         task {
             tasks.Token.ThrowIfCancellationRequested()
-            let! child = ChildActor.Spawn(rt, name, List.ofSeq enableModules, logLevel, tasks.Token)
+            let! child = ChildActor.Spawn(rt, Spawners.forMethod this.SpawnMethod, name, List.ofSeq enableModules, logLevel, tasks.Token)
 
             supervise child (fun ct ->
                 task {
@@ -69,8 +65,8 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
                     let! first = Task.WhenAny(child.CancelRequested, child.Peer.Closed, cancelled)
 
                     if obj.ReferenceEquals(first, child.Peer.Closed) && not child.CancelRequested.IsCompleted then
-                        do! child.Reap()
-                        raise (ActorDiedError(child.Id, child.Process.ExitCode))
+                        let! death = child.DeathError(TransportClosedError(string child.Id, "the connection closed"))
+                        raise death
                 })
 
             return Portal(child, rt.Codec)
@@ -78,12 +74,12 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
 
     /// Runs a prepared function in a new actor; the portal's `Result()` is its value. The nursery
     /// waits for the result, and a failure cancels the nursery.
-    member internal _.RunInActorAsync<'T>(call: PreparedCall, name: string, logLevel: LogLevel) : Task<Portal<'T>> =
+    member internal this.RunInActorAsync<'T>(call: PreparedCall, name: string, logLevel: LogLevel) : Task<Portal<'T>> =
         task {
             tasks.Token.ThrowIfCancellationRequested()
             let arguments = Arguments.encode rt.Codec call
             let name = if String.IsNullOrEmpty name then call.Function.Method else name
-            let! child = ChildActor.Spawn(rt, name, [ call.Function.DeclaringType ], logLevel, tasks.Token)
+            let! child = ChildActor.Spawn(rt, Spawners.forMethod this.SpawnMethod, name, [ call.Function.DeclaringType ], logLevel, tasks.Token)
             let result = TaskCompletionSource<'T>(TaskCreationOptions.RunContinuationsAsynchronously)
             let portal = Portal<'T>(child, rt.Codec, result.Task)
 
@@ -103,6 +99,9 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
                     with
                     | :? OperationCanceledException as e when ct.IsCancellationRequested ->
                         result.TrySetCanceled ct |> ignore
+                        raise e
+                    | :? ActorDiedError as e ->
+                        result.TrySetException e |> ignore
                         raise e
                     | e ->
                         result.TrySetException e |> ignore

@@ -17,6 +17,16 @@ type ActorOps =
         let call = FunctionRefs.ofQuotation f
         fun n -> n.RunInActorAsync<'T>(call, null, Log.current ())
 
+    /// Runs an `Async` function in a new actor process; `p.Result()` is its value.
+    static member runInActor([<ReflectedDefinition(true)>] f: Expr<unit -> Async<'T>>) : NurseryOp<Portal<'T>> =
+        let call = FunctionRefs.ofQuotation f
+        fun n -> n.RunInActorAsync<'T>(call, null, Log.current ())
+
+    /// Runs a `ValueTask` function in a new actor process; `p.Result()` is its value.
+    static member runInActor([<ReflectedDefinition(true)>] f: Expr<unit -> ValueTask<'T>>) : NurseryOp<Portal<'T>> =
+        let call = FunctionRefs.ofQuotation f
+        fun n -> n.RunInActorAsync<'T>(call, null, Log.current ())
+
     /// Runs `f` in a new actor process with the given name.
     static member runInActor(name: string, [<ReflectedDefinition(true)>] f: Expr<unit -> Task<'T>>) : NurseryOp<Portal<'T>> =
         let call = FunctionRefs.ofQuotation f

@@ -3,6 +3,7 @@ namespace TractorNet
 open System
 open System.Collections.Generic
 open System.Threading.Tasks
+open System.Runtime.ExceptionServices
 
 /// A step of a `nursery { }` computation: a function of the open nursery.
 type NurseryOp<'T> = ActorNursery -> Task<'T>
@@ -79,6 +80,7 @@ type NurseryBuilder() =
         fun n ->
             task {
                 let e = items.GetAsyncEnumerator n.Token
+                let mutable failure: ExceptionDispatchInfo = null
 
                 try
                     let mutable go = true
@@ -88,8 +90,14 @@ type NurseryBuilder() =
                         let! more = e.MoveNextAsync()
 
                         if more then do! body e.Current n else go <- false
-                finally
-                    e.DisposeAsync().AsTask().Wait()
+                with ex ->
+                    failure <- ExceptionDispatchInfo.Capture ex
+
+                // Disposed on every path (break, error, cancellation), awaited, exactly once.
+                do! e.DisposeAsync()
+
+                if not (isNull failure) then
+                    failure.Throw()
             }
 
     member _.TryWith(body: NurseryOp<'T>, handler: exn -> NurseryOp<'T>) : NurseryOp<'T> =

@@ -44,7 +44,17 @@ type Portal internal (child: ChildActor, codec: IPayloadCodec) =
     /// Calls a prepared function in the actor and decodes its value.
     member internal _.Invoke<'T>(call: PreparedCall, arguments: byte[] list, ct: CancellationToken) : Task<'T> =
         task {
-            let! payload = child.Peer.Call(call.Function, arguments, ct)
+            let! payload =
+                task {
+                    try
+                        return! child.Peer.Call(call.Function, arguments, ct)
+                    with :? TransportClosedError as e when not child.CancelRequested.IsCompleted ->
+                        // The connection broke under the call: if the actor died, say so (the
+                        // same error object its supervisor raises, so it is reported once).
+                        let! death = child.DeathError e
+                        return raise death
+                }
+
             return codec.Decode(typeof<'T>, payload) :?> 'T
         }
 
@@ -52,6 +62,18 @@ type Portal internal (child: ChildActor, codec: IPayloadCodec) =
     /// `portal.Run(fun () -> add 1 2)`) in the actor and returns its value. A remote error raises
     /// `RemoteActorError`; the ambient cancel scope cancels the remote call.
     member this.Run([<ReflectedDefinition(true)>] f: Expr<unit -> Task<'T>>) : Task<'T> =
+        let call = FunctionRefs.ofQuotation f
+        let args = this.Prepare call
+        this.Invoke<'T>(call, args, CancelScope.CurrentToken)
+
+    /// Calls an `Async` function in the actor and returns its value.
+    member this.Run([<ReflectedDefinition(true)>] f: Expr<unit -> Async<'T>>) : Task<'T> =
+        let call = FunctionRefs.ofQuotation f
+        let args = this.Prepare call
+        this.Invoke<'T>(call, args, CancelScope.CurrentToken)
+
+    /// Calls a `ValueTask` function in the actor and returns its value.
+    member this.Run([<ReflectedDefinition(true)>] f: Expr<unit -> ValueTask<'T>>) : Task<'T> =
         let call = FunctionRefs.ofQuotation f
         let args = this.Prepare call
         this.Invoke<'T>(call, args, CancelScope.CurrentToken)

@@ -7,16 +7,13 @@ open TractorNet
 open TractorNet.Ipc
 open TractorNet.Spawning
 
-/// A child actor failed to start: its process exited or stayed silent before it connected back.
-type ActorSpawnError(message: string) =
-    inherit Exception(message)
-
 /// A child actor, seen from its parent: the OS process, the connection, and the cancel ladder.
 type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProcess, pending: PendingChild) =
     let acknowledged = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
     let cancelRequested = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
     let mutable peer: Peer = Unchecked.defaultof<_>
     let mutable reaped: Task = null
+    let mutable death: exn = null
 
     let onControl (msg: Message) =
         match msg with
@@ -50,6 +47,23 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
             do! sendCancel ()
             let! _ = Task.WhenAny(acknowledged.Task, proc.Exited, Task.Delay rt.Ladder.Graceful)
             return acknowledged.Task.IsCompleted || proc.HasExited
+        }
+
+    /// The error for this actor's unasked death: the one shared ActorDiedError once the process
+    /// has exited (waiting a little for the kernel to report it), else `cause` itself.
+    member _.DeathError(cause: exn) : Task<exn> =
+        task {
+            let! _ = Task.WhenAny(proc.Exited, Task.Delay 2000)
+
+            if proc.HasExited then
+                return
+                    lock acknowledged (fun () ->
+                        if isNull death then
+                            death <- ActorDiedError(id, proc.ExitCode, cause)
+
+                        death)
+            else
+                return cause
         }
 
     /// Walks the cancel ladder until the process is gone, then releases the connection.
@@ -103,7 +117,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
 
     /// Starts a child actor process and waits until it is connected and ready for calls.
     /// Any failure reaps the process before raising.
-    static member Spawn(rt: ActorRuntime, name: string, enabledModules: string list, logLevel: LogLevel, ct: CancellationToken) : Task<ChildActor> =
+    static member Spawn(rt: ActorRuntime, spawner: ISpawner, name: string, enabledModules: string list, logLevel: LogLevel, ct: CancellationToken) : Task<ChildActor> =
         task {
             let id = ActorId.New name
             let pending = rt.Expect id.Uid
@@ -116,7 +130,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                   Uid = id.Uid
                   ParentPid = Environment.ProcessId }
 
-            let! proc = ChildProcess.Start(name, Bootstrap.encode boot)
+            let! proc = spawner.Start(name, Bootstrap.encode boot)
             rt.Track proc
             let child = new ChildActor(rt, id, proc, pending)
 

@@ -39,6 +39,8 @@ module internal ChildRunner =
 
     let run (name: string) : Task<int> =
         task {
+            // Build the protocol codec on another core while we read, connect and handshake.
+            let warm = Task.Run(fun () -> Wire.MsgPackSerializer.Default.Validate typeof<Message>)
             let stdin = Console.OpenStandardInput()
             let boot = Bootstrap.decode (readLine stdin)
             Lifeline.armParentDeathSignal boot.ParentPid
@@ -61,6 +63,7 @@ module internal ChildRunner =
             let address = IpcAddress.Parse boot.ParentAddress
 
             let! channel = IpcClient.ConnectAsync(address, rt.Handshake, rt.ChannelOptions, rt.Token)
+            do! warm
             let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
 
             match! link.Receive rt.Token with

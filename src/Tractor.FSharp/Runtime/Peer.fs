@@ -334,10 +334,15 @@ type internal Peer
                 ct.ThrowIfCancellationRequested()
                 raise (TransportClosedError(string link.Remote, e.Message))
 
+            // A cancellation callback must never throw (it would surface as a new error in
+            // whatever cancelled us): a closed link just means there is nobody left to tell.
             use _ =
                 ct.Register(fun () ->
                     if pending.ContainsKey id then
-                        link.Send(CancelCall id) |> ignore)
+                        try
+                            link.Send(CancelCall id).AsTask().ContinueWith(fun (t: Task) -> t.Exception |> ignore) |> ignore
+                        with _ ->
+                            ())
 
             let! outcome =
                 task {

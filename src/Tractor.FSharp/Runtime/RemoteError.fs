@@ -23,7 +23,7 @@ type RemoteErrorInfo =
 /// An error raised in another actor. Carries the source actor, the remote type name, message
 /// and stack trace, the relay path through intermediate actors, and `BoxedType` where the remote
 /// type can be loaded here.
-type RemoteActorError(info: RemoteErrorInfo) =
+type RemoteActorError internal (info: RemoteErrorInfo) =
     inherit
         Exception(
             let relay =
@@ -49,7 +49,7 @@ type RemoteActorError(info: RemoteErrorInfo) =
                  null)
 
     /// The wire form of this error.
-    member _.Info = info
+    member internal _.Info = info
     /// The actor where the error was raised.
     member _.Source = info.Source
     /// Full name of the remote exception's type (e.g. "System.InvalidOperationException").
@@ -74,7 +74,7 @@ type RemoteActorError(info: RemoteErrorInfo) =
         $"{e.GetType().FullName}: {e.Message}\n--- remote stack trace ---\n{info.StackTrace}{inner}"
 
 /// Conversions between exceptions and their wire form.
-module RemoteErrorInfo =
+module internal RemoteErrorInfo =
     /// The wire form of an exception raised in actor `self`. A RemoteActorError being relayed
     /// keeps its source and gains `self` on its relay path; an aggregate keeps every inner error.
     let rec ofException (self: ActorId) (e: exn) : RemoteErrorInfo =

@@ -1,7 +1,6 @@
 namespace TractorNet.Spawning
 
 open System
-open TractorNet.Wire
 
 /// The one line a parent writes to a new child's standard input: where to connect and the
 /// tree's secret. It travels over a private pipe, never on the command line (which `ps` shows).
@@ -16,12 +15,24 @@ type internal Bootstrap =
       /// The parent's pid: the child checks it is still its parent after arming PDEATHSIG.
       ParentPid: int }
 
-/// The line is base64 of the MessagePack-encoded record.
+/// The line is the fields, each URI-escaped, separated by spaces: plain text on purpose, so a
+/// child does not build a serialiser before it has even connected (that cost ~85 ms of JIT).
 module internal Bootstrap =
-    let encode (b: Bootstrap) = Convert.ToBase64String(MsgPack.serialize b)
+    let encode (b: Bootstrap) =
+        [ b.ParentAddress; b.Secret; b.Name; b.Uid; string b.ParentPid ]
+        |> List.map Uri.EscapeDataString
+        |> String.concat " "
 
     let decode (line: string) : Bootstrap =
         match line with
         | null
         | "" -> failwith "no bootstrap line on standard input (this entry point is started by a parent actor)"
-        | line -> MsgPack.deserialize<Bootstrap> (Convert.FromBase64String line)
+        | line ->
+            match line.Split ' ' |> Array.map Uri.UnescapeDataString with
+            | [| address; secret; name; uid; pid |] ->
+                { ParentAddress = address
+                  Secret = secret
+                  Name = name
+                  Uid = uid
+                  ParentPid = int pid }
+            | fields -> failwith $"malformed bootstrap line ({fields.Length} fields, expected 5)"

@@ -53,6 +53,12 @@ module internal ChildCommand =
                  if File.Exists appConfig then appConfig else own
              | None -> own)
 
+    /// util-linux's setpriv arms PR_SET_PDEATHSIG *before* exec (it survives exec), closing the
+    /// window in which a parent killed during the child's .NET start-up would leave it orphaned
+    /// (the child arms it again itself, and checks getppid, as a backstop).
+    let private setpriv =
+        lazy ([ "/usr/bin/setpriv"; "/bin/setpriv" ] |> List.tryFind File.Exists)
+
     /// The program and arguments that start a child actor named `name`.
     let build (name: string) : string * string list =
         let depsArgs =
@@ -60,8 +66,12 @@ module internal ChildCommand =
             | Some deps -> [ "--depsfile"; deps ]
             | None -> []
 
-        dotnetHost.Value,
-        [ "exec"; "--runtimeconfig"; runtimeConfig.Value ] @ depsArgs @ [ libraryPath; ActorArgument; name ]
+        let dotnetArgs =
+            [ "exec"; "--runtimeconfig"; runtimeConfig.Value ] @ depsArgs @ [ libraryPath; ActorArgument; name ]
+
+        match setpriv.Value with
+        | Some sp -> sp, [ "--pdeathsig"; "KILL"; "--"; dotnetHost.Value ] @ dotnetArgs
+        | None -> dotnetHost.Value, dotnetArgs
 
 /// A child actor's OS process, seen from its parent. Its standard input is the child's
 /// lifeline: the parent writes the bootstrap line there and keeps the pipe open; when the

@@ -24,6 +24,12 @@ type private EmptyTaskSeq<'T> private () =
     interface IAsyncDisposable with
         member _.DisposeAsync() = ValueTask()
 
+/// A task sequence enumerated with a fixed CancellationToken.
+[<Sealed>]
+type private WithCancellation<'T>(source: IAsyncEnumerable<'T>, cancellationToken: CancellationToken) =
+    interface IAsyncEnumerable<'T> with
+        member _.GetAsyncEnumerator(_) = source.GetAsyncEnumerator cancellationToken
+
 /// <summary>Functions over task sequences (<c>IAsyncEnumerable&lt;'T&gt;</c>), with the names and
 /// argument orders of FSharp.Control.TaskSeq.</summary>
 [<RequireQualifiedAccess>]
@@ -39,6 +45,12 @@ module TaskSeq =
     /// <summary>Inside <c>taskSeq { }</c>, <c>let! token = TaskSeq.cancellationToken</c> binds the
     /// CancellationToken the consumer passed to GetAsyncEnumerator.</summary>
     let cancellationToken = TaskSeqCancellationToken
+
+    /// <summary>The task sequence <c>source</c>, always enumerated with <c>cancellationToken</c> (in
+    /// place of the consumer's), e.g. in <c>for x in TaskSeq.withCancellation token source do</c>.</summary>
+    let withCancellation (cancellationToken: CancellationToken) (source: TaskSeq<'T>) : TaskSeq<'T> =
+        checkNonNull (nameof source) source
+        WithCancellation(source, cancellationToken)
 
     // ---- Creating ----
 

@@ -31,7 +31,9 @@ type TaskSeqCode<'T> = ResumableCode<TaskSeqBase<'T>, unit>
 /// <summary>The value to bind with <c>let! token = TaskSeq.cancellationToken</c> inside
 /// <c>taskSeq { }</c>: it gives the CancellationToken the consumer passed to GetAsyncEnumerator.</summary>
 [<Struct; NoEquality; NoComparison>]
-type TaskSeqCancellationToken = | TaskSeqCancellationToken
+type TaskSeqCancellationToken =
+    /// <summary>The only value: <c>TaskSeq.cancellationToken</c>.</summary>
+    | TaskSeqCancellationToken
 
 /// <summary>Builder of <c>taskSeq { }</c>: a lazy, pull-based <c>IAsyncEnumerable&lt;'T&gt;</c>. Nothing
 /// runs before the first MoveNextAsync; each GetAsyncEnumerator starts the body again. Supports

@@ -206,6 +206,10 @@ type TaskSeqBase<'T>() =
     /// <summary>Puts the compiled body at its start, bound to this object.</summary>
     abstract Restart: unit -> unit
 
+    /// <summary>Drops the finished body's state, so a task sequence kept alive after its
+    /// enumeration does not keep the body's last values alive too.</summary>
+    abstract Clear: unit -> unit
+
     /// <summary>Called by a yield.</summary>
     member this.MarkYield(value: 'T) =
         this.Value <- value
@@ -249,6 +253,7 @@ type TaskSeqBase<'T>() =
             else
                 this.Phase <- TaskSeqState.Finished
                 this.Builder.Complete()
+                this.Clear()
                 if outcome = TaskSeqState.Completed then this.Promise.SetResult false
                 else this.Promise.SetException this.Error
 
@@ -272,14 +277,17 @@ type TaskSeqBase<'T>() =
                     else
                         this.Phase <- TaskSeqState.Finished
                         this.Builder.Complete()
+                        this.Clear()
                         if outcome = TaskSeqState.Completed then ValueTask<bool> false
                         else ValueTask<bool>(Task.FromException<bool> this.Error)
                 else
                     ValueTask<bool>(this, this.Promise.Version)
         elif phase = TaskSeqState.Finished then
             ValueTask<bool> false
-        else
+        elif phase = TaskSeqState.Stepping then
             raise (InvalidOperationException "MoveNextAsync was called while a previous MoveNextAsync on the same enumerator had not completed.")
+        else
+            raise (InvalidOperationException "MoveNextAsync was called on a task sequence, not on an enumerator from its GetAsyncEnumerator.")
 
     member private this.DisposeCore() : ValueTask =
         let phase = this.Phase
@@ -291,6 +299,7 @@ type TaskSeqBase<'T>() =
             this.Phase <- TaskSeqState.Finished
             this.Value <- Unchecked.defaultof<'T>
             this.Builder.Complete()
+            this.Clear()
             let stack = this.Finalizers
             this.Finalizers <- null
             if isNull stack then ValueTask() else TaskSeqFinalizer.ReleaseAll stack
@@ -356,6 +365,9 @@ type TaskSeqStatic<'Machine, 'T
         this.Machine <- this.Pristine
         this.Machine.Data <- this
 
+    /// <inheritdoc />
+    override this.Clear() = this.Machine <- Unchecked.defaultof<'Machine>
+
 /// <summary>Implementation detail of <c>taskSeq { }</c>: drives a body that could not be compiled to
 /// a state machine (the F# compiler's dynamic fallback, warning FS3511).</summary>
 [<Sealed; ComponentModel.EditorBrowsable(ComponentModel.EditorBrowsableState.Never)>]
@@ -404,3 +416,6 @@ type TaskSeqDynamic<'T>(code: ResumableCode<TaskSeqBase<'T>, unit>) =
         this.Machine <- ResumableStateMachine<TaskSeqBase<'T>>()
         this.Machine.Data <- this
         this.Machine.ResumptionDynamicInfo <- TaskSeqDynamicInfo<'T>(code)
+
+    /// <inheritdoc />
+    override this.Clear() = this.Machine <- ResumableStateMachine<TaskSeqBase<'T>>()
