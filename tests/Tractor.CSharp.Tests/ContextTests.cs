@@ -148,6 +148,22 @@ public class ContextTests
     }
 
     [Test]
+    public async Task CancellingTheNurseryCancelsAnOpenContextAndLeavingItRaisesNothing()
+    {
+        await using var n = await Tractor.OpenNursery();
+        var portal = await n.StartActor("interrupted", [typeof(StreamWork)]);
+        await using (var ctx = await portal.OpenContextAsync<int, int>(StreamWork.StartThenHang))
+        {
+            n.Cancel();
+            // Ended by our own side's cancellation: the function's end is observable, leaving absorbs it.
+            await Task.WhenAny(ctx.Result()).WaitAsync(Bound);
+            Assert.That(ctx.Token.IsCancellationRequested, "the context ended abnormally");
+        }
+        await n.JoinAsync().WaitAsync(Bound);
+        Assert.That(Gone(portal.Pid));
+    }
+
+    [Test]
     public async Task ACalleeCancellingItsOwnContextRaisesContextCancelledErrorNamingIt()
     {
         ActorId? callee = null;

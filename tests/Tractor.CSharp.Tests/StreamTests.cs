@@ -93,6 +93,24 @@ public class StreamTests
     }
 
     [Test]
+    public async Task CancellingTheNurseryEndsAnOpenStreamWithOperationCanceled()
+    {
+        // The explicit-join form: the loop does not run inside the nursery's cancel scope, so the stream must observe
+        // the nursery's token itself.
+        await using var n = await Tractor.OpenNursery();
+        var portal = await n.StartActor("interrupted", [typeof(StreamWork)]);
+        var received = 0;
+        await Throws<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in portal.OpenStream(StreamWork.Endless))
+                if (++received == 3) n.Cancel();
+        });
+        await n.JoinAsync().WaitAsync(Bound);
+        Assert.That(received, Is.EqualTo(3), "the loop ended at the cancellation");
+        Assert.That(Gone(portal.Pid));
+    }
+
+    [Test]
     public async Task BadStreamFunctionsAreRefusedAtTheCallSite()
     {
         await WithDaemon("refuser", async portal =>
