@@ -8,6 +8,9 @@ Example[] examples =
     SingleFunc.Example,
     WithDaemon.Example,
     RemoteErrorPropagation.Example,
+    RpcBidirStreaming.Example,
+    AsynchronousGenerators.Example,
+    StreamingBroadcastFanout.Example,
 ];
 
 if (args is ["--list"])

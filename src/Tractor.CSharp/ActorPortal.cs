@@ -4,7 +4,8 @@ using TractorNet.Runtime;
 namespace TractorNet;
 
 /// <summary>
-/// A handle to a child actor (an OS process): call static functions in it with <c>Run</c>, cancel it with
+/// A handle to a child actor (an OS process): call static functions in it with <c>Run</c>, open bidirectional
+/// contexts with <c>OpenContextAsync</c> and one-way streams with <c>OpenStream</c>, cancel it with
 /// <see cref="CancelActor"/>. <see cref="Nursery.StartActor(string, Type[], LogLevel?)"/> returns one for a daemon;
 /// <c>RunInActor</c> returns an <see cref="ActorPortal{T}"/> or <see cref="ActorTaskPortal"/>, which also carry the
 /// function's result.

@@ -12,7 +12,26 @@ internal static class StaticFunction
 {
     /// <summary>Checks <paramref name="function"/> and prepares a call of it with <paramref name="arguments"/>.
     /// <paramref name="resultType"/> is the type the caller will decode (F# <c>unit</c> for Task/ValueTask).</summary>
-    internal static PreparedCall Prepare(Delegate function, Type resultType, params object?[] arguments)
+    internal static PreparedCall Prepare(Delegate function, Type resultType, params object?[] arguments) =>
+        FunctionRefs.ofDelegate(CheckResult(function, Check(function), resultType), arguments);
+
+    /// <summary>Checks a context function (first parameter <c>Context&lt;TStarted&gt;</c>, supplied by the callee)
+    /// and prepares a call of it with the <paramref name="arguments"/> that follow the context.</summary>
+    internal static PreparedCall PrepareContext(Delegate function, Type resultType, params object?[] arguments) =>
+        // The context is the callee's; the runtime sends only the arguments after it.
+        Call(CheckResult(function, Check(function), resultType).Method, [null, .. arguments], 1);
+
+    /// <summary>Checks a stream function (it returns an <c>IAsyncEnumerable</c>; the runtime checks the item type)
+    /// and prepares a call of it with <paramref name="arguments"/>.</summary>
+    internal static PreparedCall PrepareStream(Delegate function, params object?[] arguments) =>
+        Call(Check(function), arguments, 0);
+
+    static PreparedCall Call(MethodInfo m, object?[] arguments, int first) =>
+        new(FunctionRefs.ofMethod(m), m, arguments!,
+            arguments.Select((_, i) => i < first ? "context" : $"argument {i - first + 1}").ToArray());
+
+    /// <summary>The static method <paramref name="function"/> names, or a clear error.</summary>
+    static MethodInfo Check(Delegate function)
     {
         ArgumentNullException.ThrowIfNull(function);
         var m = function.Method;
@@ -32,14 +51,21 @@ internal static class StaticFunction
                 $"'{m.DeclaringType?.Name}.{m.Name}' has a bound first argument (an extension method called on a value?): "
                 + "pass the static method group and give every argument explicitly.",
                 nameof(function));
+        return m;
+    }
+
+    /// <summary><paramref name="function"/>, if its method produces exactly <paramref name="resultType"/>.</summary>
+    static Delegate CheckResult(Delegate function, MethodInfo m, Type resultType)
+    {
         var produced = FunctionInvoker.resultType(m);
         if (produced != resultType)
-            // Delegate return-type covariance can make a method returning string bind to Func<object>.
+            // Delegate return-type covariance can make a method returning string bind to Func<object>, or one returning
+            // Task<int> bind to Func<Task>.
             throw new ArgumentException(
                 $"'{m.DeclaringType?.Name}.{m.Name}' produces {produced.Name}, but the call expects {resultType.Name}: "
                 + "state the result type exactly.",
                 nameof(function));
-        return FunctionRefs.ofDelegate(function, arguments);
+        return function;
     }
 
     static string Describe(MethodInfo m)

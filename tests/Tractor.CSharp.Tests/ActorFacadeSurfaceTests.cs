@@ -102,4 +102,18 @@ public class ActorFacadeSurfaceTests
         Assert.That(reachable, Does.Contain(typeof(ActorId)).And.Contain(typeof(TaskNursery)));
         Assert.That(reachable.SelectMany(FSharpMentions), Is.Empty);
     }
+
+    [Test]
+    public void TheStreamingApiIsReachableAndMentionsNoFSharpCoreType()
+    {
+        var reachable = Reachable();
+        // Reached through OpenContextAsync/OpenStream signatures: the C# wrappers and the F# types C# uses as they are.
+        Assert.That(reachable, Does.Contain(typeof(ActorContext<,>)).And.Contain(typeof(ActorContext<>))
+            .And.Contain(typeof(ActorStream<>)).And.Contain(typeof(Context<>)).And.Contain(typeof(MsgStream<,>))
+            .And.Contain(typeof(BroadcastSubscription<>)).And.Contain(typeof(StreamOptions)).And.Contain(typeof(Overruns)));
+        // The errors a streaming C# user catches, and the broadcast they may build themselves.
+        Type[] more = [typeof(ContextCancelledError), typeof(LaggedError), typeof(StreamOverrunError),
+            typeof(StreamItemError), typeof(Runtime.TransportClosedError), typeof(Broadcast<>)];
+        Assert.That(reachable.Concat(more).SelectMany(FSharpMentions), Is.Empty);
+    }
 }
