@@ -84,11 +84,11 @@ let example =
         fun _ ->
             nursery {
                 let! n = currentNursery
-                let! (workers: Portal[]) = Task.WhenAll [ for i in 1 .. Environment.ProcessorCount -> startActor ($"worker_{i}", [ thisModule ]) n ]
+                let spawn i = startActor ($"worker_{i}", [ thisModule ]) n
+                let! (workers: Portal[]) = Task.WhenAll [ for i in 1 .. Environment.ProcessorCount -> spawn i ]
                 printfn $"{workers.Length} workers, one per core"
                 do! checkAll workers
-
-                for w in workers do
-                    let! _ = w.CancelActor()
-                    ()
+                // the pool's daemons serve until cancelled
+                let! _ = Task.WhenAll [ for w in workers -> w.CancelActor() ]
+                return ()
             } }

@@ -48,16 +48,14 @@ let private forwardUnique (streamers: Portal[]) (seed: int) (seen: HashSet<int>)
 let aggregate (ctx: Context<int>) (seed: int) : Task<int> =
     nursery {
         let! n = currentNursery
-        let! (streamers: Portal[]) = Task.WhenAll [ for i in 1..2 -> startActor ($"streamer_{i}", [ thisModule ]) n ]
+        let spawn i = startActor ($"streamer_{i}", [ thisModule ]) n
+        let! (streamers: Portal[]) = Task.WhenAll [ for i in 1..2 -> spawn i ]
         do! ctx.Started streamers.Length
         let seen = HashSet<int>()
         use stream = ctx.OpenStream<int, unit>()
         do! forwardUnique streamers seed seen stream
 
-        for p in streamers do
-            let! _ = p.CancelActor()
-            ()
-
+        let! _ = Task.WhenAll [ for p in streamers -> p.CancelActor() ]
         return seen.Count
     }
 
@@ -71,7 +69,8 @@ let private consume (aggregator: Portal) (seed: int) =
         use stream = ctx.OpenStream<unit, int>()
         let! values = TaskSeq.toListAsync stream // ends when the aggregator returns
         let! sent = ctx.Result()
-        printfn $"received {values.Length} unique values in {clock.Elapsed.TotalSeconds:F2} s; the aggregator sent {sent}"
+        let seconds = clock.Elapsed.TotalSeconds
+        printfn $"received {values.Length} unique values in {seconds:F2} s; the aggregator sent {sent}"
         if values <> [ 0 .. seed - 1 ] || sent <> seed then failwith "expected every value once, in order"
     }
 
