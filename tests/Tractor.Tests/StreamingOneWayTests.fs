@@ -258,6 +258,31 @@ let ``broadcast: a context's stream can be subscribed again, the new round gets 
     }
 
 [<Test>]
+let ``broadcast: the last subscription leaving while a read waits on a silent generator cancels it`` () : Task =
+    task {
+        let! left, cancelled =
+            withDaemon "silent" (fun portal ->
+                task {
+                    let sub = (portal.OpenStreamFrom oneThenSilent).Subscribe()
+                    use cts = new CancellationTokenSource()
+                    let e = sub.GetAsyncEnumerator cts.Token
+                    let! _ = e.MoveNextAsync()
+                    let waiting = e.MoveNextAsync().AsTask() // the generator says nothing more
+                    cts.Cancel()
+                    let! _ = catchAsync (fun () -> waiting)
+                    // Bounded, to catch a hang: leaving must not wait for an item that never comes.
+                    let leaving = sub.DisposeAsync().AsTask()
+                    let! first = Task.WhenAny(leaving, Task.Delay(TimeSpan.FromSeconds 30.0))
+                    if first = leaving then do! leaving // leaving raises nothing
+                    let! cancelled = portal.Run(fun () -> awaitEvent "silent:cancelled")
+                    return first = leaving, cancelled
+                })
+
+        Assert.That(left, Is.True, "the last subscription left without waiting for another item")
+        Assert.That(cancelled, Is.True, "the remote generator was cancelled")
+    }
+
+[<Test>]
 let ``a Broadcast whose last subscription left refuses new ones with a clear error`` () : Task =
     task {
         let b = new Broadcast<int>(TaskSeq.ofList [ 1; 2; 3 ], 4)

@@ -42,6 +42,8 @@ type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOp
     /// No one may join any more: the last subscription left, or the broadcast was disposed.
     let mutable closed = false
     let mutable disposed: Task = null
+    /// Cancels the source at disposal, so that a read waiting for an item that may never come ends.
+    let stop = new CancellationTokenSource()
 
     /// Takes the next item from the source into the ring; `done` completes afterwards.
     member private _.Pull(finishedPulling: TaskCompletionSource) : Task =
@@ -51,7 +53,7 @@ type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOp
                     let e =
                         lock gate (fun () ->
                             if isNull enumerator then
-                                enumerator <- source.GetAsyncEnumerator CancellationToken.None
+                                enumerator <- source.GetAsyncEnumerator stop.Token
 
                             enumerator)
 
@@ -155,9 +157,9 @@ type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOp
     /// How many items a subscriber may fall behind before it lags.
     member _.Capacity = capacity
 
-    /// Disposes the source (once its pending read, if any, has ended).
+    /// Cancels the source and disposes it (once its pending read, if any, has ended).
     member _.DisposeAsync() : ValueTask =
-        let work =
+        let struct (work, first) =
             lock gate (fun () ->
                 if isNull disposed then
                     closed <- true
@@ -173,8 +175,12 @@ type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOp
                                 do! e.DisposeAsync()
                         }
 
-                disposed)
+                    struct (disposed, true)
+                else
+                    struct (disposed, false))
 
+        // Outside the lock: cancellation callbacks run inline.
+        if first then stop.Cancel()
         ValueTask work
 
     interface IAsyncDisposable with
