@@ -14,7 +14,13 @@ let examples: Example list =
       ActorSpawningAndCausality.example
       WithDaemon.example
       RemoteErrorPropagation.example
-      NestedActorTree.example ]
+      NestedActorTree.example
+      RpcBidirStreaming.example
+      AsynchronousGenerators.example
+      MultipleStreamsOnePortal.example
+      FullFledgedStreamingService.example
+      StreamingBroadcastFanout.example
+      ConcurrentActorsPrimes.example ]
 
 let private usage () =
     eprintfn "usage: dotnet run --project examples/FSharp -- <example> [args] | --list"

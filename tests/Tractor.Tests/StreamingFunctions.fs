@@ -222,3 +222,17 @@ let numbersThenFail (count: int) : IAsyncEnumerable<int> =
 
         invalidOp "generator failed"
     }
+
+/// A one-way stream that yields one item, then stays silent until it is cancelled (noting
+/// "silent:cancelled").
+let oneThenSilent () : IAsyncEnumerable<int> =
+    taskSeq {
+        let! token = TaskSeq.cancellationToken
+        yield 1
+
+        try
+            do! Task.Delay(Timeout.Infinite, token)
+        with :? OperationCanceledException ->
+            note "silent:cancelled"
+            raise (OperationCanceledException())
+    }

@@ -215,6 +215,86 @@ let ``broadcast: a subscriber that falls behind gets LaggedError, the others car
     }
 
 [<Test>]
+let ``broadcast: subscribing again after every subscription left runs the stream anew`` () : Task =
+    task {
+        let! rounds =
+            withDaemon "rerun" (fun portal ->
+                task {
+                    let stream = portal.OpenStreamFrom(fun () -> numbers 50)
+                    let rounds = ResizeArray()
+
+                    for _ in 1..2 do
+                        let sub = stream.Subscribe()
+                        let! items = readAll sub
+                        do! sub.DisposeAsync()
+                        rounds.Add items
+
+                    return List.ofSeq rounds
+                })
+
+        Assert.That(rounds, eq [ [ 0..49 ]; [ 0..49 ] ])
+    }
+
+[<Test>]
+let ``broadcast: a context's stream can be subscribed again, the new round gets the items still to come`` () : Task =
+    task {
+        let! first, rest =
+            withDaemon "rounds" (fun portal ->
+                task {
+                    let! ctx, _ = portal.OpenContext(produce, 6, false)
+                    use _ = ctx
+                    use stream = ctx.OpenStream<int, int>()
+                    let a = stream.Subscribe 4
+                    let! first = TaskSeq.toListAsync (TaskSeq.take 3 a)
+                    do! a.DisposeAsync()
+                    let b = stream.Subscribe 4
+                    let! rest = readAll b
+                    do! b.DisposeAsync()
+                    return first, rest
+                })
+
+        Assert.That(first, eq [ 0; 1; 2 ])
+        Assert.That(rest, eq [ 3; 4; 5 ])
+    }
+
+[<Test>]
+let ``broadcast: the last subscription leaving while a read waits on a silent generator cancels it`` () : Task =
+    task {
+        let! left, cancelled =
+            withDaemon "silent" (fun portal ->
+                task {
+                    let sub = (portal.OpenStreamFrom oneThenSilent).Subscribe()
+                    use cts = new CancellationTokenSource()
+                    let e = sub.GetAsyncEnumerator cts.Token
+                    let! _ = e.MoveNextAsync()
+                    let waiting = e.MoveNextAsync().AsTask() // the generator says nothing more
+                    cts.Cancel()
+                    let! _ = catchAsync (fun () -> waiting)
+                    // Bounded, to catch a hang: leaving must not wait for an item that never comes.
+                    let leaving = sub.DisposeAsync().AsTask()
+                    let! first = Task.WhenAny(leaving, Task.Delay(TimeSpan.FromSeconds 30.0))
+                    if first = leaving then do! leaving // leaving raises nothing
+                    let! cancelled = portal.Run(fun () -> awaitEvent "silent:cancelled")
+                    return first = leaving, cancelled
+                })
+
+        Assert.That(left, Is.True, "the last subscription left without waiting for another item")
+        Assert.That(cancelled, Is.True, "the remote generator was cancelled")
+    }
+
+[<Test>]
+let ``a Broadcast whose last subscription left refuses new ones with a clear error`` () : Task =
+    task {
+        let b = new Broadcast<int>(TaskSeq.ofList [ 1; 2; 3 ], 4)
+        let s = b.Subscribe()
+        let! items = readAll s
+        do! s.DisposeAsync()
+        Assert.That(items, eq [ 1; 2; 3 ])
+        let e = Assert.Throws<ObjectDisposedException>(fun () -> b.Subscribe() |> ignore)
+        Assert.That(e.Message, Does.Contain "last subscription left")
+    }
+
+[<Test>]
 let ``many contexts and streams share one portal, both directions at once`` () : Task =
     task {
         let! results =

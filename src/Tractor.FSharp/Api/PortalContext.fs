@@ -106,12 +106,11 @@ type PortalContext<'Started, 'Result> internal (ep: ContextEndpoint, first: 'Sta
 /// the actor dying raises `TransportClosedError` there.
 [<Sealed>]
 type RemoteStream<'T> internal (peer: Peer, call: PreparedCall, args: byte[] list, options: StreamOptions) =
-    let gate = obj ()
-    let mutable broadcast: Broadcast<'T> = null
-
-    member private this.Raw =
+    let raw =
         { new IAsyncEnumerable<'T> with
             member _.GetAsyncEnumerator(ct) = new RemoteStreamEnumerator<'T>(peer, call, args, options, ct) }
+
+    let broadcast = BroadcastSlot<'T>(raw)
 
     /// A local fan-out keeping the last 256 items: see `Subscribe(bufferSize)`.
     member this.Subscribe() : BroadcastSubscription<'T> = this.Subscribe 256
@@ -119,19 +118,12 @@ type RemoteStream<'T> internal (peer: Peer, call: PreparedCall, args: byte[] lis
     /// A local fan-out of one run of the stream: each subscription (one per local task) gets
     /// its own copy of every item from now on; a subscriber more than `bufferSize` items behind
     /// the fastest gets `LaggedError`, the others carry on. The remote function starts at the
-    /// first read and is cancelled when the last subscription is disposed.
-    member this.Subscribe(bufferSize: int) : BroadcastSubscription<'T> =
-        let b =
-            lock gate (fun () ->
-                if isNull broadcast then
-                    broadcast <- new Broadcast<'T>(this.Raw, bufferSize)
-
-                broadcast)
-
-        b.Subscribe()
+    /// first read and is cancelled when the last subscription is disposed; subscribing again
+    /// after that runs it anew (the first call of each run sets the buffer size).
+    member _.Subscribe(bufferSize: int) : BroadcastSubscription<'T> = broadcast.Subscribe bufferSize
 
     /// Runs the function in the actor and iterates its items.
-    member this.GetAsyncEnumerator(ct: CancellationToken) : IAsyncEnumerator<'T> = this.Raw.GetAsyncEnumerator ct
+    member _.GetAsyncEnumerator(ct: CancellationToken) : IAsyncEnumerator<'T> = raw.GetAsyncEnumerator ct
 
     interface IAsyncEnumerable<'T> with
         member this.GetAsyncEnumerator(ct) = this.GetAsyncEnumerator ct

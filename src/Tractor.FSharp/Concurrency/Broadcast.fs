@@ -22,9 +22,9 @@ type LaggedError(missed: int64, capacity: int) =
 /// needs the next item (so the fastest subscriber sets the pace), and the last `capacity` items
 /// are kept; a subscriber more than `capacity` items behind gets `LaggedError` instead of
 /// holding the others back. The source is disposed when the broadcast is, or when its last
-/// subscription is disposed.
+/// subscription is disposed (unless it is kept open: then subscriptions may come and go).
 [<Sealed; AllowNullLiteral>]
-type Broadcast<'T>(source: IAsyncEnumerable<'T>, capacity: int) =
+type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOpen: bool) =
     do
         if isNull source then nullArg (nameof source)
         if capacity < 1 then invalidArg (nameof capacity) $"a broadcast's capacity must be at least 1 (got {capacity})"
@@ -39,7 +39,11 @@ type Broadcast<'T>(source: IAsyncEnumerable<'T>, capacity: int) =
     let mutable enumerator: IAsyncEnumerator<'T> = null
     let mutable subscribers = 0
     let mutable everSubscribed = false
+    /// No one may join any more: the last subscription left, or the broadcast was disposed.
+    let mutable closed = false
     let mutable disposed: Task = null
+    /// Cancels the source at disposal, so that a read waiting for an item that may never come ends.
+    let stop = new CancellationTokenSource()
 
     /// Takes the next item from the source into the ring; `done` completes afterwards.
     member private _.Pull(finishedPulling: TaskCompletionSource) : Task =
@@ -49,7 +53,7 @@ type Broadcast<'T>(source: IAsyncEnumerable<'T>, capacity: int) =
                     let e =
                         lock gate (fun () ->
                             if isNull enumerator then
-                                enumerator <- source.GetAsyncEnumerator CancellationToken.None
+                                enumerator <- source.GetAsyncEnumerator stop.Token
 
                             enumerator)
 
@@ -96,7 +100,7 @@ type Broadcast<'T>(source: IAsyncEnumerable<'T>, capacity: int) =
 
                     struct (null, false)
                 elif not (isNull disposed) then
-                    raise (ObjectDisposedException "the broadcast was disposed")
+                    raise (ObjectDisposedException(nameof Broadcast, "the broadcast was disposed"))
                 else
                     if isNull pulling then
                         // One subscriber reads the source for all; the others wait for it.
@@ -112,35 +116,53 @@ type Broadcast<'T>(source: IAsyncEnumerable<'T>, capacity: int) =
 
         result
 
-    /// Where a new subscription starts (the next item to arrive).
-    member internal _.Join() : int64 =
+    /// Where a new subscription starts (the next item to arrive), or ValueNone once closed.
+    member private _.TryJoin() : int64 voption =
         lock gate (fun () ->
-            if not (isNull disposed) then
-                raise (ObjectDisposedException "the broadcast was disposed")
+            if closed then
+                ValueNone
+            else
+                subscribers <- subscribers + 1
+                everSubscribed <- true
+                ValueSome head)
 
-            subscribers <- subscribers + 1
-            everSubscribed <- true
-            head)
+    /// A broadcast of `source` keeping the last `capacity` items, disposed with its last subscription.
+    new(source: IAsyncEnumerable<'T>, capacity: int) = new Broadcast<'T>(source, capacity, false)
 
     member internal this.Leave() : Task =
+        // Closed in the same lock as the count, so that no one joins a broadcast being disposed.
         let last =
             lock gate (fun () ->
                 subscribers <- subscribers - 1
-                subscribers = 0 && everSubscribed)
+                let last = subscribers = 0 && everSubscribed && not keepOpen
+                closed <- closed || last
+                last)
 
         if last then this.DisposeAsync().AsTask() else Task.CompletedTask
 
-    /// A new subscription: its own copy of every item from now on.
-    member this.Subscribe() : BroadcastSubscription<'T> = new BroadcastSubscription<'T>(this)
+    /// Whether the broadcast takes no more subscriptions (its last one left, or it was disposed).
+    member internal _.IsClosed = lock gate (fun () -> closed)
+
+    /// A new subscription, or ValueNone once the broadcast is closed.
+    member internal this.TrySubscribe() : BroadcastSubscription<'T> voption =
+        this.TryJoin() |> ValueOption.map (fun position -> new BroadcastSubscription<'T>(this, position))
+
+    /// A new subscription: its own copy of every item from now on. Raises
+    /// `ObjectDisposedException` once the broadcast is disposed or its last subscription left.
+    member this.Subscribe() : BroadcastSubscription<'T> =
+        match this.TrySubscribe() with
+        | ValueSome s -> s
+        | ValueNone -> raise (ObjectDisposedException(nameof Broadcast, "the broadcast was disposed (its last subscription left)"))
 
     /// How many items a subscriber may fall behind before it lags.
     member _.Capacity = capacity
 
-    /// Disposes the source (once its pending read, if any, has ended).
+    /// Cancels the source and disposes it (once its pending read, if any, has ended).
     member _.DisposeAsync() : ValueTask =
-        let work =
+        let struct (work, first) =
             lock gate (fun () ->
                 if isNull disposed then
+                    closed <- true
                     let pending = pulling
                     let e = enumerator
 
@@ -153,8 +175,12 @@ type Broadcast<'T>(source: IAsyncEnumerable<'T>, capacity: int) =
                                 do! e.DisposeAsync()
                         }
 
-                disposed)
+                    struct (disposed, true)
+                else
+                    struct (disposed, false))
 
+        // Outside the lock: cancellation callbacks run inline.
+        if first then stop.Cancel()
         ValueTask work
 
     interface IAsyncDisposable with
@@ -162,8 +188,8 @@ type Broadcast<'T>(source: IAsyncEnumerable<'T>, capacity: int) =
 
 /// One subscriber's view of a `Broadcast`: iterate it (once or several times, one enumerator
 /// at a time) to receive every item that arrived since it subscribed. Dispose it to leave.
-and [<Sealed>] BroadcastSubscription<'T> internal (broadcast: Broadcast<'T>) =
-    let mutable position = broadcast.Join()
+and [<Sealed>] BroadcastSubscription<'T> internal (broadcast: Broadcast<'T>, start: int64) =
+    let mutable position = start
     let mutable left = 0
 
     member internal _.Advance(value: byref<'T>) = broadcast.Next(&position, &value)
@@ -219,3 +245,29 @@ and [<Sealed>] internal SubscriptionEnumerator<'T>(subscription: BroadcastSubscr
                 ValueTask<bool>(this.Slow wait)
 
         member _.DisposeAsync() = ValueTask.CompletedTask
+
+/// The current broadcast of a source that can be subscribed to in rounds: a subscription after
+/// every earlier one has left starts a new broadcast over the same source (for a one-way
+/// stream, a new run of the remote function).
+[<Sealed>]
+type internal BroadcastSlot<'T>(source: IAsyncEnumerable<'T>) =
+    let gate = obj ()
+    let mutable current: Broadcast<'T> = null
+
+    /// A subscription to the current broadcast, or to a new one (of `bufferSize`) if there is
+    /// none or it closed.
+    member _.Subscribe(bufferSize: int) : BroadcastSubscription<'T> =
+        let mutable subscription = ValueNone
+
+        // Retried: the last subscriber may leave between our check and our join.
+        while subscription.IsNone do
+            let b =
+                lock gate (fun () ->
+                    if isNull current || current.IsClosed then
+                        current <- new Broadcast<'T>(source, bufferSize)
+
+                    current)
+
+            subscription <- b.TrySubscribe()
+
+        subscription.Value

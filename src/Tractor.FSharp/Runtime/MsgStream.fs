@@ -15,6 +15,7 @@ open TractorNet.Runtime
 [<Sealed>]
 type MsgStream<'Send, 'Recv> internal (ep: ContextEndpoint, inbox: Inbox<'Recv>, sendCodec: ItemCodec<'Send>) =
     let gate = obj ()
+    // Kept open: subscriptions may come and go while the stream lasts.
     let mutable broadcast: Broadcast<'Recv> = null
     let mutable disposed = 0
 
@@ -39,13 +40,14 @@ type MsgStream<'Send, 'Recv> internal (ep: ContextEndpoint, inbox: Inbox<'Recv>,
 
     /// A local fan-out of the received items: each subscription (one per local task) gets its
     /// own copy of every item from now on. A subscriber more than `bufferSize` items behind the
-    /// fastest gets `LaggedError`; the others carry on. (The first call sets the buffer size.)
-    /// Once subscribed, iterate the subscriptions, not the stream.
+    /// fastest gets `LaggedError`; the others carry on. (The first call sets the buffer size.
+    /// Subscriptions may come and go: items no subscription asked for stay in the stream for
+    /// later ones.) Once subscribed, iterate the subscriptions, not the stream.
     member _.Subscribe(bufferSize: int) : BroadcastSubscription<'Recv> =
         let b =
             lock gate (fun () ->
                 if isNull broadcast then
-                    broadcast <- new Broadcast<'Recv>(raw, bufferSize)
+                    broadcast <- new Broadcast<'Recv>(raw, bufferSize, true)
 
                 broadcast)
 
