@@ -82,6 +82,19 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
         else
             { Message = decodeCurrent (); Key = 0L; Item = ReadOnlyMemory<byte>.Empty; Ended = false }
 
+    // The receive loop's wait for a frame, reused (no allocation per wait), and the channel's
+    // receive it waits on.
+    let nextWait = ReusableWait<Incoming>()
+    let mutable receiving = ValueTask<bool>()
+
+    let onFrame =
+        Action(fun () ->
+            try
+                let r = receiving
+                receiving <- ValueTask<bool>()
+                nextWait.SetResult(if r.GetAwaiter().GetResult() then incomingCurrent () else ended)
+            with e ->
+                nextWait.SetException e)
 
     /// The IPC channel underneath.
     member _.Channel = channel
@@ -110,13 +123,10 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
             if vt.IsCompletedSuccessfully then
                 ValueTask<_>(if vt.Result then incomingCurrent () else ended)
             else
-                let slow: Task<Incoming> =
-                    task {
-                        let! more = vt
-                        return (if more then incomingCurrent () else ended)
-                    }
-
-                ValueTask<Incoming>(slow)
+                let version = nextWait.Reset()
+                receiving <- vt
+                vt.GetAwaiter().UnsafeOnCompleted onFrame
+                nextWait.Task version
 
         member _.SendItem<'T>(key: int64, codec: ItemCodec<'T>, value: 'T) =
             let mutable buffer = ChannelLink.scratch
