@@ -220,5 +220,5 @@ let private oneway (name: string) (options: StreamOptions) quick =
 /// The stream scenarios as (name, run) pairs.
 let all: (string * (bool -> Task<unit>)) list =
     [ "context.pingpong", contextPingPong
-      "stream.oneway", oneway "stream.oneway" (StreamOptions.Default.WithBufferSize(match Environment.GetEnvironmentVariable "W" with null -> 256 | w -> int w))
+      "stream.oneway", oneway "stream.oneway" StreamOptions.Default
       "stream.oneway.overruns", oneway "stream.oneway.overruns" (StreamOptions.Default.WithOverruns Overruns.Allow) ]
