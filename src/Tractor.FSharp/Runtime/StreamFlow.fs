@@ -171,12 +171,18 @@ type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: ex
             ExceptionDispatchInfo.Throw u
 
         if batchPos = batchLength && Volatile.Read &incomingCount > 0 then
-            // Swap the drained batch for the writer's items.
-            if clearSlots then
-                Array.Clear(batch, 0, batchLength)
+            // Swap the drained batch for the writer's items. An array grown by a burst (an
+            // unbounded buffer) is dropped once batches are small again.
+            let drained =
+                if batch.Length > 4096 && batchLength < batch.Length / 8 then
+                    Array.zeroCreate (max initialSize (2 * batchLength))
+                else
+                    if clearSlots then
+                        Array.Clear(batch, 0, batchLength)
+
+                    batch
 
             lock gate (fun () ->
-                let drained = batch
                 batch <- incoming
                 batchLength <- incomingCount
                 incoming <- drained
