@@ -89,67 +89,68 @@ let private warmUp quick (a: ChannelBench.Batch) (b: ChannelBench.Batch) =
 
 // ---------------------------------------------------------------- context.pingpong
 
+/// The ping-pong on a daemon, interleaved with `rawBatch`: (round trips/s, raw round trips/s).
+/// Every echo is checked, and so is the count the callee returns at the end.
+let private pingPongOn quick (rawBatch: ChannelBench.Batch) (d: Portal) =
+    task {
+        let! ctx, _ = d.OpenContext echoInts
+        let stream = ctx.OpenStream<int, int>()
+        let e = stream.GetAsyncEnumerator CancellationToken.None
+        let mutable next = 0
+        let mutable total = 0L
+
+        let batch: ChannelBench.Batch =
+            fun () ->
+                task {
+                    for _ in 1..100 do
+                        next <- next + 1
+                        do! stream.Send next
+                        let! more = e.MoveNextAsync()
+
+                        if not more || e.Current <> next then
+                            let got = if more then string e.Current else "the end"
+                            failwith $"echo of {next} was {got}"
+
+                    total <- total + 100L
+                    return 100L
+                }
+
+        do! warmUp quick batch rawBatch
+        let! rates = ChannelBench.interleave quick batch rawBatch
+
+        let! local, remote =
+            allocationPerItem d (fun () ->
+                task {
+                    let mutable n = 0L
+
+                    for _ in 1..100 do
+                        let! k = batch ()
+                        n <- n + k
+
+                    return n
+                })
+
+        eprintfn $"context.pingpong: bytes allocated per round trip: caller {local:F1}, callee {remote:F1}"
+        do! stream.Stop()
+        let! more = e.MoveNextAsync()
+
+        if more then
+            failwith "the echo stream did not end after Stop"
+
+        let! echoed = ctx.Result()
+
+        if int64 echoed <> total then
+            failwith $"the callee echoed {echoed} items, the caller sent {total}"
+
+        do! ctx.DisposeAsync()
+        return rates
+    }
+
 /// Round trips per second of a context ping-pong (send an int, read its echo) on one context,
 /// interleaved with the raw async-socket ping-pong over a Unix socket.
 let private contextPingPong quick =
     task {
-        let! value, raw =
-            ChannelBench.withRawPingPong "uds" (fun rawBatch ->
-                withDaemon "ctxecho" (fun d ->
-                  task {
-                    let! ctx, _ = d.OpenContext echoInts
-                    let stream = ctx.OpenStream<int, int>()
-                    let e = stream.GetAsyncEnumerator CancellationToken.None
-                    let mutable next = 0
-                    let mutable total = 0L
-
-                    let batch: ChannelBench.Batch =
-                        fun () ->
-                            task {
-                                for _ in 1..100 do
-                                    next <- next + 1
-                                    do! stream.Send next
-                                    let! more = e.MoveNextAsync()
-
-                                    if not more || e.Current <> next then
-                                        let got = if more then string e.Current else "the end"
-                                        failwith $"echo of {next} was {got}"
-
-                                total <- total + 100L
-                                return 100L
-                            }
-
-                    do! warmUp quick batch rawBatch
-                    let! rates = ChannelBench.interleave quick batch rawBatch
-
-                    let! local, remote =
-                        allocationPerItem d (fun () ->
-                            task {
-                                let mutable n = 0L
-
-                                for _ in 1..100 do
-                                    let! k = batch ()
-                                    n <- n + k
-
-                                return n
-                            })
-
-                    eprintfn $"context.pingpong: bytes allocated per round trip: caller {local:F1}, callee {remote:F1}"
-                    do! stream.Stop()
-                    let! more = e.MoveNextAsync()
-
-                    if more then
-                        failwith "the echo stream did not end after Stop"
-
-                    let! echoed = ctx.Result()
-
-                    if int64 echoed <> total then
-                        failwith $"the callee echoed {echoed} items, the caller sent {total}"
-
-                    do! ctx.DisposeAsync()
-                    return rates
-                  }))
-
+        let! value, raw = ChannelBench.withRawPingPong "uds" (fun rawBatch -> withDaemon "ctxecho" (pingPongOn quick rawBatch))
         emit { Bench = "context.pingpong"; Value = value; Unit = "round trips/s"; Baseline = Some raw }
     }
 
@@ -158,61 +159,64 @@ let private contextPingPong quick =
 /// Items per one-way stream run (one batch).
 let private itemsPerRun = 200_000
 
-/// Messages per second of one-way streams of `itemsPerRun` small ints from a daemon (each item
-/// checked in order), interleaved with the raw batched socket stream of equally large frames.
+/// One-way streams on a daemon, interleaved with `rawBatch`: (items/s, raw messages/s). Every
+/// item is checked, in order, and every run must deliver all of its items.
+let private onewayOn (name: string) (options: StreamOptions) (size: int) quick (rawBatch: ChannelBench.Batch) (d: Portal) =
+    task {
+        let stream = d.OpenStreamFrom((fun () -> smallInts itemsPerRun), options)
+
+        let run () : Task<int64> =
+            task {
+                let e = stream.GetAsyncEnumerator CancellationToken.None
+                let mutable n = 0
+                let mutable go = true
+
+                while go do
+                    let! more = e.MoveNextAsync()
+
+                    if more then
+                        if e.Current <> n % 100 then
+                            failwith $"item {n} was {e.Current}, expected {n % 100}"
+
+                        n <- n + 1
+                    else
+                        go <- false
+
+                do! e.DisposeAsync()
+
+                if n <> itemsPerRun then
+                    failwith $"the stream ended after {n} of {itemsPerRun} items"
+
+                return int64 n
+            }
+
+        do! warmUp quick run rawBatch
+        let! rates = ChannelBench.interleave quick run rawBatch
+
+        let! local, remote =
+            allocationPerItem d (fun () ->
+                task {
+                    let mutable n = 0L
+
+                    for _ in 1..3 do
+                        let! k = run ()
+                        n <- n + k
+
+                    return n
+                })
+
+        eprintfn $"{name}: bytes allocated per item: caller {local:F2}, callee {remote:F2} (raw frame payload {size} B)"
+        return rates
+    }
+
+/// Messages per second of one-way streams of `itemsPerRun` small ints from a daemon,
+/// interleaved with the raw batched socket stream of frames as large as the items' frames.
 let private oneway (name: string) (options: StreamOptions) quick =
     task {
         let size = itemFrameSize ()
 
         let! value, raw =
-            ChannelBench.withRawStream "uds" size (fun rawBatch ->
-                withDaemon "streamer" (fun d ->
-                  task {
-                    let stream = d.OpenStreamFrom((fun () -> smallInts itemsPerRun), options)
-
-                    let run () : Task<int64> =
-                        task {
-                            let e = stream.GetAsyncEnumerator CancellationToken.None
-                            let mutable n = 0
-                            let mutable go = true
-
-                            while go do
-                                let! more = e.MoveNextAsync()
-
-                                if more then
-                                    if e.Current <> n % 100 then
-                                        failwith $"item {n} was {e.Current}, expected {n % 100}"
-
-                                    n <- n + 1
-                                else
-                                    go <- false
-
-                            do! e.DisposeAsync()
-
-                            if n <> itemsPerRun then
-                                failwith $"the stream ended after {n} of {itemsPerRun} items"
-
-                            return int64 n
-                        }
-
-                    do! warmUp quick run rawBatch
-                    let! rates = ChannelBench.interleave quick run rawBatch
-
-                    let! local, remote =
-                        allocationPerItem d (fun () ->
-                            task {
-                                let mutable n = 0L
-
-                                for _ in 1..3 do
-                                    let! k = run ()
-                                    n <- n + k
-
-                                return n
-                            })
-
-                    eprintfn $"{name}: bytes allocated per item: caller {local:F2}, callee {remote:F2} (raw frame payload {size} B)"
-                    return rates
-                  }))
+            ChannelBench.withRawStream "uds" size (fun rawBatch -> withDaemon "streamer" (onewayOn name options size quick rawBatch))
 
         emit { Bench = name; Value = value; Unit = "msgs/s"; Baseline = Some raw }
     }

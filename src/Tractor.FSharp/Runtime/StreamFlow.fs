@@ -172,9 +172,11 @@ type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: ex
 
         if batchPos = batchLength && Volatile.Read &incomingCount > 0 then
             // Swap the drained batch for the writer's items. An array grown by a burst (an
-            // unbounded buffer) is dropped once batches are small again.
+            // unbounded buffer) is dropped once batches are small again: this one and the next.
             let drained =
-                if batch.Length > 4096 && batchLength < batch.Length / 8 then
+                if batch.Length > 4096
+                   && batchLength < batch.Length / 8
+                   && Volatile.Read &incomingCount < batch.Length / 8 then
                     Array.zeroCreate (max initialSize (2 * batchLength))
                 else
                     if clearSlots then
