@@ -41,7 +41,8 @@ type internal ReusableWait<'T>() =
 ///
 /// Receiving: one reader at a time calls `ReceiveAsync` (then reads `Current`) or runs
 /// `ReceiveLoopAsync`. A payload is valid until the next receive (or until the loop's handler
-/// task completes); copy it to keep it.
+/// task completes); copy it to keep it. Await each `ReceiveAsync` once, before the next: a
+/// receive that has to wait reuses one wait object (nothing is allocated per wait).
 ///
 /// Ending: `CloseAsync` sends a goodbye after the queued frames and closes the sending side;
 /// the peer's receive then ends cleanly (false / loop returns). A connection that ends without
