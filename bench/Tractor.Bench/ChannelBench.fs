@@ -222,21 +222,22 @@ let private channelPingPong (ch: Channel) : Batch =
 /// One-way messages per batch; the peer acknowledges every batch's last message.
 let private onewayBatch = 100_000L
 
-let private rawOneway (conn: IConnection) : Batch =
+/// Batches of `onewayBatch` length-prefixed `size`-byte messages, written in 256 KB chunks.
+let private rawOnewayOf (size: int) (conn: IConnection) : Batch =
     let s = socketOf conn
     let chunk = Array.zeroCreate<byte> (256 * 1024)
-    let message = Array.init onewaySize byte
+    let message = Array.init size byte
     let ack = Array.zeroCreate<byte> 1
     fun () ->
         task {
             let mutable used = 0
             for _ in 1L .. onewayBatch do
-                if chunk.Length - used < 4 + onewaySize then
+                if chunk.Length - used < 4 + size then
                     let! _ = s.SendAsync(ReadOnlyMemory(chunk, 0, used), SocketFlags.None)
                     used <- 0
-                BinaryPrimitives.WriteInt32BigEndian(Span(chunk, used, 4), onewaySize)
-                Buffer.BlockCopy(message, 0, chunk, used + 4, onewaySize)
-                used <- used + 4 + onewaySize
+                BinaryPrimitives.WriteInt32BigEndian(Span(chunk, used, 4), size)
+                Buffer.BlockCopy(message, 0, chunk, used + 4, size)
+                used <- used + 4 + size
             if used > 0 then
                 let! _ = s.SendAsync(ReadOnlyMemory(chunk, 0, used), SocketFlags.None)
                 ()
@@ -244,6 +245,14 @@ let private rawOneway (conn: IConnection) : Batch =
             if not ok then failwith "peer closed"
             return onewayBatch
         }
+
+let private rawOneway = rawOnewayOf onewaySize
+
+/// Runs `body` with a batch of raw batched one-way messages of `size` payload bytes (each
+/// batch ends with the peer's acknowledgement of its last message) over `kind`: the baseline
+/// of the stream throughput figures.
+let withRawStream (kind: string) (size: int) (body: Batch -> Task<'T>) : Task<'T> =
+    withPeer kind "raw-sink" onewayBatch (fun conn -> body (rawOnewayOf size conn))
 
 let private channelOneway (ch: Channel) : Batch =
     let message = Array.init onewaySize byte

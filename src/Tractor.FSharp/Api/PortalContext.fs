@@ -200,7 +200,10 @@ and [<Sealed>] internal RemoteStreamEnumerator<'T>
             else
                 let read = reader.MoveNextAsync()
 
-                if read.IsCompletedSuccessfully && read.Result then read else ValueTask<bool>(this.Continue read)
+                // A ValueTask is consumed once: read its result here or hand it on, not both.
+                if not read.IsCompletedSuccessfully then ValueTask<bool>(this.Continue read)
+                elif read.Result then ValueTask<bool> true
+                else ValueTask<bool>(this.Continue(ValueTask<bool> false))
 
         member _.DisposeAsync() =
             ValueTask(

@@ -5,6 +5,31 @@ open System.Buffers
 open System.Net.Sockets
 open System.Threading
 open System.Threading.Tasks
+open System.Threading.Tasks.Sources
+
+/// A reusable wait for one result (one waiter at a time): the slow paths of receiving complete
+/// it instead of allocating a task per wait. Its continuation runs on the completing thread,
+/// as an awaited async method's would.
+[<Sealed>]
+type internal ReusableWait<'T>() =
+    [<DefaultValue(false)>]
+    val mutable private core: ManualResetValueTaskSourceCore<'T>
+
+    /// Starts a new wait; returns its version.
+    member this.Reset() : int16 =
+        this.core.Reset()
+        this.core.Version
+
+    /// The awaitable of the wait `version`.
+    member this.Task(version: int16) = ValueTask<'T>(this, version)
+
+    member this.SetResult(value: 'T) = this.core.SetResult value
+    member this.SetException(e: exn) = this.core.SetException e
+
+    interface IValueTaskSource<'T> with
+        member this.GetStatus(token) = this.core.GetStatus token
+        member this.OnCompleted(continuation, state, token, flags) = this.core.OnCompleted(continuation, state, token, flags)
+        member this.GetResult(token) = this.core.GetResult token
 
 /// A full-duplex framed message connection.
 ///
@@ -16,7 +41,8 @@ open System.Threading.Tasks
 ///
 /// Receiving: one reader at a time calls `ReceiveAsync` (then reads `Current`) or runs
 /// `ReceiveLoopAsync`. A payload is valid until the next receive (or until the loop's handler
-/// task completes); copy it to keep it.
+/// task completes); copy it to keep it. Await each `ReceiveAsync` once, before the next: a
+/// receive that has to wait reuses one wait object (nothing is allocated per wait).
 ///
 /// Ending: `CloseAsync` sends a goodbye after the queued frames and closes the sending side;
 /// the peer's receive then ends cleanly (false / loop returns). A connection that ends without
@@ -46,6 +72,10 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     let mutable current = ReadOnlyMemory<byte>.Empty
     let mutable receiveEnded = false
     let mutable receiveError: exn = null
+    /// The reader's wait for a frame while a socket read is in flight, and that read.
+    let frameWait = ReusableWait<bool>()
+    let mutable readInFlight = ValueTask<int>()
+    let mutable readCompleted: Action = null
 
     // ---- send state (guarded by gate) ----
     let gate = obj ()
@@ -334,21 +364,58 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     /// The frame the last successful `ReceiveAsync` returned; valid until the next receive.
     member _.Current = current
 
-    member private this.ReceiveSlowAsync() : Task<bool> =
-        task {
-            let mutable result = 0
-            while result = 0 do
-                let space = this.ReadSpace()
-                let mutable n = 0
+    /// Reads from the socket until a frame is parsed (1) or the goodbye (-1); 0 when a read
+    /// went asynchronous: `OnReadCompleted` carries on when it completes. Throws on errors.
+    member private this.ReadUntilFrame() : int =
+        let mutable result = 0
+        let mutable pending = false
+        while result = 0 && not pending do
+            let space = this.ReadSpace()
+            let read =
                 try
-                    let! r = connection.ReceiveAsync(space, CancellationToken.None)
-                    n <- r
+                    connection.ReceiveAsync(space, CancellationToken.None)
                 with e ->
                     raise (this.ReceiveError e)
-                this.OnRead n
+            if read.IsCompleted then
+                this.OnRead(this.ReadResult read)
                 result <- this.TryParse()
-            return result = 1
-        }
+            else
+                readInFlight <- read
+                pending <- true
+        if pending then
+            if isNull readCompleted then
+                readCompleted <- Action(this.OnReadCompleted)
+            readInFlight.GetAwaiter().UnsafeOnCompleted readCompleted
+        result
+
+    member private this.ReadResult(read: ValueTask<int>) : int =
+        try
+            read.GetAwaiter().GetResult()
+        with e ->
+            raise (this.ReceiveError e)
+
+    /// A socket read that went asynchronous completed: parse, read on, or complete the wait.
+    member private this.OnReadCompleted() =
+        try
+            let read = readInFlight
+            readInFlight <- ValueTask<int>()
+            this.OnRead(this.ReadResult read)
+            match this.TryParse() with
+            | 0 ->
+                match this.ReadUntilFrame() with
+                | 0 -> ()
+                | r -> frameWait.SetResult((r = 1))
+            | r -> frameWait.SetResult((r = 1))
+        with e ->
+            frameWait.SetException e
+
+    /// Waits for the bytes of the next frame without allocating: a reusable wait completes when
+    /// the socket read does.
+    member private this.ReceiveSlow() : ValueTask<bool> =
+        let version = frameWait.Reset()
+        match this.ReadUntilFrame() with
+        | 0 -> frameWait.Task version
+        | r -> ValueTask<bool>((r = 1))
 
     /// Waits for the next frame: true and `Current` holds it, or false at the peer's clean end
     /// of stream. Throws `TransportClosedException` if the connection broke, and
@@ -362,7 +429,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                 match this.TryParse() with
                 | 1 -> ValueTask<bool> true
                 | -1 -> ValueTask<bool> false
-                | _ -> ValueTask<bool>(this.ReceiveSlowAsync())
+                | _ -> this.ReceiveSlow()
         with e ->
             ValueTask<bool>(Task.FromException<bool> e)
 

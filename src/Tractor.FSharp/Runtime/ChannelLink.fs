@@ -2,6 +2,7 @@ namespace TractorNet.Runtime
 
 open System
 open System.Buffers
+open System.Buffers.Binary
 open System.Threading
 open System.Threading.Tasks
 open TractorNet
@@ -19,15 +20,74 @@ module internal YieldFrames =
 
     let private fixArray3 = 0x93uy
 
-    /// Writes the frame of one item whose encoded bytes are `item`.
+    /// Writes `v` in its smallest MessagePack encoding (as `MsgPackWriter.WriteInt64` does);
+    /// returns the bytes written (at most 9).
+    let private writeInt (span: Span<byte>) (v: int64) : int =
+        if v >= 0L && v <= 0x7fL then
+            span[0] <- byte v
+            1
+        elif v >= 0L then
+            if v <= 0xffL then
+                span[0] <- 0xccuy
+                span[1] <- byte v
+                2
+            elif v <= 0xffffL then
+                span[0] <- 0xcduy
+                BinaryPrimitives.WriteUInt16BigEndian(span.Slice 1, uint16 v)
+                3
+            elif v <= 0xffffffffL then
+                span[0] <- 0xceuy
+                BinaryPrimitives.WriteUInt32BigEndian(span.Slice 1, uint32 v)
+                5
+            else
+                span[0] <- 0xcfuy
+                BinaryPrimitives.WriteUInt64BigEndian(span.Slice 1, uint64 v)
+                9
+        elif v >= -32L then
+            span[0] <- byte v
+            1
+        elif v >= -128L then
+            span[0] <- 0xd0uy
+            span[1] <- byte v
+            2
+        elif v >= -32768L then
+            span[0] <- 0xd1uy
+            BinaryPrimitives.WriteInt16BigEndian(span.Slice 1, int16 v)
+            3
+        elif v >= -2147483648L then
+            span[0] <- 0xd2uy
+            BinaryPrimitives.WriteInt32BigEndian(span.Slice 1, int32 v)
+            5
+        else
+            span[0] <- 0xd3uy
+            BinaryPrimitives.WriteInt64BigEndian(span.Slice 1, v)
+            9
+
+    /// Writes the frame of one item whose encoded bytes are `item`: the bytes `MsgPackWriter`
+    /// would write, in one span (this runs once per item, under the channel's send lock).
     let encode =
         Action<IBufferWriter<byte>, struct (int64 * ReadOnlyMemory<byte>)>(fun w (struct (key, item)) ->
-            let mutable writer = MsgPackWriter(w, 4)
-            writer.WriteArrayHeader 3
-            writer.WriteInt32 tag
-            writer.WriteInt64 key
-            writer.WriteBinary item.Span
-            writer.Flush())
+            let n = item.Length
+            let span = w.GetSpan(2 + 9 + 5 + n)
+            span[0] <- fixArray3
+            let mutable pos = 1 + writeInt (span.Slice 1) (int64 tag)
+            pos <- pos + writeInt (span.Slice pos) key
+
+            if n <= 0xff then
+                span[pos] <- 0xc4uy
+                span[pos + 1] <- byte n
+                pos <- pos + 2
+            elif n <= 0xffff then
+                span[pos] <- 0xc5uy
+                BinaryPrimitives.WriteUInt16BigEndian(span.Slice(pos + 1), uint16 n)
+                pos <- pos + 3
+            else
+                span[pos] <- 0xc6uy
+                BinaryPrimitives.WriteUInt32BigEndian(span.Slice(pos + 1), uint32 n)
+                pos <- pos + 5
+
+            item.Span.CopyTo(span.Slice pos)
+            w.Advance(pos + n))
 
     /// Unpacks an item frame in place; false if `frame` is not one (it then goes through the
     /// union codec, which reports what is wrong with it).
@@ -82,6 +142,19 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
         else
             { Message = decodeCurrent (); Key = 0L; Item = ReadOnlyMemory<byte>.Empty; Ended = false }
 
+    // The receive loop's wait for a frame, reused (no allocation per wait), and the channel's
+    // receive it waits on.
+    let nextWait = ReusableWait<Incoming>()
+    let mutable receiving = ValueTask<bool>()
+
+    let onFrame =
+        Action(fun () ->
+            try
+                let r = receiving
+                receiving <- ValueTask<bool>()
+                nextWait.SetResult(if r.GetAwaiter().GetResult() then incomingCurrent () else ended)
+            with e ->
+                nextWait.SetException e)
 
     /// The IPC channel underneath.
     member _.Channel = channel
@@ -110,13 +183,10 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
             if vt.IsCompletedSuccessfully then
                 ValueTask<_>(if vt.Result then incomingCurrent () else ended)
             else
-                let slow: Task<Incoming> =
-                    task {
-                        let! more = vt
-                        return (if more then incomingCurrent () else ended)
-                    }
-
-                ValueTask<Incoming>(slow)
+                let version = nextWait.Reset()
+                receiving <- vt
+                vt.GetAwaiter().UnsafeOnCompleted onFrame
+                nextWait.Task version
 
         member _.SendItem<'T>(key: int64, codec: ItemCodec<'T>, value: 'T) =
             let mutable buffer = ChannelLink.scratch

@@ -2,10 +2,11 @@ namespace TractorNet.Runtime
 
 open System
 open System.Collections.Generic
+open System.Runtime.CompilerServices
 open System.Runtime.ExceptionServices
 open System.Threading
-open System.Threading.Channels
 open System.Threading.Tasks
+open System.Threading.Tasks.Sources
 open TractorNet
 
 /// How a context or stream call ended, as its caller learns it.
@@ -88,57 +89,174 @@ type internal IItemSink =
     abstract Close: unit -> unit
 
 /// A stream's receive buffer of decoded items. One reader; the writer is the connection's
-/// receive loop. `consumed` runs for every item read (it grants credit back).
+/// receive loop. The writer appends under a lock; the reader takes everything appended so far
+/// in one swap and reads it without synchronisation, so the two threads meet once per batch,
+/// not per item. A reader waiting for items waits on this object itself (a reusable
+/// `IValueTaskSource`): no allocation per wait. `consumed` runs for every item read (it grants
+/// credit back).
 [<Sealed>]
 type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: exn -> unit) =
-    let channel =
-        Channel.CreateUnbounded<'T>(UnboundedChannelOptions(SingleReader = true, SingleWriter = true))
+    static let initialSize = 16
+    static let clearSlots = RuntimeHelpers.IsReferenceOrContainsReferences<'T>()
 
-    let mutable count = 0
+    static let onCancel =
+        Action<obj>(fun state -> (state :?> Inbox<'T>).CancelWait())
+
+    let gate = obj ()
+
+    // ---- the writer's side (under gate) ----
+    let mutable incoming: 'T[] = Array.zeroCreate initialSize
+    let mutable incomingCount = 0
+    /// Items delivered (writer only).
+    let mutable delivered = 0L
+
+    // ---- the reader's side (no lock) ----
+    let mutable batch: 'T[] = Array.zeroCreate initialSize
+    let mutable batchPos = 0
+    let mutable batchLength = 0
+    /// Items read (written by the reader, read by the writer for `Count`).
+    let mutable taken = 0L
+    let mutable current = Unchecked.defaultof<'T>
+
+    // ---- state (under gate) ----
     let mutable error: exn = null
     let mutable urgent: exn = null
     let mutable dead = false
+    let mutable closed = false
+    /// True while the reader waits on `signal`: whoever clears it completes the wait.
+    let mutable waiting = false
+    let mutable waitToken = CancellationToken.None
+    let mutable registration = Unchecked.defaultof<CancellationTokenRegistration>
 
-    member private _.Complete(e: exn) =
-        if not (isNull e) && isNull error then
-            error <- e
+    [<DefaultValue(false)>]
+    val mutable private signal: ManualResetValueTaskSourceCore<bool>
 
-        dead <- true
-        channel.Writer.TryComplete() |> ignore
+    /// Completes the reader's wait, if it waits (call outside the lock).
+    member private this.Wake(wake: bool) =
+        if wake then
+            this.signal.SetResult true
 
-    /// Takes one buffered item.
-    member _.TryRead(value: byref<'T>) : bool =
-        if not (isNull urgent) then
-            raised urgent
-            ExceptionDispatchInfo.Throw urgent
+    member private this.Complete(e: exn) =
+        let wake =
+            lock gate (fun () ->
+                if not (isNull e) && isNull error then
+                    error <- e
 
-        if channel.Reader.TryRead(&value) then
-            Interlocked.Decrement &count |> ignore
+                dead <- true
+                let w = waiting
+                waiting <- false
+                w)
+
+        this.Wake wake
+
+    member private this.CancelWait() =
+        let wake =
+            lock gate (fun () ->
+                let w = waiting
+                waiting <- false
+                w)
+
+        if wake then
+            this.signal.SetException(OperationCanceledException(waitToken))
+
+    /// The item the last successful read returned.
+    member _.Current = current
+
+    /// Takes the next item into `Current` (reader side); false when none is buffered.
+    member private _.TryTake() : bool =
+        let u = Volatile.Read &urgent
+
+        if not (isNull u) then
+            raised u
+            ExceptionDispatchInfo.Throw u
+
+        if batchPos = batchLength && Volatile.Read &incomingCount > 0 then
+            // Swap the drained batch for the writer's items. An array grown by a burst (an
+            // unbounded buffer) is dropped once batches are small again: this one and the next.
+            let drained =
+                if batch.Length > 4096
+                   && batchLength < batch.Length / 8
+                   && Volatile.Read &incomingCount < batch.Length / 8 then
+                    Array.zeroCreate (max initialSize (2 * batchLength))
+                else
+                    if clearSlots then
+                        Array.Clear(batch, 0, batchLength)
+
+                    batch
+
+            lock gate (fun () ->
+                batch <- incoming
+                batchLength <- incomingCount
+                incoming <- drained
+                incomingCount <- 0)
+
+            batchPos <- 0
+
+        if batchPos < batchLength && not (Volatile.Read &closed) then
+            current <- batch[batchPos]
+            batchPos <- batchPos + 1
+            Volatile.Write(&taken, taken + 1L)
             consumed ()
             true
         else
             false
 
-    /// True when an item may be read; false at the end of the stream; raises the stream's error
-    /// (after the buffered items) or `ct`'s cancellation.
-    member _.WaitAsync(ct: CancellationToken) : Task<bool> =
-        task {
-            let! more = channel.Reader.WaitToReadAsync ct
+    /// What the reader sees once nothing is buffered: the end (false) or the stream's error.
+    member private _.AtEnd() : bool =
+        let e = lock gate (fun () -> if isNull urgent then error else urgent)
 
-            if not (isNull urgent) then
-                raised urgent
-                ExceptionDispatchInfo.Throw urgent
+        if not (isNull e) then
+            raised e
+            ExceptionDispatchInfo.Throw e
 
-            if not more && not (isNull error) then
-                raised error
-                ExceptionDispatchInfo.Throw error
+        false
 
-            return more
-        }
+    /// Reads the next item into `Current`: true, or false at the end of the stream; raises the
+    /// stream's error (after the buffered items) or `ct`'s cancellation.
+    member this.MoveNextAsync(ct: CancellationToken) : ValueTask<bool> =
+        try
+            if this.TryTake() then
+                ValueTask<bool> true
+            elif ct.IsCancellationRequested then
+                ValueTask<bool>(Task.FromCanceled<bool> ct)
+            else
+                let wait =
+                    lock gate (fun () ->
+                        if incomingCount > 0 || dead then
+                            false
+                        else
+                            this.signal.Reset()
+                            this.signal.RunContinuationsAsynchronously <- true
+                            waiting <- true
+                            waitToken <- ct
+                            true)
+
+                if not wait then
+                    ValueTask<bool>(this.TryTake() || this.AtEnd())
+                else
+                    if ct.CanBeCanceled then
+                        registration <- ct.UnsafeRegister(onCancel, this)
+
+                    ValueTask<bool>(this, this.signal.Version)
+        with e ->
+            ValueTask<bool>(Task.FromException<bool> e)
+
+    interface IValueTaskSource<bool> with
+        member this.GetStatus(token) = this.signal.GetStatus token
+
+        member this.OnCompleted(continuation, state, token, flags) =
+            this.signal.OnCompleted(continuation, state, token, flags)
+
+        member this.GetResult(token) =
+            registration.Dispose()
+            registration <- Unchecked.defaultof<_>
+            this.signal.GetResult token |> ignore
+            // Woken by an item or by the end.
+            this.TryTake() || this.AtEnd()
 
     interface IItemSink with
         member this.Deliver(item) =
-            if not dead then
+            if not (Volatile.Read &dead) then
                 match
                     (try
                         Result.Ok(codec.Read item)
@@ -146,53 +264,50 @@ type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: ex
                          Result.Error e)
                 with
                 | Result.Ok value ->
-                    Interlocked.Increment &count |> ignore
-                    channel.Writer.TryWrite value |> ignore
+                    let wake =
+                        lock gate (fun () ->
+                            if dead then
+                                false
+                            else
+                                if incomingCount = incoming.Length then
+                                    let bigger = Array.zeroCreate (2 * incoming.Length)
+                                    Array.Copy(incoming, bigger, incomingCount)
+                                    incoming <- bigger
+
+                                incoming[incomingCount] <- value
+                                Volatile.Write(&incomingCount, incomingCount + 1)
+                                delivered <- delivered + 1L
+                                let w = waiting
+                                waiting <- false
+                                w)
+
+                    this.Wake wake
                 | Result.Error e ->
                     this.Complete(StreamItemError($"a stream item could not be read as {typeof<'T>.Name}: {e.Message}", e))
 
-        member _.Count = Volatile.Read &count
+        member _.Count = int (delivered - Volatile.Read &taken)
         member this.Finish(e) = this.Complete e
 
         member this.Abort(e) =
-            if isNull urgent then
-                urgent <- e
+            lock gate (fun () ->
+                if isNull urgent then
+                    urgent <- e)
 
             this.Complete e
 
         member this.Close() =
+            lock gate (fun () ->
+                Volatile.Write(&closed, true)
+                Array.Clear(incoming, 0, incomingCount)
+                incomingCount <- 0)
+
             this.Complete null
-
-            let mutable drop = Unchecked.defaultof<'T>
-
-            while channel.Reader.TryRead(&drop) do
-                ()
 
 /// Reads an inbox as an async enumerator (`ct` cancels a wait).
 [<Sealed>]
 type internal InboxReader<'T>(inbox: Inbox<'T>, ct: CancellationToken) =
-    let mutable current = Unchecked.defaultof<'T>
-
-    member _.Current = current
-
-    member this.MoveNextAsync() : ValueTask<bool> =
-        if inbox.TryRead(&current) then
-            ValueTask<bool>(true)
-        else
-            ValueTask<bool>(this.MoveNextSlow())
-
-    member private _.MoveNextSlow() : Task<bool> =
-        task {
-            let mutable result = ValueNone
-
-            while result.IsNone do
-                let! more = inbox.WaitAsync ct
-
-                if not more then result <- ValueSome false
-                elif inbox.TryRead(&current) then result <- ValueSome true
-
-            return result.Value
-        }
+    member _.Current = inbox.Current
+    member _.MoveNextAsync() : ValueTask<bool> = inbox.MoveNextAsync ct
 
 /// One side of one context or stream call on one connection: the call's lifetime, the stream's
 /// flow in both directions (credits, buffers, stop/close), and, on the caller's side, the
@@ -209,6 +324,8 @@ type internal ContextEndpoint
     let backpressure = options.Overruns = Overruns.Backpressure
     let failOnOverrun = options.Overruns = Overruns.Fail
     let grantEvery = max 1 (options.BufferSize / 4)
+    /// The credit message of one batch (messages are immutable: built once).
+    let grant = Credit(wire, grantEvery)
 
     // ---- receiving (guarded by gate until `sink` is set) ----
     let mutable sink: IItemSink = Unchecked.defaultof<_>
@@ -217,6 +334,7 @@ type internal ContextEndpoint
     let mutable inboundClosed = false
     let mutable peerStopped = false
     let mutable inboundError: exn = null
+    /// Items read and not yet granted back (the reader's alone).
     let mutable unacked = 0
 
     // ---- sending ----
@@ -484,14 +602,15 @@ type internal ContextEndpoint
 
         inbox
 
-    /// One item was read: grant credit back in batches (a quarter of the window at a time).
+    /// One item was read (by the stream's one reader): grant credit back in batches of a
+    /// quarter of the window, so the sender has credit left while a grant travels.
     member _.Consumed() =
         if backpressure && not inboundClosed then
-            let n = Interlocked.Increment &unacked
+            unacked <- unacked + 1
 
-            if n >= grantEvery then
-                Interlocked.Add(&unacked, -n) |> ignore
-                sendQuietly (Credit(wire, n))
+            if unacked >= grantEvery then
+                unacked <- 0
+                sendQuietly grant
 
     /// This side stopped reading (stream disposed): drop further items and tell the peer.
     member _.CloseInbound() =

@@ -20,8 +20,11 @@ type StreamOptions =
       /// The overrun policy.
       Overruns: Overruns }
 
-    /// Backpressure with a 256-item window.
-    static member Default = { BufferSize = 256; Overruns = Overruns.Backpressure }
+    /// Backpressure with a 1024-item window. The window must cover the items sent while a
+    /// credit grant travels back: measured on a loaded 2-core machine, a 256-item window held a
+    /// stream of small items to ~2.2–2.6 M/s, 1024 items to ~4 M/s (the per-item ceiling).
+    /// Lower it for large items to bound the receiver's memory.
+    static member Default = { BufferSize = 1024; Overruns = Overruns.Backpressure }
 
     /// The options with another buffer size (1 or more).
     member o.WithBufferSize(size: int) = { o with BufferSize = size }
