@@ -144,8 +144,10 @@ let private scenario (name: string) (run: bool -> Task<unit>) =
 let private coldSpawnOnce () =
     nursery {
         let t0 = Stopwatch.GetTimestamp()
+        SpawnTrace.mark "bench.t0"
         let! p = runInActor trivial
         let! v = p.Result()
+        SpawnTrace.mark "bench.result"
         if v <> 1 then failwith "wrong result"
         return elapsedMs t0
     }

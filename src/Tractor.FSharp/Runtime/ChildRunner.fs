@@ -43,6 +43,7 @@ module internal ChildRunner =
             let warm = Task.Run(fun () -> Wire.MsgPackSerializer.Default.Validate typeof<Message>)
             let stdin = Console.OpenStandardInput()
             let boot = Bootstrap.decode (readLine stdin)
+            SpawnTrace.mark "child.bootstrap"
             Lifeline.armParentDeathSignal boot.ParentPid
             Log.setActor name
             let id = { Name = boot.Name; Uid = boot.Uid }
@@ -62,8 +63,11 @@ module internal ChildRunner =
 
             let address = IpcAddress.Parse boot.ParentAddress
 
+            SpawnTrace.mark "child.connecting"
             let! channel = IpcClient.ConnectAsync(address, rt.Handshake, rt.ChannelOptions, rt.Token)
+            SpawnTrace.mark "child.handshaken"
             do! warm
+            SpawnTrace.mark "child.warm"
             let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
 
             match! link.Receive rt.Token with
@@ -74,6 +78,7 @@ module internal ChildRunner =
                 rt.Ladder <- { Graceful = TimeSpan.FromMilliseconds(float spec.GracefulMs); Terminate = TimeSpan.FromMilliseconds(float spec.TerminateMs) }
             | other -> failwith $"expected a spawn spec from the parent, got {other}"
 
+            SpawnTrace.mark "child.spec"
             do! link.Send Ready
             let cancelRequested = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
 
@@ -87,6 +92,7 @@ module internal ChildRunner =
 
             let peer = Peer(link, id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
             peer.Start()
+            SpawnTrace.mark "child.serving"
             let cancelled = Task.Delay(Timeout.Infinite, rt.Token).ContinueWith(fun (_: Task) -> ())
             let! _ = Task.WhenAny(cancelRequested.Task, peer.Closed, cancelled)
             rt.Cancel()
