@@ -39,8 +39,6 @@ module internal ChildRunner =
 
     let run (name: string) : Task<int> =
         task {
-            // Build the protocol codec on another core while we read, connect and handshake.
-            let warm = Task.Run(fun () -> Wire.MsgPackSerializer.Default.Validate typeof<Message>)
             let stdin = Console.OpenStandardInput()
             let boot = Bootstrap.decode (readLine stdin)
             SpawnTrace.mark "child.bootstrap"
@@ -66,8 +64,6 @@ module internal ChildRunner =
             SpawnTrace.mark "child.connecting"
             let! channel = IpcClient.ConnectAsync(address, rt.Handshake, rt.ChannelOptions, rt.Token)
             SpawnTrace.mark "child.handshaken"
-            do! warm
-            SpawnTrace.mark "child.warm"
             let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
 
             match! link.Receive rt.Token with
