@@ -10,9 +10,16 @@ module internal SpawnTrace =
     let private enabled =
         Environment.GetEnvironmentVariable "TRACTOR_TRACE_SPAWN" = "1"
 
+    let private stderr = lazy (Console.OpenStandardError())
+
     /// Records that `phase` was reached now.
     let mark (phase: string) =
         if enabled then
             let ms = float (Stopwatch.GetTimestamp()) * 1000.0 / float Stopwatch.Frequency
+            // Invariant formatting and a raw stream: no culture data (ICU) or console set-up of
+            // its own, so tracing does not add the start-up costs it measures.
+            let inv = Globalization.CultureInfo.InvariantCulture
             let cpu = Environment.CpuUsage.TotalTime.TotalMilliseconds
-            Console.Error.WriteLine(String.Concat("spawn-trace ", string Environment.ProcessId, " ", phase, " ", ms.ToString "F2", " ", cpu.ToString "F0"))
+            let line = String.Concat("spawn-trace ", Environment.ProcessId.ToString inv, " ", phase, " ", ms.ToString("F2", inv), " ", cpu.ToString("F0", inv), "\n")
+            let bytes = Text.Encoding.UTF8.GetBytes line
+            lock stderr (fun () -> stderr.Value.Write(bytes, 0, bytes.Length))

@@ -136,6 +136,12 @@ type MsgPackCodecResolver() =
             | _ ->
                 match registered.TryGetValue t with
                 | true, codec -> codec
+                | _ when factories.Count = 0 && PrimitiveCodecs.byType.ContainsKey t ->
+                    // A built-in primitive (nothing can override it but a registration or a
+                    // factory): no placeholder to build by reflection.
+                    let codec = PrimitiveCodecs.byType[t]
+                    building[t] <- codec
+                    codec
                 | _ ->
                     nesting <- nesting + 1
                     try

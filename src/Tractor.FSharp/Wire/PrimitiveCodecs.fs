@@ -14,15 +14,24 @@ type internal IDirectCodec =
 [<AbstractClass>]
 type internal DirectCodec<'T>(writeName: string, readName: string) =
     inherit MsgPackCodec<'T>()
-    static let writerType = typeof<MsgPackCodec<'T>>.GetMethod("Write").GetParameters().[0].ParameterType.GetElementType()
-    static let readerType = typeof<MsgPackCodec<'T>>.GetMethod("Read").GetParameters().[0].ParameterType.GetElementType()
-    let writeMethod = writerType.GetMethod(writeName, [| typeof<'T> |])
-    let readMethod = readerType.GetMethod(readName, Type.EmptyTypes)
+    // Looked up when an expression-built codec first needs them, not when the codec is made: a
+    // new actor encoding its first `int` should not pay reflection over every primitive.
+    let mutable writeMethod: MethodInfo = null
+    let mutable readMethod: MethodInfo = null
     override _.CanWriteNil = false
 
     interface IDirectCodec with
-        member _.WriteMethod = writeMethod
-        member _.ReadMethod = readMethod
+        member _.WriteMethod =
+            if isNull writeMethod then
+                let writerType = typeof<MsgPackCodec<'T>>.GetMethod("Write").GetParameters().[0].ParameterType.GetElementType()
+                writeMethod <- writerType.GetMethod(writeName, [| typeof<'T> |])
+            writeMethod
+
+        member _.ReadMethod =
+            if isNull readMethod then
+                let readerType = typeof<MsgPackCodec<'T>>.GetMethod("Read").GetParameters().[0].ParameterType.GetElementType()
+                readMethod <- readerType.GetMethod(readName, Type.EmptyTypes)
+            readMethod
 
 type internal BooleanCodec() =
     inherit DirectCodec<bool>("WriteBoolean", "ReadBoolean")
