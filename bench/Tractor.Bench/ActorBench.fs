@@ -38,9 +38,6 @@ let idleHello () =
 /// The module the daemons enable.
 let private thisModule = "TractorNet.Bench.ActorBench"
 
-/// The cheapest possible actor function.
-let trivial () : Task<int> = Task.FromResult 1
-
 /// A portal call's target: one int in, one int out.
 let inc (x: int) : Task<int> = Task.FromResult(x + 1)
 
@@ -145,7 +142,7 @@ let private coldSpawnOnce () =
     nursery {
         let t0 = Stopwatch.GetTimestamp()
         SpawnTrace.mark "bench.t0"
-        let! p = runInActor trivial
+        let! p = runInActor ActorTargets.trivial
         let! v = p.Result()
         SpawnTrace.mark "bench.result"
         if v <> 1 then failwith "wrong result"
