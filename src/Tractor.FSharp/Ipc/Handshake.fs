@@ -120,9 +120,9 @@ type Handshake =
         let data = ArrayBufferWriter<byte>(128)
         data.Write(ReadOnlySpan Handshake.Label)
         data.Write(ReadOnlySpan(Encoding.ASCII.GetBytes(Handshake.RoleName role + "\000")))
-        data.Write(ReadOnlySpan(HandshakeCrypto.sha256 (ReadOnlySpan connectorHello)))
-        data.Write(ReadOnlySpan(HandshakeCrypto.sha256 (ReadOnlySpan acceptorHello)))
-        HandshakeCrypto.hmacSha256 (ReadOnlySpan secret) data.WrittenSpan
+        data.Write(ReadOnlySpan(SHA256.HashData connectorHello))
+        data.Write(ReadOnlySpan(SHA256.HashData acceptorHello))
+        HMACSHA256.HashData(secret, data.WrittenSpan)
 
     static member private EncodeProof(proof: byte[]) =
         let output = ArrayBufferWriter<byte>(40)
@@ -164,7 +164,7 @@ type Handshake =
             let mutable peer = Unchecked.defaultof<IpcIdentity>
             try
                 try
-                    let nonce = HandshakeCrypto.randomBytes 32
+                    let nonce = RandomNumberGenerator.GetBytes 32
                     let ours = Handshake.EncodeHello(options.ProtocolVersion, role, options.Identity, nonce)
                     do! channel.SendAsync ours
                     let! payload = receive "hello"
@@ -172,7 +172,7 @@ type Handshake =
                     let peerRole, claimed, peerNonce = Handshake.DecodeHello(payload, options.ProtocolVersion, from)
                     if peerRole = role then
                         raise (HandshakeException $"the peer at {from} claims our own role ({Handshake.RoleName role}): a reflected hello?")
-                    if HandshakeCrypto.fixedTimeEquals (ReadOnlySpan peerNonce) (ReadOnlySpan nonce) then
+                    if CryptographicOperations.FixedTimeEquals(ReadOnlySpan peerNonce, ReadOnlySpan nonce) then
                         raise (HandshakeException $"the peer at {from} echoed our nonce: a reflected hello?")
                     let connectorHello, acceptorHello = if role = HandshakeRole.Connector then ours, theirs else theirs, ours
                     let proof = Handshake.Proof(options.Secret, role, connectorHello, acceptorHello)
@@ -180,7 +180,7 @@ type Handshake =
                     let! payload = receive "proof"
                     let expected = Handshake.Proof(options.Secret, peerRole, connectorHello, acceptorHello)
                     let given = Handshake.DecodeProof(payload, from)
-                    if not (HandshakeCrypto.fixedTimeEquals (ReadOnlySpan given) (ReadOnlySpan expected)) then
+                    if not (CryptographicOperations.FixedTimeEquals(ReadOnlySpan given, ReadOnlySpan expected)) then
                         raise (HandshakeException $"{claimed} at {from} failed authentication: its proof does not match this tree's secret")
                     peer <- claimed
                 with e ->
