@@ -38,9 +38,6 @@ let idleHello () =
 /// The module the daemons enable.
 let private thisModule = "TractorNet.Bench.ActorBench"
 
-/// The cheapest possible actor function.
-let trivial () : Task<int> = Task.FromResult 1
-
 /// A portal call's target: one int in, one int out.
 let inc (x: int) : Task<int> = Task.FromResult(x + 1)
 
@@ -144,8 +141,10 @@ let private scenario (name: string) (run: bool -> Task<unit>) =
 let private coldSpawnOnce () =
     nursery {
         let t0 = Stopwatch.GetTimestamp()
-        let! p = runInActor trivial
+        SpawnTrace.mark "bench.t0"
+        let! p = runInActor ActorTargets.trivial
         let! v = p.Result()
+        SpawnTrace.mark "bench.result"
         if v <> 1 then failwith "wrong result"
         return elapsedMs t0
     }

@@ -8,6 +8,7 @@ open TractorNet.Spawning
 
 [<EntryPoint>]
 let main argv =
+    SpawnTrace.mark "child.main"
     match argv with
     | [| flag; name |] when flag = ChildCommand.ActorArgument ->
         try

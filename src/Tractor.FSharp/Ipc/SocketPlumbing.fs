@@ -37,6 +37,26 @@ module internal SocketPlumbing =
                 if not ok then socket.Dispose()
         }
 
+    /// Connects a Unix-domain socket: synchronously when the listener has room, which a local
+    /// connect either does at once or refuses (no round trip, no timer, no async machinery, all
+    /// of which a new actor would pay for at start-up); else (backlog full) like `connect`.
+    let connectLocal (socket: Socket) (endpoint: EndPoint) (address: IpcAddress) (timeout: TimeSpan) (ct: CancellationToken) : Task =
+        ct.ThrowIfCancellationRequested()
+        socket.Blocking <- false
+
+        let immediate =
+            try
+                socket.Connect endpoint
+                true
+            with
+            | :? SocketException as e when e.SocketErrorCode = SocketError.WouldBlock || e.SocketErrorCode = SocketError.InProgress ->
+                false
+            | :? SocketException as e ->
+                socket.Dispose()
+                raise (ConnectException($"cannot connect to {address}: {describe e}", e))
+
+        if immediate then Task.CompletedTask else connect socket endpoint address timeout ct
+
     /// Accepts one connection, turning "the listener was closed" into ObjectDisposedException.
     let accept (socket: Socket) (ct: CancellationToken) (wrap: Socket -> IConnection) =
         let vt = socket.AcceptAsync ct

@@ -80,6 +80,6 @@ type UdsTransport() =
                 if (Posix.lstat path).IsNone then
                     raise (ConnectException $"cannot connect to {address}: no socket file there (nobody listens)")
                 let socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-                do! SocketPlumbing.connect socket (UnixDomainSocketEndPoint path) address timeout ct
+                do! SocketPlumbing.connectLocal socket (UnixDomainSocketEndPoint path) address timeout ct
                 return new SocketConnection(socket, IpcAddress.Uds "(client)", address) :> IConnection
             }

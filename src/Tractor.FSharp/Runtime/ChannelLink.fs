@@ -13,10 +13,7 @@ open TractorNet.Wire
 /// form, written and read here without building the `Message` (docs/protocol.md §4.3).
 module internal YieldFrames =
     /// The `Yield` case's tag (its declaration index).
-    let tag =
-        Microsoft.FSharp.Reflection.FSharpType.GetUnionCases(typeof<Message>)
-        |> Array.find (fun c -> c.Name = "Yield")
-        |> _.Tag
+    let tag = MessageCodec.YieldTag
 
     let private fixArray3 = 0x93uy
 
@@ -114,10 +111,9 @@ module internal YieldFrames =
                 false
 
 /// An `IMessageLink` over an authenticated IPC channel: each frame is one MessagePack-encoded
-/// `Message`.
+/// `Message` (the hand-written `MessageCodec`); `serializer` encodes stream items.
 type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
-    static let encode =
-        Action<IBufferWriter<byte>, struct (IWireSerializer * Message)>(fun w (struct (s, m)) -> s.Serialize<Message>(w, m))
+    static let encode = Action<IBufferWriter<byte>, Message>(fun w m -> MessageCodec.serialize w m)
 
     static let ended = { Message = Unchecked.defaultof<_>; Key = 0L; Item = ReadOnlyMemory<byte>.Empty; Ended = true }
 
@@ -130,7 +126,7 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
         { Name = p.Name; Uid = p.Uid }
 
     let decodeCurrent () =
-        serializer.Deserialize<Message>(ReadOnlySequence channel.Current)
+        MessageCodec.deserialize (ReadOnlySequence channel.Current)
 
     let incomingCurrent () : Incoming =
         let frame = channel.Current
@@ -161,7 +157,7 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
 
     interface IMessageLink with
         member _.Remote = remote
-        member _.Send(msg) = channel.SendAsync(struct (serializer, msg), encode)
+        member _.Send(msg) = channel.SendAsync(msg, encode)
 
         member _.Receive(_ct) =
             let vt = channel.ReceiveAsync()

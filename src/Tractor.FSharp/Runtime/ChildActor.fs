@@ -102,6 +102,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                 else
                     raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) did not connect back within {ChildActor.ConnectTimeout}")
 
+            SpawnTrace.mark "parent.accepted"
             let link = ChannelLink(pending.Channel.Task.Result, rt.Serializer) :> IMessageLink
             do! link.Send(Spawn spec)
             let ready = link.Receive(timeout.Token).AsTask()
@@ -111,6 +112,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                 ct.ThrowIfCancellationRequested()
                 raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) failed while applying its spawn spec")
 
+            SpawnTrace.mark "parent.ready"
             peer <- Peer(link, rt.Id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
             peer.Start()
         }
@@ -119,6 +121,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
     /// Any failure reaps the process before raising.
     static member Spawn(rt: ActorRuntime, spawner: ISpawner, name: string, enabledModules: string list, logLevel: LogLevel, ct: CancellationToken) : Task<ChildActor> =
         task {
+            SpawnTrace.mark "parent.spawn"
             let id = ActorId.New name
             let pending = rt.Expect id.Uid
             let address = rt.ListenAddress

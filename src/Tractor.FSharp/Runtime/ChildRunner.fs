@@ -39,10 +39,9 @@ module internal ChildRunner =
 
     let run (name: string) : Task<int> =
         task {
-            // Build the protocol codec on another core while we read, connect and handshake.
-            let warm = Task.Run(fun () -> Wire.MsgPackSerializer.Default.Validate typeof<Message>)
             let stdin = Console.OpenStandardInput()
             let boot = Bootstrap.decode (readLine stdin)
+            SpawnTrace.mark "child.bootstrap"
             Lifeline.armParentDeathSignal boot.ParentPid
             Log.setActor name
             let id = { Name = boot.Name; Uid = boot.Uid }
@@ -62,8 +61,9 @@ module internal ChildRunner =
 
             let address = IpcAddress.Parse boot.ParentAddress
 
+            SpawnTrace.mark "child.connecting"
             let! channel = IpcClient.ConnectAsync(address, rt.Handshake, rt.ChannelOptions, rt.Token)
-            do! warm
+            SpawnTrace.mark "child.handshaken"
             let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
 
             match! link.Receive rt.Token with
@@ -74,6 +74,7 @@ module internal ChildRunner =
                 rt.Ladder <- { Graceful = TimeSpan.FromMilliseconds(float spec.GracefulMs); Terminate = TimeSpan.FromMilliseconds(float spec.TerminateMs) }
             | other -> failwith $"expected a spawn spec from the parent, got {other}"
 
+            SpawnTrace.mark "child.spec"
             do! link.Send Ready
             let cancelRequested = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
 
@@ -87,6 +88,7 @@ module internal ChildRunner =
 
             let peer = Peer(link, id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
             peer.Start()
+            SpawnTrace.mark "child.serving"
             let cancelled = Task.Delay(Timeout.Infinite, rt.Token).ContinueWith(fun (_: Task) -> ())
             let! _ = Task.WhenAny(cancelRequested.Task, peer.Closed, cancelled)
             rt.Cancel()

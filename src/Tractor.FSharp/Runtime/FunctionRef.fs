@@ -159,7 +159,9 @@ module internal FunctionRefs =
                     let flags = BindingFlags.Static ||| BindingFlags.Public ||| BindingFlags.NonPublic
 
                     let candidates =
-                        t.GetMethods flags
+                        // Only the methods of that name (GetMethods would materialise them all).
+                        t.GetMember(r.Method, MemberTypes.Method, flags)
+                        |> Array.map (fun m -> m :?> MethodInfo)
                         |> Array.filter (fun m ->
                             m.Name = r.Method
                             && (m.GetParameters() |> Seq.map (fun p -> typeFullName p.ParameterType) |> List.ofSeq) = r.ParameterTypes

@@ -35,6 +35,7 @@ type internal Peer
 
     let execute (id: int64) (f: FunctionRef) (args: byte[] list) (ct: CancellationToken) =
         task {
+            TractorNet.Spawning.SpawnTrace.mark "call.start"
             match FunctionRefs.resolve (enabledModules ()) f with
             | Result.Error why -> do! refuse id "TractorNet.FunctionNotEnabled" why
             | Ok m ->
@@ -49,6 +50,7 @@ type internal Peer
 
                         let! result = CallContext.run ct (fun () -> FunctionInvoker.invoke m values)
                         let encoded = codec.Encode(FunctionInvoker.resultType m, result)
+                        TractorNet.Spawning.SpawnTrace.mark "call.returning"
                         do! link.Send(Return(id, encoded))
                     with e ->
                         let e =

@@ -18,9 +18,41 @@ type internal Bootstrap =
 /// The line is the fields, each URI-escaped, separated by spaces: plain text on purpose, so a
 /// child does not build a serialiser before it has even connected (that cost ~85 ms of JIT).
 module internal Bootstrap =
+    /// `%XX` for '%', the separator and control characters; everything else as is. (Not
+    /// `Uri.EscapeDataString`: loading `System.Uri` pulls culture data (ICU) into the child.)
+    let private escape (s: string) =
+        let b = Text.StringBuilder(s.Length)
+
+        for c in s do
+            if c = '%' || c = ' ' || c < ' ' || c = '\u007f' then
+                b.Append('%').Append((int c).ToString("X2", Globalization.CultureInfo.InvariantCulture)) |> ignore
+            else
+                b.Append c |> ignore
+
+        b.ToString()
+
+    let private unescape (s: string) =
+        if s.IndexOf '%' < 0 then
+            s
+        else
+            let b = Text.StringBuilder(s.Length)
+            let mutable i = 0
+
+            while i < s.Length do
+                if s[i] = '%' && i + 2 < s.Length then
+                    b.Append(char (Convert.ToInt32(s.Substring(i + 1, 2), 16))) |> ignore
+                    i <- i + 3
+                elif s[i] = '%' then
+                    failwith "malformed bootstrap line (truncated escape)"
+                else
+                    b.Append s[i] |> ignore
+                    i <- i + 1
+
+            b.ToString()
+
     let encode (b: Bootstrap) =
-        [ b.ParentAddress; b.Secret; b.Name; b.Uid; string b.ParentPid ]
-        |> List.map Uri.EscapeDataString
+        [ b.ParentAddress; b.Secret; b.Name; b.Uid; b.ParentPid.ToString(Globalization.CultureInfo.InvariantCulture) ]
+        |> List.map escape
         |> String.concat " "
 
     let decode (line: string) : Bootstrap =
@@ -28,11 +60,12 @@ module internal Bootstrap =
         | null
         | "" -> failwith "no bootstrap line on standard input (this entry point is started by a parent actor)"
         | line ->
-            match line.Split ' ' |> Array.map Uri.UnescapeDataString with
+            match line.Split ' ' |> Array.map unescape with
             | [| address; secret; name; uid; pid |] ->
                 { ParentAddress = address
                   Secret = secret
                   Name = name
                   Uid = uid
-                  ParentPid = int pid }
+                  // Invariant: culture-aware parsing would load ICU in a child that may need none.
+                  ParentPid = Int32.Parse(pid, Globalization.NumberStyles.None, Globalization.CultureInfo.InvariantCulture) }
             | fields -> failwith $"malformed bootstrap line ({fields.Length} fields, expected 5)"

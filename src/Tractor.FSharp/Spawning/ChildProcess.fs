@@ -99,12 +99,15 @@ type internal ChildProcess private (proc: Process, name: string) =
             for k, v in defaultArg extraEnvironment [] do
                 psi.Environment[k] <- v
 
+            SpawnTrace.mark "parent.starting"
             let! proc = SpawnerThread.Instance.Run(fun () -> Process.Start psi)
+            SpawnTrace.mark "parent.started"
             let child = new ChildProcess(proc, name)
 
             try
                 do! proc.StandardInput.WriteLineAsync bootstrapLine
                 do! proc.StandardInput.FlushAsync()
+                SpawnTrace.mark "parent.bootstrap-sent"
             with :? IOException ->
                 () // the child died at once; its exit is observed through Exited
 

@@ -137,20 +137,29 @@ type MsgPackCodecResolver() =
                 match registered.TryGetValue t with
                 | true, codec -> codec
                 | _ ->
-                    nesting <- nesting + 1
-                    try
-                        if nesting > 100 then
-                            raise (UnserializableTypeException(t, "types nest too deeply (a generic type recursing on ever larger type arguments?)"))
-                        // Stands for `t` while it is built, so recursive types resolve to it.
-                        let deferred = typedefof<DeferredCodec<_>>.MakeGenericType t
-                        let placeholder = Activator.CreateInstance(deferred, [| box (predictNil t) |]) :?> IMsgPackCodec
-                        building[t] <- placeholder
-                        let codec = this.Create t
-                        deferred.GetProperty("Target", BindingFlags.Public ||| BindingFlags.NonPublic ||| BindingFlags.Instance).SetValue(placeholder, codec)
-                        building[t] <- codec
-                        codec
-                    finally
-                        nesting <- nesting - 1
+                    // A built-in primitive (only a registration or a factory could override it)
+                    // needs no placeholder built by reflection.
+                    match (if factories.Count = 0 then PrimitiveCodecs.tryCreate t else null) with
+                    | null -> this.ResolveBuilt t
+                    | primitive ->
+                        building[t] <- primitive
+                        primitive
+
+    member private this.ResolveBuilt(t: Type) : IMsgPackCodec =
+        nesting <- nesting + 1
+        try
+            if nesting > 100 then
+                raise (UnserializableTypeException(t, "types nest too deeply (a generic type recursing on ever larger type arguments?)"))
+            // Stands for `t` while it is built, so recursive types resolve to it.
+            let deferred = typedefof<DeferredCodec<_>>.MakeGenericType t
+            let placeholder = Activator.CreateInstance(deferred, [| box (predictNil t) |]) :?> IMsgPackCodec
+            building[t] <- placeholder
+            let codec = this.Create t
+            deferred.GetProperty("Target", BindingFlags.Public ||| BindingFlags.NonPublic ||| BindingFlags.Instance).SetValue(placeholder, codec)
+            building[t] <- codec
+            codec
+        finally
+            nesting <- nesting - 1
 
     member private this.Create(t: Type) : IMsgPackCodec =
         let source =
@@ -171,9 +180,8 @@ type MsgPackCodecResolver() =
         match fromFactory with
         | Some codec -> codec
         | None ->
-            match PrimitiveCodecs.byType.TryGetValue t with
-            | true, codec -> codec
-            | _ ->
+            match PrimitiveCodecs.tryCreate t with
+            | null ->
                 match rejection t with
                 | Some reason -> raise (UnserializableTypeException(t, reason))
                 | None ->
@@ -184,3 +192,4 @@ type MsgPackCodecResolver() =
                         elif FSharpType.IsRecord(t, flags) then ObjectCodecs.record source t
                         elif FSharpType.IsUnion(t, flags) then ObjectCodecs.union source t
                         else ObjectCodecs.plainObject source t
+            | primitive -> primitive

@@ -14,15 +14,24 @@ type internal IDirectCodec =
 [<AbstractClass>]
 type internal DirectCodec<'T>(writeName: string, readName: string) =
     inherit MsgPackCodec<'T>()
-    static let writerType = typeof<MsgPackCodec<'T>>.GetMethod("Write").GetParameters().[0].ParameterType.GetElementType()
-    static let readerType = typeof<MsgPackCodec<'T>>.GetMethod("Read").GetParameters().[0].ParameterType.GetElementType()
-    let writeMethod = writerType.GetMethod(writeName, [| typeof<'T> |])
-    let readMethod = readerType.GetMethod(readName, Type.EmptyTypes)
+    // Looked up when an expression-built codec first needs them, not when the codec is made: a
+    // new actor encoding its first `int` should not pay reflection over every primitive.
+    let mutable writeMethod: MethodInfo = null
+    let mutable readMethod: MethodInfo = null
     override _.CanWriteNil = false
 
     interface IDirectCodec with
-        member _.WriteMethod = writeMethod
-        member _.ReadMethod = readMethod
+        member _.WriteMethod =
+            if isNull writeMethod then
+                let writerType = typeof<MsgPackCodec<'T>>.GetMethod("Write").GetParameters().[0].ParameterType.GetElementType()
+                writeMethod <- writerType.GetMethod(writeName, [| typeof<'T> |])
+            writeMethod
+
+        member _.ReadMethod =
+            if isNull readMethod then
+                let readerType = typeof<MsgPackCodec<'T>>.GetMethod("Read").GetParameters().[0].ParameterType.GetElementType()
+                readMethod <- readerType.GetMethod(readName, Type.EmptyTypes)
+            readMethod
 
 type internal BooleanCodec() =
     inherit DirectCodec<bool>("WriteBoolean", "ReadBoolean")
@@ -183,28 +192,29 @@ type internal TimeSpanCodec() =
     override _.Write(w, v) = w.WriteInt64 v.Ticks
     override _.Read(r) = TimeSpan(r.ReadInt64())
 
-/// The built-in codecs of primitive types.
+/// The built-in codecs of primitive types, made on demand (a new actor encoding its first `int`
+/// builds one codec, not every primitive's; the resolver caches what it gets).
 module internal PrimitiveCodecs =
-    let all: IMsgPackCodec list =
-        [ BooleanCodec()
-          SByteCodec()
-          ByteCodec()
-          Int16Codec()
-          UInt16Codec()
-          Int32Codec()
-          UInt32Codec()
-          Int64Codec()
-          UInt64Codec()
-          SingleCodec()
-          DoubleCodec()
-          CharCodec()
-          StringCodec()
-          ByteArrayCodec()
-          NilCodec<unit>()
-          DecimalCodec()
-          GuidCodec()
-          DateTimeCodec()
-          DateTimeOffsetCodec()
-          TimeSpanCodec() ]
-
-    let byType = all |> List.map (fun c -> c.ValueType, c) |> dict
+    /// The built-in codec of `t`, or null when `t` is not a primitive.
+    let tryCreate (t: Type) : IMsgPackCodec =
+        if t = typeof<int> then Int32Codec()
+        elif t = typeof<string> then StringCodec()
+        elif t = typeof<int64> then Int64Codec()
+        elif t = typeof<bool> then BooleanCodec()
+        elif t = typeof<float> then DoubleCodec()
+        elif t = typeof<byte[]> then ByteArrayCodec()
+        elif t = typeof<unit> then NilCodec<unit>()
+        elif t = typeof<sbyte> then SByteCodec()
+        elif t = typeof<byte> then ByteCodec()
+        elif t = typeof<int16> then Int16Codec()
+        elif t = typeof<uint16> then UInt16Codec()
+        elif t = typeof<uint32> then UInt32Codec()
+        elif t = typeof<uint64> then UInt64Codec()
+        elif t = typeof<float32> then SingleCodec()
+        elif t = typeof<char> then CharCodec()
+        elif t = typeof<decimal> then DecimalCodec()
+        elif t = typeof<Guid> then GuidCodec()
+        elif t = typeof<DateTime> then DateTimeCodec()
+        elif t = typeof<DateTimeOffset> then DateTimeOffsetCodec()
+        elif t = typeof<TimeSpan> then TimeSpanCodec()
+        else null
