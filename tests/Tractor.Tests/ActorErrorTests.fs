@@ -7,15 +7,6 @@ open NUnit.Framework
 open TractorNet
 open TractorNet.Tests.ActorFunctions
 
-let private catchAsync (f: unit -> Task<'T>) : Task<exn> =
-    task {
-        try
-            let! _ = f ()
-            return null
-        with e ->
-            return e
-    }
-
 [<Test>]
 let ``a remote error keeps its type name, message, source and stack`` () : Task =
     task {

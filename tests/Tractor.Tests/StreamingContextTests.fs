@@ -10,18 +10,6 @@ open NUnit.Framework
 open TractorNet
 open TractorNet.Tests.StreamingFunctions
 
-/// Structural equality through NUnit (its own overloads are ambiguous on F# lists).
-let private eq (expected: 'T) = Is.EqualTo(box expected)
-
-let private catchAsync (f: unit -> Task<'T>) : Task<exn> =
-    task {
-        try
-            let! _ = f ()
-            return null
-        with e ->
-            return e
-    }
-
 /// Reads `n` items from a stream (then leaves the enumerator; the stream stays open).
 let private take (n: int) (stream: IAsyncEnumerable<'T>) : Task<'T list> =
     task {

@@ -12,17 +12,6 @@ open TractorNet
 open TractorNet.Runtime
 open TractorNet.Tests.StreamingFunctions
 
-let private eq (expected: 'T) = Is.EqualTo(box expected)
-
-let private catchAsync (f: unit -> Task<'T>) : Task<exn> =
-    task {
-        try
-            let! _ = f ()
-            return null
-        with e ->
-            return e
-    }
-
 let private withDaemon (name: string) (body: Portal -> Task<'T>) : Task<'T> =
     nursery {
         let! portal = startActor (name, [ moduleName ])

@@ -15,9 +15,6 @@ open TractorNet
 
 exception Boom of int
 
-/// Structural equality through NUnit (its own overloads are ambiguous on F# lists).
-let eq (expected: 'T) = Is.EqualTo(box expected)
-
 /// Waits for a task with a generous bound, so a hang fails the test instead of the run.
 let waitUnit (t: Task) =
     let first = Task.WhenAny(t, Task.Delay(TimeSpan.FromSeconds 30.0)).GetAwaiter().GetResult()
