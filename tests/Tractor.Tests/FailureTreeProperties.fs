@@ -1,5 +1,5 @@
 /// Property-based fuzzing of failure trees: random trees of real actor processes that return,
-/// raise, hang, linger, block, exit or get SIGKILLed, checked against the model and against each
+/// raise, hang, linger, block, exit, stream to their parent or get SIGKILLed, checked against the model and against each
 /// node's journal. The quick tier runs in the normal suite with a fixed seed rotation; the long
 /// tier (`dotnet fsi build.fsx -t Fuzz`) runs hundreds of random cases.
 module TractorNet.Tests.FailureTreeProperties
@@ -272,7 +272,7 @@ let audit (o: Observation) : string list * string list =
       for s in all do
           match first s.Name "return" with
           | Some r ->
-              let expected = match s.Behaviour with Return(v, _) -> string v | _ -> "?"
+              let expected = match s.Behaviour with Return(v, _) | Streams(Count = v) -> string v | _ -> "?"
               if r.Args <> [ expected ] then $"'{s.Name}' returned {r.Args}, its spec says {expected}"
               let par = holder s.Name
               let beforeCancel = match first s.Name "cancel" with Some c -> r.At < c.At | None -> true
@@ -281,8 +281,32 @@ let audit (o: Observation) : string list * string list =
                   $"'{s.Name}' returned {expected} but '{par}' never got it"
           | None -> ()
 
-      // 5. TODO(streaming): for each Stream node, the parent's "recv" items are a prefix of
-      //    0..count-1, in order, without duplicates (and all of them if the node returned).
+      // 5. Streams deliver a prefix of what was sent, in order, without duplicates; all of it
+      //    when the node's value reached its parent (the value comes after the stream's end),
+      //    and when the model says nothing could cut it short.
+      for s in all do
+          match s.Behaviour with
+          | Streams(_, count, _, _) ->
+              let x = s.Name
+              let par = holder x
+              let sent = entries x |> List.filter (fun e -> e.Event = "sent") |> List.map (fun e -> e.Args)
+              let items = entries par |> List.filter (fun e -> e.Event = "recv" && e.Args.Head = x) |> List.map (fun e -> e.Args[1])
+              let whole = [ for i in 1..count -> item x i ]
+              let sentItems = sent |> List.map (function [ i ] -> item x (int i) | a -> String.Join(" ", a))
+              let isPrefix (p: 'a list) (l: 'a list) = p.Length <= l.Length && List.take p.Length l = p
+
+              if not (isPrefix sentItems whole) then
+                  $"'{x}' sent {sentItems}, its spec says {whole}"
+
+              if not (isPrefix items sentItems) then
+                  $"'{par}' received {items} from '{x}': not a prefix of what it sent ({sentItems})"
+
+              if items <> whole && entries par |> List.exists (fun e -> e.Event = "got" && e.Args.Head = x) then
+                  $"'{par}' got the value of '{x}' but received only {items} of its {count} items"
+
+              if items <> whole && p.FullDelivery.Contains x then
+                  $"nothing could cut the stream of '{x}' short, but '{par}' received only {items} of its {count} items"
+          | _ -> ()
 
       // 6. Bounded time, from the ladder's timeouts.
       match o.Run.CancelledAt with
@@ -421,6 +445,31 @@ let ``the checker catches a running actor that was never cancelled`` () =
     Assert.That(violationsOf o, Does.Contain "'n1' neither finished nor was cancelled")
 
 [<Test>]
+let ``the checker catches a stream that lost, reordered, repeated or mixed up items`` () =
+    let tree = [ { Made.node "n1" (Streams(ViaContext, 3, 0, Finish)) [] with Spawn = Daemon } ]
+
+    let observe (received: string list) =
+        let lines =
+            [ "n1", "start", [ "1" ]
+              for i in 1..3 do
+                  "n1", "sent", [ string i ]
+              for x in received do
+                  "root", "recv", [ "n1"; x ]
+              "n1", "return", [ "3" ]
+              "root", "got", [ "n1"; "3" ] ]
+
+        Made.observe tree (Ok [ { Name = "n1"; Value = 3; Children = [] } ]) lines
+
+    Assert.That(check (observe [ "n1:1"; "n1:2"; "n1:3" ]), Is.Empty)
+
+    for bad in [ [ "n1:1"; "n1:3" ]; [ "n1:2"; "n1:1"; "n1:3" ]; [ "n1:1"; "n1:1"; "n1:2"; "n1:3" ]; [ "n2:1"; "n1:2"; "n1:3" ] ] do
+        Assert.That(violationsOf (observe bad), Does.Contain "not a prefix of what it sent", $"%A{bad}")
+
+    let short = violationsOf (observe [ "n1:1"; "n1:2" ])
+    Assert.That(short, Does.Contain "'root' got the value of 'n1' but received only")
+    Assert.That(short, Does.Contain "nothing could cut the stream of 'n1' short")
+
+[<Test>]
 let ``the model predicts what is certain`` () =
     let p = predict [ Made.node "n1" Block [ Made.node "n11" (Raise 0) [] ]; Made.node "n2" Hang [] ]
     Assert.That(p.MayFail, Is.Empty, "a failure below a blocked actor cannot leave it")
@@ -437,6 +486,17 @@ let ``the model predicts what is certain`` () =
     Assert.That(p.EndsOnItsOwn, Is.False, "if n1 returns before its kill, n2 waits for ever")
     let p = predict [ Made.node "n1" (Return(3, 0)) [ Made.node "n11" (Return(4, 0)) [] ] ]
     Assert.That(p.Values, Is.EqualTo(Some [ { Name = "n1"; Value = 3; Children = [ { Name = "n11"; Value = 4; Children = [] } ] } ]))
+    let streams after = { Made.node "n2" (Streams(OneWay, 3, 0, after)) [] with Spawn = Daemon }
+    let p = predict [ Made.node "n1" (Return(3, 0)) []; streams Finish ]
+    Assert.That(p.FullDelivery, Is.EqualTo<Set<string>>(set [ "n2" ]))
+    Assert.That(p.Values, Is.EqualTo(Some [ { Name = "n1"; Value = 3; Children = [] }; { Name = "n2"; Value = 3; Children = [] } ]))
+    let p = predict [ Made.node "n1" (Raise 100) []; streams Finish ]
+    Assert.That(p.FullDelivery, Is.Empty, "a failure may cancel the stream before its end")
+    let p = predict [ streams FailAfter ]
+    Assert.That(p.MayFail, Is.EqualTo<Set<string>>(set [ "n2" ]))
+    Assert.That(p.FailureCertain, Is.True)
+    let p = predict [ streams HangAfter ]
+    Assert.That(p.EndsOnItsOwn || not p.FullDelivery.IsEmpty, Is.False, "a hanging stream is cancelled by the test")
 
 /// Processes with a SIGKILL already pending are dead, whatever `ps` still shows.
 let dying (pid: int) =
