@@ -223,7 +223,7 @@ and private startChild (journal: string) (log: Log) (n: ActorNursery) (c: NodeSp
             let collected =
                 n.Tasks.StartChild(fun _ ->
                     task {
-                        let! r =
+                        let streamed =
                             match via with
                             | ViaContext ->
                                 task {
@@ -234,6 +234,7 @@ and private startChild (journal: string) (log: Log) (n: ActorNursery) (c: NodeSp
                                     for x in stream do
                                         recv x
 
+                                    log "end" [ c.Name ]
                                     return! ctx.Result()
                                 }
                             | OneWay ->
@@ -244,8 +245,18 @@ and private startChild (journal: string) (log: Log) (n: ActorNursery) (c: NodeSp
                                         recv x
                                         received <- received + 1
 
+                                    log "end" [ c.Name ]
                                     return { Name = c.Name; Value = received; Children = [] }
                                 }
+
+                        let! r =
+                            task {
+                                try
+                                    return! streamed
+                                with e ->
+                                    log "lost" (c.Name :: (leaves e |> List.map _.Key))
+                                    return raise e
+                            }
 
                         log "got" [ c.Name; string r.Value ]
                         let! _ = d.CancelActor()
