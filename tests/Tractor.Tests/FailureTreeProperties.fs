@@ -682,7 +682,7 @@ let ``random failure trees keep the runtime's promises (quick tier)`` () =
             let seed, gamma = quickSeeds[DateTime.UtcNow.DayOfYear % quickSeeds.Length]
             { Rnd = Rnd(seed, gamma); Size = None }
 
-    run 24 5 20 rnd
+    run 30 5 20 rnd
 
 /// The long tier: hundreds of random cases (`dotnet fsi build.fsx -t Fuzz`). Skipped unless
 /// TRACTOR_FUZZ_LONG is set (to the number of cases).
