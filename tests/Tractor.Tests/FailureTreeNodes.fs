@@ -249,15 +249,7 @@ and private startChild (journal: string) (log: Log) (n: ActorNursery) (c: NodeSp
                                     return { Name = c.Name; Value = received; Children = [] }
                                 }
 
-                        let! r =
-                            task {
-                                try
-                                    return! streamed
-                                with e ->
-                                    log "lost" (c.Name :: (leaves e |> List.map _.Key))
-                                    return raise e
-                            }
-
+                        let! r = waitFor log c.Name streamed
                         log "got" [ c.Name; string r.Value ]
                         let! _ = d.CancelActor()
                         return r
@@ -273,7 +265,7 @@ and private startChild (journal: string) (log: Log) (n: ActorNursery) (c: NodeSp
             let collected =
                 n.Tasks.StartChild(fun _ ->
                     task {
-                        let! r = result
+                        let! r = waitFor log c.Name result
                         log "got" [ c.Name; string r.Value ]
                         return r
                     })
@@ -287,7 +279,7 @@ and private startChild (journal: string) (log: Log) (n: ActorNursery) (c: NodeSp
             let collected =
                 n.Tasks.StartChild(fun _ ->
                     task {
-                        let! r = d.Run(fun () -> runNode journal c ())
+                        let! r = waitFor log c.Name (d.Run(fun () -> runNode journal c ()))
                         log "got" [ c.Name; string r.Value ]
                         let! _ = d.CancelActor()
                         return r
@@ -295,6 +287,17 @@ and private startChild (journal: string) (log: Log) (n: ActorNursery) (c: NodeSp
 
             killLater log n c d.Pid collected
             return collected
+    }
+
+/// Waits for a child's value, journalling `lost` with the error if the wait fails (a value on
+/// its way when the parent is cancelled is dropped: `lost <child> C`).
+and private waitFor (log: Log) (child: string) (value: Task<NodeResult>) : Task<NodeResult> =
+    task {
+        try
+            return! value
+        with e ->
+            log "lost" (child :: (leaves e |> List.map _.Key))
+            return raise e
     }
 
 /// For a child told to be killed: SIGKILL its process after the delay, whatever it is doing,
