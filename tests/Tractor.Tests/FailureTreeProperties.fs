@@ -296,6 +296,9 @@ let audit (o: Observation) : string list * string list =
                   (has par "ncancel" || has par "cancel")
                   && entries par |> List.exists (fun e -> e.Event = "lost" && e.Args = [ s.Name; "C" ])
 
+              if beforeCancel && r.At < firstFailureAt && parentLived && cancelledOnItsWay then
+                  notes.Add $"'{s.Name}' returned before any failure, but '{par}' was cancelled while its value was on its way"
+
               if beforeCancel && r.At < firstFailureAt && parentLived && not cancelledOnItsWay && not (entries par |> List.exists (fun e -> e.Event = "got" && e.Args = [ s.Name; expected ])) then
                   $"'{s.Name}' returned {expected} but '{par}' never got it"
           | None -> ()
