@@ -16,6 +16,25 @@ type Spawn =
     /// `startActor` then `portal.Run` of the node, then `CancelActor` once it returned.
     | Daemon
 
+/// How a streaming node's items travel to its parent (the node is always a daemon: the parent
+/// calls into its actor).
+type Via =
+    /// A context (`portal.OpenContext`): the node calls `Started`, opens the context's stream and
+    /// sends; its value is the context's result.
+    | ViaContext
+    /// A one-way stream (`portal.OpenStreamFrom`): the node is a `taskSeq` generator; its value is
+    /// the number of items its parent received. Leaves only (a generator holds no nursery).
+    | OneWay
+
+/// What a streaming node does once its items are sent.
+type AfterStream =
+    /// Ends: the node's value is its item count.
+    | Finish
+    /// Raises `fail:<name>`, the stream still open.
+    | FailAfter
+    /// Waits until cancelled, the stream still open.
+    | HangAfter
+
 /// What a node does once its children (if any) are up. Delays are in milliseconds.
 type Behaviour =
     /// Returns a value after a cancellable delay.
@@ -30,11 +49,10 @@ type Behaviour =
     | Block
     /// Exits its process abruptly (`Environment.Exit 3`) after a cancellable delay.
     | Exit of DelayMs: int
-// TODO(streaming): `| Stream of Count: int * DelayMs: int` — send Count values to the parent over
-// a stream (one every DelayMs), then return. It slots in as one more case here, in `behaviour`
-// (generator), `simpler` (shrinker) and `FailureTreeNodes.behave`; the model treats it like
-// `Return` (it ends on its own) and the checker gets invariant 5 (the parent's journal holds a
-// prefix of 0..Count-1, in order, without duplicates). Waits for branch `streaming`.
+    /// Streams `<name>:1`..`<name>:Count` to its parent (a cancellable delay before each), then
+    /// does `Then`. The parent journals every item it receives (invariant 5: a prefix of what was
+    /// sent, in order, without duplicates; all of it when the node's value arrives).
+    | Streams of Via: Via * Count: int * DelayMs: int * Then: AfterStream
 
 /// A generated tree node, before it gets a name. `Early`: a node with children starts its own
 /// behaviour while its children are still being spawned (so a failure cancels spawns in flight);
@@ -92,6 +110,10 @@ let rec describe (specs: NodeSpec list) : string =
             | Linger ms -> $"linger({ms})"
             | Block -> "block"
             | Exit d -> $"exit({d})"
+            | Streams(via, k, d, after) ->
+                let via = match via with ViaContext -> "ctx" | OneWay -> "1way"
+                let after = match after with Finish -> "return" | FailAfter -> "raise" | HangAfter -> "hang"
+                $"stream({via},{k}x{d},{after})"
 
         let kind = if s.Spawn = Daemon then "d:" else ""
         let b = match s.KillAfterMs with Some k -> $"{b}+kill({k})" | None -> b
@@ -113,7 +135,8 @@ let private isFailing (s: NodeSpec) =
     s.KillAfterMs.IsSome
     || (match s.Behaviour with
         | Raise _
-        | Exit _ -> true
+        | Exit _
+        | Streams(Then = FailAfter) -> true
         | _ -> false)
 
 // ---------------------------------------------------------------------------------------------
@@ -130,7 +153,11 @@ type Prediction =
       /// or fails, and a failure cancels everything).
       EndsOnItsOwn: bool
       /// When every node returns and none is killed: exactly what the root receives.
-      Values: NodeResult list option }
+      Values: NodeResult list option
+      /// Streaming nodes whose whole sequence certainly reaches their parent: all of them when
+      /// no failure can happen and nothing gets stuck (any failure cancels the whole tree, so
+      /// it may cut any stream short; a stuck tree is cancelled by the test).
+      FullDelivery: Set<string> }
 
 /// How a subtree, left alone, can end.
 type private Fate =
@@ -142,12 +169,15 @@ type private Fate =
 let rec private fates (s: NodeSpec) : Set<Fate> =
     let own =
         match s.Behaviour with
-        | Return _ -> Completes
+        | Return _
+        | Streams(Then = Finish) -> Completes
         | Raise _
-        | Exit _ -> Fails
+        | Exit _
+        | Streams(Then = FailAfter) -> Fails
         | Hang
         | Linger _
-        | Block -> Stuck
+        | Block
+        | Streams(Then = HangAfter) -> Stuck
 
     let kids = s.Children |> List.map fates
 
@@ -181,7 +211,8 @@ let rec private escaping (specs: NodeSpec list) : string list =
 let predict (specs: NodeSpec list) : Prediction =
     let all = nodes specs
     let mayFail = escaping specs |> Set.ofList
-    let allReturn = all |> List.forall (fun s -> s.Behaviour.IsReturn && s.KillAfterMs.IsNone)
+    let returns = function Return _ | Streams(Then = Finish) -> true | _ -> false
+    let allReturn = all |> List.forall (fun s -> returns s.Behaviour && s.KillAfterMs.IsNone)
     // The root is a node that returns once its children have.
     let root =
         fates
@@ -194,13 +225,21 @@ let predict (specs: NodeSpec list) : Prediction =
 
     let rec value (s: NodeSpec) : NodeResult =
         match s.Behaviour with
-        | Return(v, _) -> { Name = s.Name; Value = v; Children = s.Children |> List.map value }
+        | Return(v, _)
+        | Streams(Count = v; Then = Finish) -> { Name = s.Name; Value = v; Children = s.Children |> List.map value }
         | _ -> failwith "only returning nodes have a value"
+
+    let endsOnItsOwn = not (root.Contains Stuck)
 
     { MayFail = mayFail
       FailureCertain = (root = set [ Fails ])
-      EndsOnItsOwn = not (root.Contains Stuck)
-      Values = if allReturn then Some(specs |> List.map value) else None }
+      EndsOnItsOwn = endsOnItsOwn
+      Values = if allReturn then Some(specs |> List.map value) else None
+      FullDelivery =
+        if mayFail.IsEmpty && endsOnItsOwn then
+            all |> List.filter _.Behaviour.IsStreams |> List.map _.Name |> Set.ofList
+        else
+            Set.empty }
 
 /// How long after the root nursery starts cancelling it may take to exit: its children answer the
 /// ladder within Graceful + Terminate (SIGKILL then), their own children die with them
@@ -283,6 +322,15 @@ let rec leaves (e: exn) : Leaf list =
 // ---------------------------------------------------------------------------------------------
 // The generator and the shrinker.
 
+/// A few slow items, or many at once (to exercise batching and backpressure).
+let private streams: Gen<Behaviour> =
+    gen {
+        let! via = Gen.elements [ ViaContext; OneWay ]
+        let! count, delay = Gen.elements [ 1, 0; 3, 0; 3, 50; 5, 150; 200, 0 ]
+        let! after = Gen.frequency [ 3, Gen.constant Finish; 1, Gen.constant FailAfter; 1, Gen.constant HangAfter ]
+        return Streams(via, count, delay, after)
+    }
+
 let private behaviour: Gen<Behaviour> =
     Gen.frequency
         [ 5, Gen.map2 (fun v d -> Return(v, d)) (Gen.choose (0, 999)) (Gen.elements [ 0; 50; 200; 600 ])
@@ -290,7 +338,8 @@ let private behaviour: Gen<Behaviour> =
           2, Gen.constant Hang
           1, Gen.elements [ 50; 200; 600 ] |> Gen.map Linger
           1, Gen.constant Block
-          1, Gen.elements [ 0; 150; 500 ] |> Gen.map Exit ]
+          1, Gen.elements [ 0; 150; 500 ] |> Gen.map Exit
+          3, streams ]
 
 /// Fan-out up to 4, depth up to 3 (the root's children have depth 1).
 let rec private shape (level: int) : Gen<Shape> =
@@ -301,11 +350,17 @@ let rec private shape (level: int) : Gen<Shape> =
         let! kids = Gen.listOfLength k (shape (level + 1))
         let! early = Gen.frequency [ 3, Gen.constant false; 1, Gen.constant true ]
 
+        // A one-way stream is a generator: it holds no children (a context holds them).
+        let b =
+            match b with
+            | Streams(OneWay, k, d, t) when not kids.IsEmpty -> Streams(ViaContext, k, d, t)
+            | b -> b
+
         let! kill =
             Gen.frequency [ 5, Gen.constant None; 1, Gen.elements [ 0; 100; 300; 600; 1000 ] |> Gen.map Some ]
 
         return
-            { Spawn = spawn
+            { Spawn = (if b.IsStreams then Daemon else spawn) // its parent calls into its actor
               Behaviour = b
               Early = early && not kids.IsEmpty
               KillAfterMs = kill
@@ -352,6 +407,10 @@ let private simpler (b: Behaviour) : Behaviour list =
       | Exit d -> Raise d
       | Linger _
       | Block -> Hang
+      | Streams(via, k, d, t) ->
+          if t <> Finish then Streams(via, k, d, Finish)
+          if d <> 0 then Streams(via, k, 0, t)
+          if k > 1 then Streams(via, 1, d, t)
       | _ -> () ]
 
 let rec private shrinkShape (s: Shape) : Shape seq =
@@ -365,7 +424,7 @@ let rec private shrinkShape (s: Shape) : Shape seq =
         for b in simpler s.Behaviour do
             yield { s with Behaviour = b }
 
-        if s.Spawn = Daemon then
+        if s.Spawn = Daemon && not s.Behaviour.IsStreams then
             yield { s with Spawn = InActor }
 
         if s.Early then

@@ -5,6 +5,7 @@
 module TractorNet.Tests.FailureTreeNodes
 
 open System
+open System.Collections.Generic
 open System.Diagnostics
 open System.IO
 open System.Runtime.InteropServices
@@ -20,6 +21,7 @@ let moduleName = "TractorNet.Tests.FailureTreeNodes"
 /// Stopwatch ticks are CLOCK_MONOTONIC here, so lines of different processes compare.
 /// Events: open (root only) | start <pid> | spawned <child> <pid> | cancel (its call was cancelled
 /// from above) | ncancel (its nursery was cancelled) | raise | exit | kill <child> |
+/// sent <i> (before sending item i to its parent) | recv <child> <item> (an item from a child) |
 /// got <child> <value> | return <value> | fail <error leaves> | external-cancel (root only).
 module Journal =
     let private gate = obj ()
@@ -53,8 +55,16 @@ module private Native =
 
 type private Log = string -> string list -> unit
 
-/// The node's own part, once its children are up. `ct` is the cancellation it answers to.
-let private behave (spec: NodeSpec) (log: Log) (ct: CancellationToken) : Task<int> =
+/// Sends one item to the node's parent (a streaming node's stream).
+type private Outlet = string -> ValueTask
+
+/// The item a streaming node sends `i`-th (from 1): tagged with its name, so that an item
+/// delivered to the wrong stream shows.
+let item (name: string) (i: int) = $"{name}:{i}"
+
+/// The node's own part, once its children are up. `ct` is the cancellation it answers to;
+/// `outlet` is its stream to its parent (streaming nodes only).
+let private behave (spec: NodeSpec) (outlet: Outlet option) (log: Log) (ct: CancellationToken) : Task<int> =
     task {
         match spec.Behaviour with
         | Return(v, delay) ->
@@ -82,13 +92,70 @@ let private behave (spec: NodeSpec) (log: Log) (ct: CancellationToken) : Task<in
             log "exit" []
             Environment.Exit 3
             return 0
-    // TODO(streaming): `| Stream(count, delay)` — open a stream to the parent, send 0..count-1
-    // (journal "sent <i>" before each), then return; the parent journals "recv <child> <i>" for
-    // each item (startChild opens the context/stream instead of a plain call for such children).
+        | Streams(_, count, delay, after) ->
+            let send = outlet |> Option.defaultWith (fun () -> invalidOp $"'{spec.Name}' streams but has no stream")
+
+            for i in 1..count do
+                do! Task.Delay(delay, ct)
+                log "sent" [ string i ]
+                do! send (item spec.Name i)
+
+            match after with
+            | Finish -> return count
+            | FailAfter ->
+                log "raise" []
+                return invalidOp $"{FailPrefix}{spec.Name}"
+            | HangAfter ->
+                do! Task.Delay(Timeout.Infinite, ct)
+                return 0
     }
 
 /// Runs one node: in a leaf, its behaviour; otherwise a nursery holding its children beside it.
-let rec runNode (journal: string) (spec: NodeSpec) () : Task<NodeResult> =
+let rec runNode (journal: string) (spec: NodeSpec) () : Task<NodeResult> = runNodeWith None journal spec
+
+/// A streaming node run as a context function (its parent's `OpenContext`): it starts the
+/// context, opens its stream, and runs as any node, sending its items on that stream.
+and streamNode (ctx: Context<int>) (journal: string) (spec: NodeSpec) : Task<NodeResult> =
+    task {
+        do! ctx.Started 0
+        use stream = ctx.OpenStream<string, int>()
+        return! runNodeWith (Some stream.Send) journal spec
+    }
+
+/// A streaming leaf run as a one-way stream (its parent's `OpenStreamFrom`): a generator of its
+/// items, then what its spec says (its parent counts the items as its value).
+and streamLeaf (journal: string) (spec: NodeSpec) : IAsyncEnumerable<string> =
+    let log = Journal.write journal spec.Name
+
+    taskSeq {
+        log "start" [ string Environment.ProcessId ]
+        let ct = CancelScope.CurrentToken
+        let registration = ct.Register(fun () -> log "cancel" [])
+
+        try
+            try
+                match spec.Behaviour with
+                | Streams(_, count, delay, after) ->
+                    for i in 1..count do
+                        do! Task.Delay(delay, ct)
+                        log "sent" [ string i ]
+                        yield item spec.Name i
+
+                    match after with
+                    | Finish -> log "return" [ string count ]
+                    | FailAfter ->
+                        log "raise" []
+                        invalidOp $"{FailPrefix}{spec.Name}"
+                    | HangAfter -> do! Task.Delay(Timeout.Infinite, ct)
+                | b -> invalidOp $"'{spec.Name}' does not stream ({b})"
+            with e ->
+                log "fail" (leaves e |> List.map _.Key)
+                raise e
+        finally
+            registration.Dispose()
+    }
+
+and private runNodeWith (outlet: Outlet option) (journal: string) (spec: NodeSpec) : Task<NodeResult> =
     let log = Journal.write journal spec.Name
 
     task {
@@ -100,11 +167,11 @@ let rec runNode (journal: string) (spec: NodeSpec) () : Task<NodeResult> =
             let! result =
                 if spec.Children.IsEmpty then
                     task {
-                        let! v = behave spec log ct
+                        let! v = behave spec outlet log ct
                         return { Name = spec.Name; Value = v; Children = [] }
                     }
                 else
-                    nursery.Run(withChildren journal spec log)
+                    nursery.Run(withChildren journal spec outlet log)
 
             log "return" [ string result.Value ]
             return result
@@ -114,7 +181,7 @@ let rec runNode (journal: string) (spec: NodeSpec) () : Task<NodeResult> =
     }
 
 /// The nursery body of a node with children: start them all, do the node's part, collect.
-and private withChildren (journal: string) (spec: NodeSpec) (log: Log) : NurseryOp<NodeResult> =
+and private withChildren (journal: string) (spec: NodeSpec) (outlet: Outlet option) (log: Log) : NurseryOp<NodeResult> =
     fun n ->
         task {
             n.Token.Register(fun () -> log "ncancel" []) |> ignore
@@ -123,7 +190,7 @@ and private withChildren (journal: string) (spec: NodeSpec) (log: Log) : Nursery
                 if spec.Early then
                     task {
                         // A nursery task, so that its failure cancels the spawns still in flight.
-                        let own = n.Tasks.StartChild(fun ct -> behave spec log ct)
+                        let own = n.Tasks.StartChild(fun ct -> behave spec outlet log ct)
                         let! results = startAll journal log n spec.Children
                         let! v = own
                         return v, results
@@ -131,7 +198,7 @@ and private withChildren (journal: string) (spec: NodeSpec) (log: Log) : Nursery
                 else
                     task {
                         let! results = startAll journal log n spec.Children
-                        let! v = behave spec log n.Token
+                        let! v = behave spec outlet log n.Token
                         return v, results
                     }
 
@@ -146,30 +213,43 @@ and startAll (journal: string) (log: Log) (n: ActorNursery) (children: NodeSpec 
 
 and private startChild (journal: string) (log: Log) (n: ActorNursery) (c: NodeSpec) : Task<Task<NodeResult>> =
     task {
-        match c.Spawn with
-        | InActor ->
-            let! p = (runInActor (c.Name, runNode journal c)) n
-            log "spawned" [ c.Name; string p.Pid ]
-            let result = p.Result()
-
-            let collected =
-                n.Tasks.StartChild(fun _ ->
-                    task {
-                        let! r = result
-                        log "got" [ c.Name; string r.Value ]
-                        return r
-                    })
-
-            killLater log n c p.Pid result
-            return collected
-        | Daemon ->
+        match c.Behaviour, c.Spawn with
+        | Streams(via, _, _, _), _ ->
+            // A daemon its parent calls into: a context or a one-way stream, every item journalled.
             let! d = (startActor (c.Name, [ moduleName ])) n
             log "spawned" [ c.Name; string d.Pid ]
+            let recv (x: string) = log "recv" [ c.Name; x ]
 
             let collected =
                 n.Tasks.StartChild(fun _ ->
                     task {
-                        let! r = d.Run(fun () -> runNode journal c ())
+                        let streamed =
+                            match via with
+                            | ViaContext ->
+                                task {
+                                    let! ctx, _ = d.OpenContext(streamNode, journal, c)
+                                    use _ = ctx
+                                    use stream = ctx.OpenStream<int, string>()
+
+                                    for x in stream do
+                                        recv x
+
+                                    log "end" [ c.Name ]
+                                    return! ctx.Result()
+                                }
+                            | OneWay ->
+                                task {
+                                    let mutable received = 0
+
+                                    for x in d.OpenStreamFrom(fun () -> streamLeaf journal c) do
+                                        recv x
+                                        received <- received + 1
+
+                                    log "end" [ c.Name ]
+                                    return { Name = c.Name; Value = received; Children = [] }
+                                }
+
+                        let! r = waitFor log c.Name streamed
                         log "got" [ c.Name; string r.Value ]
                         let! _ = d.CancelActor()
                         return r
@@ -177,6 +257,47 @@ and private startChild (journal: string) (log: Log) (n: ActorNursery) (c: NodeSp
 
             killLater log n c d.Pid collected
             return collected
+        | _, InActor ->
+            let! p = (runInActor (c.Name, runNode journal c)) n
+            log "spawned" [ c.Name; string p.Pid ]
+            let result = p.Result()
+
+            let collected =
+                n.Tasks.StartChild(fun _ ->
+                    task {
+                        let! r = waitFor log c.Name result
+                        log "got" [ c.Name; string r.Value ]
+                        return r
+                    })
+
+            killLater log n c p.Pid result
+            return collected
+        | _, Daemon ->
+            let! d = (startActor (c.Name, [ moduleName ])) n
+            log "spawned" [ c.Name; string d.Pid ]
+
+            let collected =
+                n.Tasks.StartChild(fun _ ->
+                    task {
+                        let! r = waitFor log c.Name (d.Run(fun () -> runNode journal c ()))
+                        log "got" [ c.Name; string r.Value ]
+                        let! _ = d.CancelActor()
+                        return r
+                    })
+
+            killLater log n c d.Pid collected
+            return collected
+    }
+
+/// Waits for a child's value, journalling `lost` with the error if the wait fails (a value on
+/// its way when the parent is cancelled is dropped: `lost <child> C`).
+and private waitFor (log: Log) (child: string) (value: Task<NodeResult>) : Task<NodeResult> =
+    task {
+        try
+            return! value
+        with e ->
+            log "lost" (child :: (leaves e |> List.map _.Key))
+            return raise e
     }
 
 /// For a child told to be killed: SIGKILL its process after the delay, whatever it is doing,
@@ -266,4 +387,32 @@ let exitAfter (delayMs: int) () : Task<int> =
         do! Task.Delay delayMs
         Environment.Exit 3
         return 0
+    }
+
+/// A context that starts, sends one item, then exits its process abruptly after `delayMs`
+/// (for the regression tests).
+let exitInContext (ctx: Context<int>) (delayMs: int) : Task<int> =
+    task {
+        do! ctx.Started 0
+        use stream = ctx.OpenStream<int, int>()
+        do! stream.Send 1
+        do! Task.Delay delayMs
+        Environment.Exit 3
+        return 0
+    }
+
+/// A context that exits its process abruptly after `delayMs`, before it started.
+let exitBeforeStarted (ctx: Context<int>) (delayMs: int) : Task<int> =
+    task {
+        do! Task.Delay delayMs
+        Environment.Exit 3
+        return 0
+    }
+
+/// A one-way stream that yields one item, then exits its process abruptly after `delayMs`.
+let exitInStream (delayMs: int) : IAsyncEnumerable<int> =
+    taskSeq {
+        yield 1
+        do! Task.Delay delayMs
+        Environment.Exit 3
     }

@@ -76,6 +76,83 @@ let ``a daemon that dies during a portal call is reported once`` () : Task =
         Assert.That(deathOf e, Is.EqualTo(Some "dies"), $"got {e}")
     }
 
+/// Asserts that `e` is the one ActorDiedError of actor "dies" (exit code 3), not a pair.
+let private diedOnce (e: exn) =
+    match e with
+    | :? ActorDiedError as d ->
+        Assert.That(d.Actor.Name, Is.EqualTo "dies")
+        Assert.That(d.ExitCode, Is.EqualTo 3)
+    | other -> Assert.Fail $"one death, one ActorDiedError; got {other}"
+
+[<Test>]
+let ``a daemon that dies during a context is reported once`` () : Task =
+    task {
+        let received = ResizeArray<int>()
+
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! d = startActor ("dies", [ moduleName ])
+
+                    return!
+                        task {
+                            let! ctx, _ = d.OpenContext(exitInContext, 200)
+                            use _ = ctx
+                            use stream = ctx.OpenStream<int, int>()
+
+                            for x in stream do
+                                received.Add x
+
+                            return! ctx.Result()
+                        }
+                })
+
+        Assert.That(List.ofSeq received, Is.EqualTo(box [ 1 ]), "the item sent before the death arrives")
+        diedOnce e
+    }
+
+[<Test>]
+let ``a daemon that dies before its context started is reported once`` () : Task =
+    task {
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! d = startActor ("dies", [ moduleName ])
+
+                    return!
+                        task {
+                            let! ctx, _ = d.OpenContext(exitBeforeStarted, 200)
+                            use _ = ctx
+                            return! ctx.Result()
+                        }
+                })
+
+        diedOnce e
+    }
+
+[<Test>]
+let ``a daemon that dies during a one-way stream is reported once`` () : Task =
+    task {
+        let received = ResizeArray<int>()
+
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! d = startActor ("dies", [ moduleName ])
+
+                    return!
+                        task {
+                            for x in d.OpenStreamFrom(fun () -> exitInStream 200) do
+                                received.Add x
+
+                            return 0
+                        }
+                })
+
+        Assert.That(List.ofSeq received, Is.EqualTo(box [ 1 ]), "the item sent before the death arrives")
+        diedOnce e
+    }
+
 [<Test>]
 let ``a runInActor child that dies is reported as ActorDiedError with its exit code`` () : Task =
     task {

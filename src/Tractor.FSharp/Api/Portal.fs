@@ -38,6 +38,12 @@ type Portal internal (child: ChildActor, codec: IPayloadCodec) =
 
     member internal _.Child = child
 
+    /// What a broken connection to this actor means to a context or stream call: the actor's
+    /// death (the one ActorDiedError its supervisor raises too, so it is reported once), unless
+    /// it was asked to cancel.
+    member internal _.DeathOf: Func<exn, Task<exn>> =
+        Func<exn, Task<exn>>(fun e -> if child.CancelRequested.IsCompleted then Task.FromResult e else child.DeathError e)
+
     /// Encodes the arguments (failing here, in the caller, when one cannot be serialised).
     member internal _.Prepare(call: PreparedCall) = Arguments.encode codec call
 

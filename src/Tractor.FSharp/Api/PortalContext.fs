@@ -29,6 +29,38 @@ module internal CallExit =
             check ep o
         }
 
+/// Context and stream calls on a child actor (caller side).
+module internal ChildCalls =
+    /// Starts a context or stream call on a child actor's peer; `death` turns a broken
+    /// connection (now or later) into the actor's death, so that it is reported once.
+    let openCall
+        (peer: Peer)
+        (death: Func<exn, Task<exn>>)
+        (f: FunctionRef)
+        (args: byte[] list)
+        (kind: CallKind)
+        (options: StreamOptions)
+        (ambient: CancellationToken)
+        (prepare: ContextEndpoint -> unit)
+        : Task<ContextEndpoint> =
+        task {
+            try
+                return!
+                    peer.OpenCall(
+                        f,
+                        args,
+                        kind,
+                        options,
+                        ambient,
+                        fun ep ->
+                            ep.ResolveBrokenWith death
+                            prepare ep
+                    )
+            with :? TransportClosedError as e ->
+                let! cause = death.Invoke e
+                return raise cause
+        }
+
 /// A context opened through a portal (the caller's side; tractor's `open_context`): the
 /// callee's `Started` value is `First`; open the bidirectional stream with `OpenStream`; wait
 /// for the function's value with `Result()`. Dispose it (`use`, `await using`) to leave the
@@ -54,8 +86,8 @@ type PortalContext<'Started, 'Result> internal (ep: ContextEndpoint, first: 'Sta
     member _.OpenStream<'Send, 'Recv>() : MsgStream<'Send, 'Recv> = MsgStreams.openOn<'Send, 'Recv> ep
 
     /// The context function's value, once it returned (after its stream closed). Raises
-    /// `RemoteActorError` if it failed, `ContextCancelledError` if it was cancelled, or
-    /// `TransportClosedError` if its actor went away.
+    /// `RemoteActorError` if it failed, `ContextCancelledError` if it was cancelled,
+    /// `ActorDiedError` if its actor died (`TransportClosedError` if only the connection broke).
     member _.Result() : Task<'Result> =
         task {
             match! ep.Outcome with
@@ -103,12 +135,12 @@ type PortalContext<'Started, 'Result> internal (ep: ContextEndpoint, first: 'Sta
 /// enumeration runs the function once: its items arrive in order, with the flow policy of the
 /// stream's options. Breaking out of the loop (disposing the enumerator) cancels the remote
 /// generator and waits for it; a remote error raises `RemoteActorError` at the iteration site;
-/// the actor dying raises `TransportClosedError` there.
+/// the actor dying raises its `ActorDiedError` there (the one error its nursery reports).
 [<Sealed>]
-type RemoteStream<'T> internal (peer: Peer, call: PreparedCall, args: byte[] list, options: StreamOptions) =
+type RemoteStream<'T> internal (peer: Peer, call: PreparedCall, args: byte[] list, options: StreamOptions, death: Func<exn, Task<exn>>) =
     let raw =
         { new IAsyncEnumerable<'T> with
-            member _.GetAsyncEnumerator(ct) = new RemoteStreamEnumerator<'T>(peer, call, args, options, ct) }
+            member _.GetAsyncEnumerator(ct) = new RemoteStreamEnumerator<'T>(peer, call, args, options, death, ct) }
 
     let broadcast = BroadcastSlot<'T>(raw)
 
@@ -129,7 +161,7 @@ type RemoteStream<'T> internal (peer: Peer, call: PreparedCall, args: byte[] lis
         member this.GetAsyncEnumerator(ct) = this.GetAsyncEnumerator ct
 
 and [<Sealed>] internal RemoteStreamEnumerator<'T>
-    (peer: Peer, call: PreparedCall, args: byte[] list, options: StreamOptions, ct: CancellationToken) =
+    (peer: Peer, call: PreparedCall, args: byte[] list, options: StreamOptions, death: Func<exn, Task<exn>>, ct: CancellationToken) =
     // The caller's scope (the nursery, a cancel scope) cancels the stream, like any portal call.
     let ambient = CancelScope.CurrentToken
 
@@ -153,14 +185,8 @@ and [<Sealed>] internal RemoteStreamEnumerator<'T>
             let mutable inbox = Unchecked.defaultof<Inbox<'T>>
 
             let! e =
-                peer.OpenCall(
-                    call.Function,
-                    args,
-                    Stream(options.BufferSize, int options.Overruns),
-                    options,
-                    token,
-                    fun e -> inbox <- e.OpenInbox<'T>(false)
-                )
+                ChildCalls.openCall peer death call.Function args (Stream(options.BufferSize, int options.Overruns)) options token (fun e ->
+                    inbox <- e.OpenInbox<'T>(false))
 
             reader <- InboxReader(inbox, CancellationToken.None)
             ep <- e
@@ -244,6 +270,7 @@ module internal StreamingCalls =
     /// Opens a context: waits for the callee's `Started` (or its failure).
     let openContext<'S, 'R>
         (peer: Peer)
+        (death: Func<exn, Task<exn>>)
         (codec: IPayloadCodec)
         (self: ActorId)
         (call: PreparedCall)
@@ -262,7 +289,7 @@ module internal StreamingCalls =
             check codec "result" typeof<'R> call.Function.Display
             let args = encodeFrom codec 1 call
             let kind = Context(options.BufferSize, int options.Overruns)
-            let! ep = peer.OpenCall(call.Function, args, kind, options, ambient, ignore)
+            let! ep = ChildCalls.openCall peer death call.Function args kind options ambient ignore
             let! _ = Task.WhenAny(ep.Started, ep.Outcome)
 
             if ep.Started.IsCompleted && not ambient.IsCancellationRequested then
@@ -279,7 +306,7 @@ module internal StreamingCalls =
         }
 
     /// A one-way stream of `'T` from a function returning `IAsyncEnumerable<'T>`.
-    let openStream<'T> (peer: Peer) (codec: IPayloadCodec) (self: ActorId) (call: PreparedCall) (options: StreamOptions) : RemoteStream<'T> =
+    let openStream<'T> (peer: Peer) (death: Func<exn, Task<exn>>) (codec: IPayloadCodec) (self: ActorId) (call: PreparedCall) (options: StreamOptions) : RemoteStream<'T> =
         options.Validate()
         refuseSelf peer.Remote self
 
@@ -288,4 +315,4 @@ module internal StreamingCalls =
         | _ -> invalidArg "f" $"'{call.Function.Display}' does not return an IAsyncEnumerable<{typeof<'T>.Name}>"
 
         check codec "items" typeof<'T> call.Function.Display
-        RemoteStream<'T>(peer, call, encodeFrom codec 0 call, options)
+        RemoteStream<'T>(peer, call, encodeFrom codec 0 call, options, death)

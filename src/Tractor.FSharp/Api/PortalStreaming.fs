@@ -46,13 +46,13 @@ module PortalStreaming =
         task {
             let rt = ActorRuntime.Current
             let options = defaultArg options StreamOptions.Default
-            let! ctx = StreamingCalls.openContext<'S, 'R> portal.Child.Peer rt.Codec rt.Id call options CancelScope.CurrentToken
+            let! ctx = StreamingCalls.openContext<'S, 'R> portal.Child.Peer portal.DeathOf rt.Codec rt.Id call options CancelScope.CurrentToken
             return ctx, ctx.First
         }
 
     let private openStream<'T> (portal: Portal) (call: PreparedCall) (options: StreamOptions option) =
         let rt = ActorRuntime.Current
-        StreamingCalls.openStream<'T> portal.Child.Peer rt.Codec rt.Id call (defaultArg options StreamOptions.Default)
+        StreamingCalls.openStream<'T> portal.Child.Peer portal.DeathOf rt.Codec rt.Id call (defaultArg options StreamOptions.Default)
 
     type Portal with
         /// Opens a context with a context function of no other parameter

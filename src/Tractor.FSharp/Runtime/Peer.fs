@@ -161,7 +161,7 @@ type internal Peer
 
         for KeyValue(key, ep) in endpoints do
             forget key
-            ep.OnBroken(TransportClosedError(string link.Remote, reason))
+            ep.Break(TransportClosedError(string link.Remote, reason))
 
         // The caller of our running calls is gone: cancel them.
         for KeyValue(_, cts) in running do

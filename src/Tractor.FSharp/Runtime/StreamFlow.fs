@@ -350,6 +350,7 @@ type internal ContextEndpoint
     let mutable cancelRequested = false
     let mutable cancelledBy: ActorId voption = ValueNone
     let mutable registrations: CancellationTokenRegistration list = []
+    let mutable resolveBroken: Func<exn, Task<exn>> = null
 
     let sendQuietly (msg: Message) =
         try
@@ -520,6 +521,32 @@ type internal ContextEndpoint
     member this.OnBroken(e: exn) =
         this.OnLocalError e
         this.OnOutcome(Broken e)
+
+    /// Caller side, a call on a child actor: `resolve` says what a broken connection means (the
+    /// actor's death: the one ActorDiedError its supervisor raises too, so that a death is
+    /// reported once). Set before the call goes out.
+    member _.ResolveBrokenWith(resolve: Func<exn, Task<exn>>) = resolveBroken <- resolve
+
+    /// The connection broke: ends the call with `e`, or with what the resolver makes of it
+    /// (it may wait a little for the process's exit). Never throws.
+    member this.Break(e: exn) =
+        let resolve = resolveBroken
+
+        if isNull resolve then
+            this.OnBroken e
+        else
+            task {
+                let! cause =
+                    task {
+                        try
+                            return! resolve.Invoke e
+                        with _ ->
+                            return e
+                    }
+
+                this.OnBroken cause
+            }
+            |> ignore
 
     /// This side's waits end with `e` at once (local cancellation, broken connection).
     member _.OnLocalError(e: exn) =
