@@ -313,8 +313,8 @@ let rec leaves (e: exn) : Leaf list =
     match e with
     | :? AggregateException as a -> a.InnerExceptions |> List.ofSeq |> List.collect leaves
     | :? RemoteActorError as r -> ofInfo [] r.Info
-    | :? TransportClosedError as t -> [ Died(deadActor $"actor '{t.Peer}'", []) ]
     | :? ActorDiedError as d -> [ Died(d.Actor.Name, []) ]
+    | :? TransportClosedError as t -> [ Died(deadActor $"actor '{t.Peer}'", []) ]
     | :? OperationCanceledException -> [ Cancelled [] ]
     | :? InvalidOperationException as i when i.Message.StartsWith FailPrefix -> [ Raised(i.Message.Substring FailPrefix.Length, []) ]
     | e -> [ Odd $"{e.GetType().FullName}: {e.Message}" ]

@@ -46,15 +46,6 @@ let dieWhileSpawning () : Task<int> =
         return 0
     }
 
-let private catchAsync (f: unit -> Task<'T>) : Task<exn> =
-    task {
-        try
-            let! _ = f ()
-            return null
-        with e ->
-            return e
-    }
-
 /// The actor an error says has died, if it is a death report.
 let private deathOf (e: exn) =
     match e with

@@ -363,6 +363,7 @@ let ``the peer dying mid-stream ends the iteration with its death, reported once
         do! iterating.WaitAsync(TimeSpan.FromSeconds 30.0)
         Assert.That(received, Is.GreaterThanOrEqualTo 10)
         Assert.That(e, Is.InstanceOf<ActorDiedError>(), "the nursery reports the death once")
+        Assert.That(e, Is.InstanceOf<TransportClosedError>(), "a death is a transport-closed error")
         // The loop sees that same death, unless the nursery (cancelled by it) cancelled the loop first.
         Assert.That(atIteration, Is.SameAs(e).Or.InstanceOf<OperationCanceledException>())
     }

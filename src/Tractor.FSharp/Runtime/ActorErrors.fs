@@ -1,12 +1,13 @@
 namespace TractorNet
 
 open System
+open TractorNet.Runtime
 
 /// A child actor's process ended while nobody had asked it to (crash, `exit`, SIGKILL). One
-/// death is one error object, however many calls and supervisors observe it, so a nursery
-/// reports it once.
+/// death is one error object, however many calls, streams and supervisors observe it, so a
+/// nursery reports it once. It is a `TransportClosedError`: the connection to the actor is gone.
 type ActorDiedError(actor: ActorId, exitCode: int, inner: exn) =
-    inherit Exception($"actor '{actor}' died unexpectedly (exit code {exitCode})", inner)
+    inherit TransportClosedError(string actor, $"actor '{actor}' died unexpectedly (exit code {exitCode})", inner)
     new(actor, exitCode) = ActorDiedError(actor, exitCode, null)
     /// The actor that died.
     member _.Actor = actor

@@ -45,10 +45,3 @@ type internal IPayloadCodec =
     abstract Decode: t: Type * payload: byte[] -> obj
     /// Fails early (in the caller) when values of type `t` cannot be serialised, naming why.
     abstract Check: t: Type -> unit
-
-/// Raised when the connection to another actor broke (the peer process died, or the socket
-/// closed mid-call): a call in flight can never complete.
-type TransportClosedError(peer: string, reason: string) =
-    inherit Exception($"connection to actor '{peer}' closed: {reason}")
-    /// The actor at the other end.
-    member _.Peer = peer
