@@ -40,17 +40,7 @@ let private readAll (stream: IAsyncEnumerable<'T>) : Task<'T list> =
     }
 
 /// Runs `body` with a daemon enabled for the streaming functions, then cancels the daemon.
-let private withDaemon (name: string) (body: Portal -> Task<'T>) : Task<'T> =
-    nursery {
-        let! portal = startActor (name, [ moduleName ])
-        let! v = task {
-            try
-                return! body portal
-            finally
-                portal.CancelActor().Wait()
-        }
-        return v
-    }
+let private withDaemon name body = withDaemonOf [ moduleName ] name body
 
 /// The seed's client: ten pings, ten pongs.
 let private pingPong (portal: Portal) =

@@ -12,17 +12,8 @@ open TractorNet
 open TractorNet.Runtime
 open TractorNet.Tests.StreamingFunctions
 
-let private withDaemon (name: string) (body: Portal -> Task<'T>) : Task<'T> =
-    nursery {
-        let! portal = startActor (name, [ moduleName ])
-        let! v = task {
-            try
-                return! body portal
-            finally
-                portal.CancelActor().Wait()
-        }
-        return v
-    }
+/// Runs `body` with a daemon enabled for the streaming functions, then cancels the daemon.
+let private withDaemon name body = withDaemonOf [ moduleName ] name body
 
 let private readAll (stream: IAsyncEnumerable<'T>) : Task<'T list> =
     task {

@@ -21,6 +21,19 @@ let catchAsync (f: unit -> Task<'T>) : Task<exn> =
             return e
     }
 
+/// Runs `body` with a daemon named `name` enabled for `modules`, then cancels the daemon.
+let withDaemonOf (modules: string list) (name: string) (body: Portal -> Task<'T>) : Task<'T> =
+    nursery {
+        let! portal = startActor (name, modules)
+        let! v = task {
+            try
+                return! body portal
+            finally
+                portal.CancelActor().Wait()
+        }
+        return v
+    }
+
 /// Iterates the stream that `withStream` opens (it runs the loop it is given inside its own
 /// `use`s) in a cancel scope, and cancels that scope after five items. Asserts that the
 /// iteration raised `OperationCanceledException` there instead of ending quietly (which would
