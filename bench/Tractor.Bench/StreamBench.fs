@@ -46,6 +46,18 @@ let allocated () : Task<int64> = Task.FromResult(GC.GetTotalAllocatedBytes true)
 // ---------------------------------------------------------------- helpers
 
 /// Bytes allocated per item by this process and by the daemon while `run` moved `items` items.
+/// `batch` run `times` times in a row: the items of all the runs.
+let private repeated (times: int) (batch: ChannelBench.Batch) () : Task<int64> =
+    task {
+        let mutable n = 0L
+
+        for _ in 1..times do
+            let! k = batch ()
+            n <- n + k
+
+        return n
+    }
+
 let private allocationPerItem (d: Portal) (run: unit -> Task<int64>) =
     task {
         let! remoteBefore = d.Run(fun () -> allocated ())
@@ -119,16 +131,7 @@ let private pingPongOn quick (rawBatch: ChannelBench.Batch) (d: Portal) =
         let! rates = ChannelBench.interleave quick batch rawBatch
 
         let! local, remote =
-            allocationPerItem d (fun () ->
-                task {
-                    let mutable n = 0L
-
-                    for _ in 1..100 do
-                        let! k = batch ()
-                        n <- n + k
-
-                    return n
-                })
+            allocationPerItem d (repeated 100 batch)
 
         eprintfn $"context.pingpong: bytes allocated per round trip: caller {local:F1}, callee {remote:F1}"
         do! stream.Stop()
@@ -194,16 +197,7 @@ let private onewayOn (name: string) (options: StreamOptions) (size: int) quick (
         let! rates = ChannelBench.interleave quick run rawBatch
 
         let! local, remote =
-            allocationPerItem d (fun () ->
-                task {
-                    let mutable n = 0L
-
-                    for _ in 1..3 do
-                        let! k = run ()
-                        n <- n + k
-
-                    return n
-                })
+            allocationPerItem d (repeated 3 run)
 
         eprintfn $"{name}: bytes allocated per item: caller {local:F2}, callee {remote:F2} (raw frame payload {size} B)"
         return rates
