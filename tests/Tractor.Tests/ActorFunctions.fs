@@ -79,3 +79,41 @@ let describeSelf () =
         return $"{me.Name}|{me.Pid = Environment.ProcessId}|{me.Parent.Value.Name}|{me.IsRoot}|{me.Uid.Length}"
     }
 
+
+/// The inodes of the sockets this process holds open (from /proc/self/fd).
+let socketInodes () =
+    IO.Directory.GetFiles "/proc/self/fd"
+    |> Array.choose (fun fd ->
+        let target = try IO.FileInfo(fd).LinkTarget with _ -> null // closed meanwhile
+
+        if not (isNull target) && target.StartsWith "socket:[" then
+            Some(target.Substring(8, target.Length - 9))
+        else
+            None)
+
+/// Unix sockets in the listening state, system-wide, as (inode, path) (/proc/net/unix flag
+/// __SO_ACCEPTCON).
+let listeningUnixSockets () =
+    IO.File.ReadAllLines "/proc/net/unix"
+    |> Array.skip 1
+    |> Array.choose (fun line ->
+        match line.Split(' ', StringSplitOptions.RemoveEmptyEntries) with
+        | fields when fields.Length >= 7 && Convert.ToInt32(fields[3], 16) &&& 0x10000 <> 0 ->
+            Some(fields[6], (if fields.Length > 7 then fields[7] else ""))
+        | _ -> None)
+    |> Map.ofArray
+
+/// How many connected sockets this process holds (not counting listeners: every .NET process
+/// has the runtime's diagnostics socket).
+let socketCount () =
+    task {
+        let listening = listeningUnixSockets ()
+        return socketInodes () |> Array.filter (fun i -> not (listening.ContainsKey i)) |> Array.length
+    }
+
+/// Spawns a child of this actor and returns that grandchild's socket count.
+let grandchildSocketCount () =
+    nursery {
+        let! p = runInActor socketCount
+        return! p.Result()
+    }

@@ -7,9 +7,9 @@ open FsCheck.NUnit
 open TractorNet.Spawning
 
 [<Property(MaxTest = 200)>]
-let ``any bootstrap survives encoding on one line`` (address: NonNull<string>, secret: NonNull<string>, name: NonNull<string>, uid: NonNull<string>, pid: PositiveInt) =
+let ``any bootstrap survives encoding on one line`` (fd: NonNegativeInt, secret: NonNull<string>, name: NonNull<string>, uid: NonNull<string>, pid: PositiveInt) =
     let b =
-        { ParentAddress = address.Get
+        { ChannelFd = fd.Get
           Secret = secret.Get
           Name = name.Get
           Uid = uid.Get
@@ -19,12 +19,13 @@ let ``any bootstrap survives encoding on one line`` (address: NonNull<string>, s
 
 [<Test>]
 let ``spaces, percent signs and line breaks are escaped`` () =
-    let b = { ParentAddress = "uds:///tmp/a b.sock"; Secret = "x%y"; Name = "two\nlines"; Uid = "u"; ParentPid = 42 }
+    let b = { ChannelFd = 7; Secret = "x%y"; Name = "two\nlines"; Uid = "a b"; ParentPid = 42 }
     let line = Bootstrap.encode b
-    Assert.That(line, Is.EqualTo "uds:///tmp/a%20b.sock x%25y two%0Alines u 42")
+    Assert.That(line, Is.EqualTo "7 x%25y two%0Alines a%20b 42")
     Assert.That(Bootstrap.decode line, Is.EqualTo b)
 
 [<Test>]
 let ``a malformed line is refused`` () =
     Assert.Throws<exn>(fun () -> Bootstrap.decode "a b c" |> ignore) |> ignore
     Assert.Throws<exn>(fun () -> Bootstrap.decode "a b c d 1%" |> ignore) |> ignore
+    Assert.That(Assert.Catch(fun () -> Bootstrap.decode "x s n u 1" |> ignore), Is.Not.Null, "a descriptor that is not a number")

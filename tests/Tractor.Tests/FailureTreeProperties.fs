@@ -606,7 +606,7 @@ let runCase (case: Case) : Observation * string list =
     finally
         Actor.setCancelLadder before
 
-/// A child that does not connect back within ActorSpawnError's timeout (30 s) says the machine
+/// A child that is not ready within ActorSpawnError's timeout (30 s) says the machine
 /// is overloaded (seen here under memory pressure from parallel builds), not that the tree broke
 /// a promise: such cases are inconclusive.
 let private spawnTimedOut (o: Observation) =
@@ -614,7 +614,7 @@ let private spawnTimedOut (o: Observation) =
     | Error e ->
         leaves e
         |> List.exists (function
-            | Odd d -> d.Contains "ActorSpawnError" && d.Contains "did not connect back within"
+            | Odd d -> d.Contains "ActorSpawnError" && d.Contains "was not ready within"
             | _ -> false)
     | Ok _ -> false
 

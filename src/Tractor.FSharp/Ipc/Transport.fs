@@ -36,9 +36,16 @@ type ITransport =
     /// Connects to `address`, failing with `ConnectException` after `timeout`.
     abstract ConnectAsync: address: IpcAddress * timeout: TimeSpan * cancellationToken: CancellationToken -> Task<IConnection>
 
-/// A connection over a connected stream socket (both transports use it).
+/// A connection over a connected stream socket (both transports use it, and a spawned actor's
+/// channel to its parent: one end of a socket pair, which has no address).
 type internal SocketConnection(socket: Socket, local: IpcAddress, remote: IpcAddress) =
     member _.Socket = socket
+
+    /// A connection over the connected socket descriptor `fd` (which it then owns); the
+    /// names stand in for addresses in logs and errors.
+    static member OfDescriptor(fd: int, localName: string, remoteName: string) =
+        let socket = new Socket(new SafeSocketHandle(nativeint fd, true))
+        new SocketConnection(socket, IpcAddress.Uds localName, IpcAddress.Uds remoteName)
 
     interface IConnection with
         member _.LocalAddress = local

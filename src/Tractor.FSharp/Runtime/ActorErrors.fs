@@ -14,6 +14,6 @@ type ActorDiedError(actor: ActorId, exitCode: int, inner: exn) =
     /// Its process's exit code (128+n when killed by signal n).
     member _.ExitCode = exitCode
 
-/// A child actor failed to start: its process exited or stayed silent before it connected back.
+/// A child actor failed to start: its process exited or stayed silent before it was ready.
 type ActorSpawnError(message: string) =
     inherit Exception(message)

@@ -19,41 +19,21 @@ type internal ActorIpcLog() =
             | IpcLogLevel.Information -> Log.debug message
             | _ -> Log.trace message
 
-/// A child that was started but has not connected yet: the listener hands its channel over, and
-/// keeps the connection until `Done` completes.
-type internal PendingChild =
-    { Channel: TaskCompletionSource<Channel>
-      Done: TaskCompletionSource }
-
 /// The actor runtime of this process (one per process): identity, the tree's secret, the
-/// enabled modules, a listener for its own children (started on first spawn), and the
-/// cancellation that CancelActor, SIGTERM or Ctrl-C trigger.
+/// enabled modules, its live child processes, and the cancellation that CancelActor, SIGTERM
+/// or Ctrl-C trigger. It listens nowhere: each child's channel is a socket pair it inherits.
 type internal ActorRuntime(id: ActorId, parent: ActorId option, secret: byte[]) =
     let cancellation = new CancellationTokenSource()
-    let expected = ConcurrentDictionary<string, PendingChild>()
-    let live = ConcurrentDictionary<int, ChildProcess>()
+    // Created by the first spawn: most actors never spawn, and their start-up skips it.
+    let mutable live: ConcurrentDictionary<int, ChildProcess> = null
     let serializer: IWireSerializer = MsgPackSerializer.Default
     let codec = PayloadCodec serializer :> IPayloadCodec
     let ipcLog = ActorIpcLog()
     let channelOptions = ChannelOptions(Log = ipcLog)
 
-    let handshake =
-        HandshakeOptions({ Name = id.Name; Uid = id.Uid; Pid = Environment.ProcessId }, secret, Log = ipcLog)
-
-    let gate = obj ()
-    let mutable server: IpcServer = Unchecked.defaultof<_>
     let mutable enabled: string list = []
     let mutable ladder = CancelLadder.Default
     let mutable parent = parent
-
-    let onChannel (channel: Channel) : Task =
-        match expected.TryRemove channel.Peer.Uid with
-        | true, pending ->
-            pending.Channel.TrySetResult channel |> ignore
-            pending.Done.Task
-        | _ ->
-            Log.warn $"closing a connection from '{channel.Peer}': no child of ours has that id"
-            Task.CompletedTask
 
     static let mutable current: ActorRuntime option = None
     static let currentGate = obj ()
@@ -63,11 +43,12 @@ type internal ActorRuntime(id: ActorId, parent: ActorId option, secret: byte[]) 
     member _.Parent
         with get () = parent
         and set v = parent <- v
+    /// The tree's secret, handed down to every child: for authenticating connections made by
+    /// address (spawn channels are socket pairs and need none).
     member _.Secret = secret
     member _.Serializer = serializer
     member _.Codec = codec
     member _.ChannelOptions = channelOptions
-    member _.Handshake = handshake
 
     /// Cancelled when this actor is told to cancel everything (CancelActor, SIGTERM, Ctrl-C).
     member _.Token = cancellation.Token
@@ -89,34 +70,20 @@ type internal ActorRuntime(id: ActorId, parent: ActorId option, secret: byte[]) 
         with get () = ladder
         and set v = ladder <- v
 
-    /// The address children connect back to (the listener starts on first use).
-    member _.ListenAddress: IpcAddress =
-        lock gate (fun () ->
-            if isNull (box server) then
-                let address = UnixSocketDirectory.newAddress id.Name
-                server <- IpcServer.Start(address, handshake, channelOptions, Func<Channel, Task> onChannel)
-
-            server.Address)
-
-    /// Registers a child about to start, so its connection is accepted.
-    member _.Expect(uid: string) : PendingChild =
-        let pending =
-            { Channel = TaskCompletionSource<Channel>(TaskCreationOptions.RunContinuationsAsynchronously)
-              Done = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) }
-
-        expected[uid] <- pending
-        pending
-
-    /// Forgets a child that never connected.
-    member _.Forget(uid: string) = expected.TryRemove uid |> ignore
-
     /// Child processes alive right now (for Ctrl-C escalation).
-    member _.Track(child: ChildProcess) = live[child.Pid] <- child
-    member _.Untrack(child: ChildProcess) = live.TryRemove child.Pid |> ignore
+    member _.Track(child: ChildProcess) =
+        if isNull live then
+            Interlocked.CompareExchange(&live, ConcurrentDictionary(), null) |> ignore
+
+        live[child.Pid] <- child
+
+    member _.Untrack(child: ChildProcess) =
+        if not (isNull live) then
+            live.TryRemove child.Pid |> ignore
 
     /// SIGKILLs every child process (second Ctrl-C).
     member _.KillAll() =
-        for KeyValue(_, c) in live do
+        for KeyValue(_, c) in (if isNull live then ConcurrentDictionary() else live) do
             c.Signal Native.SIGKILL |> ignore
 
     /// The runtime of this process, if one started.

@@ -7,8 +7,9 @@ open TractorNet
 open TractorNet.Ipc
 open TractorNet.Spawning
 
-/// A child actor, seen from its parent: the OS process, the connection, and the cancel ladder.
-type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProcess, pending: PendingChild) =
+/// A child actor, seen from its parent: the OS process, the channel (our end of the socket pair
+/// the child inherited), and the cancel ladder.
+type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProcess, channel: Channel) =
     let acknowledged = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
     let cancelRequested = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
     let mutable peer: Peer = Unchecked.defaultof<_>
@@ -29,8 +30,17 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                     ()
         }
 
-    /// How long a child may take to start and connect back.
-    static member val ConnectTimeout = TimeSpan.FromSeconds 30.0 with get, set
+    // The kernel closes a dead child's end of the pair, so our end reads end-of-file. Unless a
+    // copy leaked into a process the application started at the very moment of our spawn: then
+    // the exit itself ends the channel, after a moment for the frames already sent to be read.
+    do
+        proc.Exited.ContinueWith(fun (_: Task) ->
+            Task.Delay(500).ContinueWith(fun (_: Task) ->
+                channel.Abort(TransportClosedException $"actor '{id}' (pid {proc.Pid}) exited")))
+        |> ignore
+
+    /// How long a child may take to start and report ready.
+    static member val StartTimeout = TimeSpan.FromSeconds 30.0 with get, set
 
     member _.Id = id
     member _.Pid = proc.Pid
@@ -79,63 +89,68 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                             if outcome <> Exited then
                                 Log.warn $"actor '{id}' (pid {proc.Pid}) needed {outcome} to exit"
                         finally
-                            pending.Done.TrySetResult() |> ignore
                             rt.Untrack proc
                             (proc :> IDisposable).Dispose()
+                            channel.DisposeAsync() |> ignore
                     }
 
             reaped)
 
-    member private this.Connect(spec: SpawnSpec, ct: CancellationToken) : Task =
+    /// Sends the spawn spec and waits for the child to report ready (or to die, or time out).
+    member private this.AwaitReady(spec: SpawnSpec, ct: CancellationToken) : Task =
         task {
             use timeout = CancellationTokenSource.CreateLinkedTokenSource ct
-            timeout.CancelAfter ChildActor.ConnectTimeout
+            timeout.CancelAfter ChildActor.StartTimeout
             let never = Task.Delay(Timeout.Infinite, timeout.Token)
-            let! first = Task.WhenAny(pending.Channel.Task, proc.Exited, never)
-
-            if not (obj.ReferenceEquals(first, pending.Channel.Task)) then
-                rt.Forget id.Uid
-                ct.ThrowIfCancellationRequested()
-
-                if proc.HasExited then
-                    raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) exited with code {proc.ExitCode} before it connected back")
-                else
-                    raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) did not connect back within {ChildActor.ConnectTimeout}")
-
-            SpawnTrace.mark "parent.accepted"
-            let link = ChannelLink(pending.Channel.Task.Result, rt.Serializer) :> IMessageLink
+            let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
+            // The child is still starting .NET: the spec waits in the socket, read without a round trip.
             do! link.Send(Spawn spec)
             let ready = link.Receive(timeout.Token).AsTask()
             let! first = Task.WhenAny(ready, proc.Exited, never)
 
-            if not (obj.ReferenceEquals(first, ready)) || ready.Result <> ValueSome Ready then
+            if not (obj.ReferenceEquals(first, ready)) || ready.Status <> TaskStatus.RanToCompletion || ready.Result <> ValueSome Ready then
                 ct.ThrowIfCancellationRequested()
-                raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) failed while applying its spawn spec")
+
+                if proc.HasExited || ready.IsCompleted then
+                    let! _ = Task.WhenAny(proc.Exited, Task.Delay 2000)
+                    let how = if proc.HasExited then $"exited with code {proc.ExitCode}" else "closed its channel"
+                    raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) {how} before it was ready")
+                else
+                    raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) was not ready within {ChildActor.StartTimeout}")
 
             SpawnTrace.mark "parent.ready"
             peer <- Peer(link, rt.Id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
             peer.Start()
         }
 
-    /// Starts a child actor process and waits until it is connected and ready for calls.
-    /// Any failure reaps the process before raising.
+    /// Starts a child actor process and waits until it is ready for calls. Any failure reaps the
+    /// process before raising.
     static member Spawn(rt: ActorRuntime, spawner: ISpawner, name: string, enabledModules: string list, logLevel: LogLevel, ct: CancellationToken) : Task<ChildActor> =
         task {
             SpawnTrace.mark "parent.spawn"
             let id = ActorId.New name
-            let pending = rt.Expect id.Uid
-            let address = rt.ListenAddress
+            let parentEnd, childEnd = Native.socketPair ()
+            let channel = new Channel(SocketConnection.OfDescriptor(parentEnd, "(parent)", $"(actor {name})"), rt.ChannelOptions)
 
             let boot =
-                { ParentAddress = string address
+                { ChannelFd = childEnd
                   Secret = Convert.ToBase64String rt.Secret
                   Name = name
                   Uid = id.Uid
                   ParentPid = Environment.ProcessId }
 
-            let! proc = spawner.Start(name, Bootstrap.encode boot)
+            let! proc =
+                task {
+                    try
+                        return! spawner.Start(name, Bootstrap.encode boot, childEnd)
+                    with e ->
+                        do! channel.DisposeAsync()
+                        return raise e
+                }
+
             rt.Track proc
-            let child = new ChildActor(rt, id, proc, pending)
+            channel.SetPeer { Name = id.Name; Uid = id.Uid; Pid = proc.Pid }
+            let child = new ChildActor(rt, id, proc, channel)
 
             let spec =
                 { Actor = id
@@ -146,7 +161,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                   TerminateMs = int rt.Ladder.Terminate.TotalMilliseconds }
 
             try
-                do! child.Connect(spec, ct)
+                do! child.AwaitReady(spec, ct)
                 return child
             with e ->
                 proc.Signal Native.SIGKILL |> ignore

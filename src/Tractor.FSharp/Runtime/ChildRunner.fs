@@ -8,9 +8,9 @@ open TractorNet
 open TractorNet.Ipc
 open TractorNet.Spawning
 
-/// The child side of an actor process: connect back to the parent, apply the spawn spec, serve
-/// calls until told to cancel (or until the parent is gone), then reap own children,
-/// acknowledge and exit.
+/// The child side of an actor process: take up the inherited channel to the parent, apply the
+/// spawn spec, serve calls until told to cancel (or until the parent is gone), then reap own
+/// children, acknowledge and exit.
 module internal ChildRunner =
     /// Reads the bootstrap line byte by byte, so nothing after it is consumed: the rest of
     /// standard input is the lifeline.
@@ -37,69 +37,75 @@ module internal ChildRunner =
         )
             .Start()
 
-    let run (name: string) : Task<int> =
-        task {
-            let stdin = Console.OpenStandardInput()
-            let boot = Bootstrap.decode (readLine stdin)
-            SpawnTrace.mark "child.bootstrap"
-            Lifeline.armParentDeathSignal boot.ParentPid
-            Log.setActor name
-            let id = { Name = boot.Name; Uid = boot.Uid }
-            let rt = new ActorRuntime(id, None, Convert.FromBase64String boot.Secret)
-            ActorRuntime.InstallChild rt
+    /// Runs the actor on the process's main thread, blocking it: the start path has no async
+    /// state machine of its own (each would be JIT-compiled before the first call), and the main
+    /// thread has nothing else to do. Returns the exit code.
+    let run (name: string) : int =
+        StartupWarmup.start ()
+        // Standard input as a raw, unbuffered stream of descriptor 0: System.Console is not needed.
+        let stdin = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(nativeint 0, false), FileAccess.Read, 1)
+        let boot = Bootstrap.decode (readLine stdin)
+        SpawnTrace.mark "child.bootstrap"
+        Lifeline.armParentDeathSignal boot.ParentPid
+        Log.setActor name
+        let id = { Name = boot.Name; Uid = boot.Uid }
+        let rt = new ActorRuntime(id, None, Convert.FromBase64String boot.Secret)
+        ActorRuntime.InstallChild rt
 
-            Lifeline.watchStandardInput stdin (fun () ->
-                Log.debug "parent gone (standard input closed): cancelling"
-                rt.Cancel()
-                exitAfter (rt.Ladder.Graceful + rt.Ladder.Terminate) 1)
-
-            let _signals =
-                Lifeline.handleSignals (fun () ->
-                    Log.debug "SIGTERM: cancelling"
-                    rt.Cancel()
-                    exitAfter (TimeSpan.FromMilliseconds 300.0) 143)
-
-            let address = IpcAddress.Parse boot.ParentAddress
-
-            SpawnTrace.mark "child.connecting"
-            let! channel = IpcClient.ConnectAsync(address, rt.Handshake, rt.ChannelOptions, rt.Token)
-            SpawnTrace.mark "child.handshaken"
-            let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
-
-            match! link.Receive rt.Token with
-            | ValueSome(Spawn spec) ->
-                rt.EnabledModules <- spec.EnabledModules
-                rt.Parent <- Some spec.Parent
-                Log.setLevel (enum<LogLevel> spec.LogLevel)
-                rt.Ladder <- { Graceful = TimeSpan.FromMilliseconds(float spec.GracefulMs); Terminate = TimeSpan.FromMilliseconds(float spec.TerminateMs) }
-            | other -> failwith $"expected a spawn spec from the parent, got {other}"
-
-            SpawnTrace.mark "child.spec"
-            do! link.Send Ready
-            let cancelRequested = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
-
-            let onControl (msg: Message) =
-                match msg with
-                | CancelActor ->
-                    Log.debug "cancel requested by the parent"
-                    cancelRequested.TrySetResult() |> ignore
-                    rt.Cancel()
-                | other -> Log.warn $"unexpected message from the parent: {other}"
-
-            let peer = Peer(link, id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
-            peer.Start()
-            SpawnTrace.mark "child.serving"
-            let cancelled = Task.Delay(Timeout.Infinite, rt.Token).ContinueWith(fun (_: Task) -> ())
-            let! _ = Task.WhenAny(cancelRequested.Task, peer.Closed, cancelled)
+        Lifeline.watchStandardInput stdin (fun () ->
+            Log.debug "parent gone (standard input closed): cancelling"
             rt.Cancel()
-            // Running calls end (their nested nurseries reap our own children) before we ack.
-            do! peer.Drain()
+            exitAfter (rt.Ladder.Graceful + rt.Ladder.Terminate) 1)
 
-            try
-                do! link.Send CancelActorAck
-                do! channel.CloseAsync().WaitAsync(TimeSpan.FromSeconds 1.0)
-            with _ ->
-                ()
+        let _signals =
+            Lifeline.handleSignals (fun () ->
+                Log.debug "SIGTERM: cancelling"
+                rt.Cancel()
+                exitAfter (TimeSpan.FromMilliseconds 300.0) 143)
 
-            return 0
-        }
+        // The socket pair needs no handshake: only our parent holds the other end. Our own
+        // children must not inherit our end.
+        Native.closeOnExec boot.ChannelFd
+        let channel = new Channel(SocketConnection.OfDescriptor(boot.ChannelFd, "(actor)", "(parent)"), rt.ChannelOptions)
+
+        // The parent queued the spec before we started, so this read does not wait.
+        let more = channel.ReceiveAsync().AsTask().GetAwaiter().GetResult()
+
+        match (if more then ValueSome(MessageCodec.deserialize (Buffers.ReadOnlySequence channel.Current)) else ValueNone) with
+        | ValueSome(Spawn spec) ->
+            channel.SetPeer { Name = spec.Parent.Name; Uid = spec.Parent.Uid; Pid = boot.ParentPid }
+            rt.EnabledModules <- spec.EnabledModules
+            rt.Parent <- Some spec.Parent
+            Log.setLevel (enum<LogLevel> spec.LogLevel)
+            rt.Ladder <- { Graceful = TimeSpan.FromMilliseconds(float spec.GracefulMs); Terminate = TimeSpan.FromMilliseconds(float spec.TerminateMs) }
+        | other -> failwith $"expected a spawn spec from the parent, got {other}"
+
+        SpawnTrace.mark "child.spec"
+        let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
+        link.Send(Ready).AsTask().GetAwaiter().GetResult()
+        let cancelRequested = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+        let onControl (msg: Message) =
+            match msg with
+            | CancelActor ->
+                Log.debug "cancel requested by the parent"
+                cancelRequested.TrySetResult() |> ignore
+                rt.Cancel()
+            | other -> Log.warn $"unexpected message from the parent: {other}"
+
+        let peer = Peer(link, id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
+        peer.Start()
+        SpawnTrace.mark "child.serving"
+        let cancelled = Task.Delay(Timeout.Infinite, rt.Token)
+        Task.WaitAny(cancelRequested.Task, peer.Closed, cancelled) |> ignore
+        rt.Cancel()
+        // Running calls end (their nested nurseries reap our own children) before we ack.
+        peer.Drain().GetAwaiter().GetResult()
+
+        try
+            link.Send(CancelActorAck).AsTask().Wait(TimeSpan.FromSeconds 1.0) |> ignore
+            channel.CloseAsync().Wait(TimeSpan.FromSeconds 1.0) |> ignore
+        with _ ->
+            ()
+
+        0

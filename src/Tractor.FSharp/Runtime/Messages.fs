@@ -2,7 +2,7 @@ namespace TractorNet.Runtime
 
 open TractorNet
 
-/// What the parent tells a new child right after the handshake (tractor's "spawn spec").
+/// What the parent tells a new child first (tractor's "spawn spec").
 type SpawnSpec =
     { /// The child's identity (name + unique id), as the parent knows it.
       Actor: ActorId
@@ -32,7 +32,7 @@ type CallKind =
 /// The protocol's messages (docs/protocol.md). Values are MessagePack blobs encoded with the
 /// codec for the type the receiving side expects, so the envelope never names a type to load.
 type Message =
-    /// Parent → child, first message after the handshake.
+    /// Parent → child, the first message on the channel.
     | Spawn of SpawnSpec
     /// Child → parent: the spawn spec is applied; the actor serves calls.
     | Ready

@@ -2,11 +2,12 @@ namespace TractorNet.Spawning
 
 open System
 
-/// The one line a parent writes to a new child's standard input: where to connect and the
-/// tree's secret. It travels over a private pipe, never on the command line (which `ps` shows).
+/// The one line a parent writes to a new child's standard input: which inherited descriptor is
+/// its channel to the parent, and the tree's secret. It travels over a private pipe, never on the
+/// command line (which `ps` shows).
 type internal Bootstrap =
-    { /// The parent's listening address (text form, e.g. uds:///…/root.sock).
-      ParentAddress: string
+    { /// The child's end of the socket pair to its parent (inherited across exec).
+      ChannelFd: int
       /// The per-tree secret for the handshake, base64.
       Secret: string
       /// The child's actor name and unique id.
@@ -51,7 +52,8 @@ module internal Bootstrap =
             b.ToString()
 
     let encode (b: Bootstrap) =
-        [ b.ParentAddress; b.Secret; b.Name; b.Uid; b.ParentPid.ToString(Globalization.CultureInfo.InvariantCulture) ]
+        let inv = Globalization.CultureInfo.InvariantCulture
+        [ b.ChannelFd.ToString inv; b.Secret; b.Name; b.Uid; b.ParentPid.ToString inv ]
         |> List.map escape
         |> String.concat " "
 
@@ -61,11 +63,12 @@ module internal Bootstrap =
         | "" -> failwith "no bootstrap line on standard input (this entry point is started by a parent actor)"
         | line ->
             match line.Split ' ' |> Array.map unescape with
-            | [| address; secret; name; uid; pid |] ->
-                { ParentAddress = address
+            | [| fd; secret; name; uid; pid |] ->
+                // Invariant: culture-aware parsing would load ICU in a child that may need none.
+                let number (text: string) = Int32.Parse(text, Globalization.NumberStyles.None, Globalization.CultureInfo.InvariantCulture)
+                { ChannelFd = number fd
                   Secret = secret
                   Name = name
                   Uid = uid
-                  // Invariant: culture-aware parsing would load ICU in a child that may need none.
-                  ParentPid = Int32.Parse(pid, Globalization.NumberStyles.None, Globalization.CultureInfo.InvariantCulture) }
+                  ParentPid = number pid }
             | fields -> failwith $"malformed bootstrap line ({fields.Length} fields, expected 5)"

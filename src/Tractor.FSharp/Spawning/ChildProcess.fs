@@ -75,7 +75,9 @@ module internal ChildCommand =
 
 /// A child actor's OS process, seen from its parent. Its standard input is the child's
 /// lifeline: the parent writes the bootstrap line there and keeps the pipe open; when the
-/// parent dies (even by SIGKILL) the child reads end-of-file and exits.
+/// parent dies (even by SIGKILL) the child reads end-of-file and exits. The child also inherits
+/// its end of the socket pair that is its channel to the parent (`channelFd`, the same number
+/// in both processes).
 type internal ChildProcess private (proc: Process, name: string) =
     let pid = proc.Id
     let mutable exitCode = 0
@@ -88,7 +90,9 @@ type internal ChildProcess private (proc: Process, name: string) =
         :> Task
 
     /// Starts a child actor process (from the spawner thread) and writes its bootstrap line.
-    static member Start(name: string, bootstrapLine: string, ?extraEnvironment: (string * string) list) : Task<ChildProcess> =
+    /// Takes `channelFd`: the child inherits it, and this process's copy is closed once the child
+    /// has started (or failed to), so the parent end sees end-of-file when the child dies.
+    static member Start(name: string, bootstrapLine: string, channelFd: int, ?extraEnvironment: (string * string) list) : Task<ChildProcess> =
         task {
             let program, args = ChildCommand.build name
             let psi = ProcessStartInfo(program, UseShellExecute = false, RedirectStandardInput = true)
@@ -100,7 +104,16 @@ type internal ChildProcess private (proc: Process, name: string) =
                 psi.Environment[k] <- v
 
             SpawnTrace.mark "parent.starting"
-            let! proc = SpawnerThread.Instance.Run(fun () -> Process.Start psi)
+            // Inheritable only for this start: every spawn runs on the spawner thread, so no other
+            // child of ours inherits it (a process the application starts on another thread at
+            // this very moment could; ChildActor aborts the channel once the child has exited).
+            let! proc =
+                SpawnerThread.Instance.Run(fun () ->
+                    try
+                        Native.inheritAcrossExec channelFd
+                        Process.Start psi
+                    finally
+                        Native.close channelFd)
             SpawnTrace.mark "parent.started"
             let child = new ChildProcess(proc, name)
 

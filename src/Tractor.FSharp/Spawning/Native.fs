@@ -33,3 +33,50 @@ let setParentDeathSignal (signal: int) =
 
 /// Sends a signal; false when the process no longer exists.
 let kill (pid: int) (signal: int) = sys_kill (pid, signal) = 0
+
+[<Literal>]
+let private AF_UNIX = 1
+
+[<Literal>]
+let private SOCK_STREAM = 1
+
+[<Literal>]
+let private SOCK_CLOEXEC = 0x80000
+
+[<Literal>]
+let private F_SETFD = 2
+
+[<Literal>]
+let private FD_CLOEXEC = 1
+
+[<DllImport("libc", SetLastError = true, EntryPoint = "socketpair")>]
+extern int private sys_socketpair(int domain, int kind, int protocol, int[] fds)
+
+[<DllImport("libc", SetLastError = true, EntryPoint = "fcntl")>]
+extern int private sys_fcntl(int fd, int command, int arg)
+
+[<DllImport("libc", SetLastError = true, EntryPoint = "close")>]
+extern int private sys_close(int fd)
+
+/// A connected pair of Unix stream sockets, both close-on-exec.
+let socketPair () : int * int =
+    let fds = Array.zeroCreate<int> 2
+
+    if sys_socketpair (AF_UNIX, SOCK_STREAM ||| SOCK_CLOEXEC, 0, fds) <> 0 then
+        raise (System.ComponentModel.Win32Exception(Marshal.GetLastPInvokeError(), "socketpair failed"))
+
+    fds[0], fds[1]
+
+/// Lets `fd` survive exec (clears close-on-exec).
+let inheritAcrossExec (fd: int) =
+    if sys_fcntl (fd, F_SETFD, 0) <> 0 then
+        raise (System.ComponentModel.Win32Exception(Marshal.GetLastPInvokeError(), "fcntl(F_SETFD) failed"))
+
+/// Makes `fd` close on exec again (a child's inherited channel, which its own children must not
+/// inherit in turn).
+let closeOnExec (fd: int) =
+    if sys_fcntl (fd, F_SETFD, FD_CLOEXEC) <> 0 then
+        raise (System.ComponentModel.Win32Exception(Marshal.GetLastPInvokeError(), "fcntl(F_SETFD) failed"))
+
+/// Closes a raw descriptor.
+let close (fd: int) = sys_close fd |> ignore

@@ -11,15 +11,16 @@ namespace TractorNet.Spawning
 open System.Threading.Tasks
 open TractorNet
 
-/// Starts the OS process of a child actor and hands it its bootstrap line.
+/// Starts the OS process of a child actor, hands it its bootstrap line and its end of the
+/// channel (a socket descriptor, which the spawner owns from then on and closes).
 type internal ISpawner =
-    abstract Start: name: string * bootstrapLine: string -> Task<ChildProcess>
+    abstract Start: name: string * bootstrapLine: string * channelFd: int -> Task<ChildProcess>
 
 /// The spawner for each method.
 module internal Spawners =
     let private newProcess =
         { new ISpawner with
-            member _.Start(name, line) = ChildProcess.Start(name, line) }
+            member _.Start(name, line, channelFd) = ChildProcess.Start(name, line, channelFd) }
 
     let forMethod (m: SpawnMethod) : ISpawner =
         match m with

@@ -1,0 +1,61 @@
+namespace TractorNet.Runtime
+
+open System
+open System.Buffers
+open System.Threading
+open System.Threading.Tasks
+open TractorNet.Wire
+
+/// A new actor's first call pays for loading and compiling the call path: the protocol codec,
+/// function lookup, the call's cancel scope, invoking and awaiting, encoding the result. A child
+/// warms that path on a second thread while its main thread takes up the channel to its parent
+/// (a core that would otherwise idle: the parent is waiting), so the first real call finds it
+/// ready. The warm-up runs a no-op through the same code, shares no state with real calls, and
+/// its failure is ignored (the real call would then simply pay the cost itself).
+module internal StartupWarmup =
+    type private Anchor = class end
+
+    /// The function the warm-up calls.
+    let noop () : Task<unit> = Task.FromResult()
+
+    let private warm (codec: IPayloadCodec) =
+        // First what the main thread needs first: the peer's call tables (one instantiation
+        // shared by every reference-typed value).
+        let table = Collections.Concurrent.ConcurrentDictionary<int64, obj>()
+        table[1L] <- table
+        table.TryRemove 1L |> ignore
+        table.Values.Count |> ignore
+
+        // Then the call path.
+        let home = typeof<Anchor>.DeclaringType
+        let f = FunctionRefs.ofMethod (home.GetMethod(nameof noop, Reflection.BindingFlags.Static ||| Reflection.BindingFlags.Public ||| Reflection.BindingFlags.NonPublic))
+        let frame = ArrayBufferWriter<byte>(256)
+        MessageCodec.serialize frame (Start(1L, f, [], Unary))
+
+        match MessageCodec.deserialize (ReadOnlySequence frame.WrittenMemory) with
+        | Start(id, f, _, _) ->
+            match FunctionRefs.resolve [ f.DeclaringType ] f with
+            | Ok m ->
+                let parameters = m.GetParameters()
+                let result = (CallContext.run CancellationToken.None (fun () -> FunctionInvoker.invoke m [||])).GetAwaiter().GetResult()
+                let value = codec.Encode(FunctionInvoker.resultType m, result)
+                frame.ResetWrittenCount()
+                MessageCodec.serialize frame (Return(id + int64 parameters.Length, value))
+            | Result.Error _ -> ()
+        | _ -> ()
+
+    /// Starts warming the call path on a background thread (the codec is the one every actor
+    /// uses: its caches are shared).
+    let start () =
+        let codec = PayloadCodec MsgPackSerializer.Default :> IPayloadCodec
+
+        Thread(
+            (fun () ->
+                try
+                    warm codec
+                with _ ->
+                    ()),
+            IsBackground = true,
+            Name = "tractor-warmup"
+        )
+            .Start()
