@@ -58,25 +58,26 @@ extern int private sys_fcntl(int fd, int command, int arg)
 [<DllImport("libc", SetLastError = true, EntryPoint = "close")>]
 extern int private sys_close(int fd)
 
+let private check (call: string) (result: int) =
+    if result <> 0 then
+        raise (System.ComponentModel.Win32Exception(Marshal.GetLastPInvokeError(), $"{call} failed"))
+
 /// A connected pair of Unix stream sockets, both close-on-exec.
 let socketPair () : int * int =
     let fds = Array.zeroCreate<int> 2
 
-    if sys_socketpair (AF_UNIX, SOCK_STREAM ||| SOCK_CLOEXEC, 0, fds) <> 0 then
-        raise (System.ComponentModel.Win32Exception(Marshal.GetLastPInvokeError(), "socketpair failed"))
+    sys_socketpair (AF_UNIX, SOCK_STREAM ||| SOCK_CLOEXEC, 0, fds) |> check "socketpair"
 
     fds[0], fds[1]
 
 /// Lets `fd` survive exec (clears close-on-exec).
 let inheritAcrossExec (fd: int) =
-    if sys_fcntl (fd, F_SETFD, 0) <> 0 then
-        raise (System.ComponentModel.Win32Exception(Marshal.GetLastPInvokeError(), "fcntl(F_SETFD) failed"))
+    sys_fcntl (fd, F_SETFD, 0) |> check "fcntl(F_SETFD)"
 
 /// Makes `fd` close on exec again (a child's inherited channel, which its own children must not
 /// inherit in turn).
 let closeOnExec (fd: int) =
-    if sys_fcntl (fd, F_SETFD, FD_CLOEXEC) <> 0 then
-        raise (System.ComponentModel.Win32Exception(Marshal.GetLastPInvokeError(), "fcntl(F_SETFD) failed"))
+    sys_fcntl (fd, F_SETFD, FD_CLOEXEC) |> check "fcntl(F_SETFD)"
 
 /// Closes a raw descriptor.
 let close (fd: int) = sys_close fd |> ignore

@@ -363,14 +363,17 @@ module TaskSeq =
             return if more then Some e.Current else None
         }
 
+    /// The element a `try…` lookup found; an empty sequence is an ArgumentException.
+    let private requireElement (find: unit -> Task<'T option>) : Task<'T> =
+        task {
+            match! find () with
+            | Some value -> return value
+            | None -> return invalidArg "source" "The input task sequence was empty."
+        }
+
     /// <summary>The first element.</summary>
     /// <exception cref="T:System.ArgumentException">When the sequence is empty.</exception>
-    let head (source: TaskSeq<'T>) : Task<'T> =
-        task {
-            match! tryHead source with
-            | Some value -> return value
-            | None -> return invalidArg (nameof source) "The input task sequence was empty."
-        }
+    let head (source: TaskSeq<'T>) : Task<'T> = requireElement (fun () -> tryHead source)
 
     /// <summary>The last element, if any.</summary>
     let tryLast (source: TaskSeq<'T>) : Task<'T option> =
@@ -384,12 +387,7 @@ module TaskSeq =
 
     /// <summary>The last element.</summary>
     /// <exception cref="T:System.ArgumentException">When the sequence is empty.</exception>
-    let last (source: TaskSeq<'T>) : Task<'T> =
-        task {
-            match! tryLast source with
-            | Some value -> return value
-            | None -> return invalidArg (nameof source) "The input task sequence was empty."
-        }
+    let last (source: TaskSeq<'T>) : Task<'T> = requireElement (fun () -> tryLast source)
 
     /// <summary>All elements in an array.</summary>
     let toArrayAsync (source: TaskSeq<'T>) : Task<'T array> =
