@@ -64,16 +64,7 @@ let ``errors are boxed through a depth-3 tree with the relay path`` () : Task =
 [<Test>]
 let ``several failing actors give one aggregate holding all of them`` () : Task =
     task {
-        let! e =
-            catchAsync (fun () ->
-                nursery {
-                    let! n = currentNursery
-                    let! a = startActor ("a", [ moduleName ])
-                    let! b = startActor ("b", [ moduleName ])
-                    n.Tasks.StartSoon(fun _ -> a.Run(failAfterSleep 200 "first"))
-                    n.Tasks.StartSoon(fun _ -> b.Run(failAfterSleep 200 "second"))
-                    return 0
-                })
+        let! e = catchAsync failInTwoActors
 
         match e with
         | :? MultiErrorException as m ->

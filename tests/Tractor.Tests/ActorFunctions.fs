@@ -50,16 +50,34 @@ let rec failDeep (depth: int) () : Task<int> =
             return! p.Result()
         }
 
-/// Two children that both fail: the middle actor's nursery raises an aggregate.
-let failTwice () : Task<int> =
+/// Raises `message` when its call is cancelled (a failure that the cancellation itself causes).
+let raiseWhenCancelled (message: string) () : Task<int> =
+    task {
+        try
+            do! Task.Delay(Timeout.Infinite, CancelScope.CurrentToken)
+        with :? OperationCanceledException ->
+            ()
+
+        return invalidOp message
+    }
+
+/// Two daemons that both fail, whatever the timing: b's call is running before a fails (b has
+/// answered a later call over the same channel, in order), and fails in turn when a's failure
+/// cancels the nursery. The nursery raises an aggregate of "first" and "second".
+let failInTwoActors () : Task<int> =
     nursery {
         let! n = currentNursery
         let! a = startActor ("a", [ moduleName ])
         let! b = startActor ("b", [ moduleName ])
-        n.Tasks.StartSoon(fun _ -> a.Run(failAfterSleep 100 "first"))
-        n.Tasks.StartSoon(fun _ -> b.Run(failAfterSleep 100 "second"))
+        let second = b.Run(raiseWhenCancelled "second")
+        n.Tasks.StartSoon(fun _ -> second)
+        let! _ = b.Run(logLevel)
+        n.Tasks.StartSoon(fun _ -> a.Run(failAfterSleep 0 "first"))
         return 0
     }
+
+/// Two children that both fail: the middle actor's nursery raises an aggregate.
+let failTwice () : Task<int> = failInTwoActors ()
 
 type Unserialisable = { Callback: int -> int }
 

@@ -1,20 +1,23 @@
 namespace TractorNet.Ipc
 
+#nowarn "9" // pinned arrays are passed to lstat as pointers
+
 open System
 open System.IO
 open System.Runtime.InteropServices
 open System.Text
+open Microsoft.FSharp.NativeInterop
 
 /// File facts from lstat(2) that the Unix-socket code needs.
 [<Struct>]
 type internal FileFacts = { Kind: int; Mode: int; Owner: uint32; Inode: uint64 }
 
 module internal Posix =
-    [<DllImport("libc", SetLastError = true)>]
+    [<DllImport("libc")>]
     extern uint32 geteuid()
 
-    [<DllImport("libc", SetLastError = true, EntryPoint = "lstat")>]
-    extern int private lstat_native(string path, byte[] buffer)
+    [<DllImport("libc", EntryPoint = "lstat")>]
+    extern int private lstat_native(nativeint path, nativeint buffer)
 
     let S_IFMT = 0xF000
     let S_IFDIR = 0x4000
@@ -24,7 +27,14 @@ module internal Posix =
     /// struct stat's layout differs per architecture; the two we run on are known.
     let lstat (path: string) : FileFacts option =
         let buffer = Array.zeroCreate<byte> 256
-        if lstat_native (path, buffer) <> 0 then
+        // NUL-terminated UTF-8 (the assembly disables runtime marshalling of strings).
+        let pathBytes = Array.zeroCreate<byte> (Encoding.UTF8.GetByteCount path + 1)
+        Encoding.UTF8.GetBytes(path, 0, path.Length, pathBytes, 0) |> ignore
+        let result =
+            use pathPointer = fixed pathBytes
+            use bufferPointer = fixed buffer
+            lstat_native (NativePtr.toNativeInt pathPointer, NativePtr.toNativeInt bufferPointer)
+        if result <> 0 then
             None
         else
             let span = ReadOnlySpan buffer

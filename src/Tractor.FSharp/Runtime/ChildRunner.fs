@@ -12,20 +12,6 @@ open TractorNet.Spawning
 /// spawn spec, serve calls until told to cancel (or until the parent is gone), then reap own
 /// children, acknowledge and exit.
 module internal ChildRunner =
-    /// Reads the bootstrap line byte by byte, so nothing after it is consumed: the rest of
-    /// standard input is the lifeline.
-    let private readLine (stdin: Stream) =
-        let bytes = ResizeArray<byte>()
-        let mutable go = true
-
-        while go do
-            match stdin.ReadByte() with
-            | -1 -> go <- false
-            | 10 -> go <- false
-            | b -> bytes.Add(byte b)
-
-        if bytes.Count = 0 then null else Text.Encoding.UTF8.GetString(bytes.ToArray())
-
     /// Exits the process after `delay` unless it has exited already: the backstop when a
     /// graceful cancel does not finish (a call blocked in synchronous code).
     let private exitAfter (delay: TimeSpan) (code: int) =
@@ -42,9 +28,10 @@ module internal ChildRunner =
     /// thread has nothing else to do. Returns the exit code.
     let run (name: string) : int =
         StartupWarmup.start ()
-        // Standard input as a raw, unbuffered stream of descriptor 0: System.Console is not needed.
-        let stdin = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(nativeint 0, false), FileAccess.Read, 1)
-        let boot = Bootstrap.decode (readLine stdin)
+        // Byte by byte from descriptor 0: nothing after the line is consumed (the rest of
+        // standard input is the lifeline), and System.Console is not needed.
+        let l = Native.readLine 0
+        let boot = Bootstrap.decode l
         SpawnTrace.mark "child.bootstrap"
         Lifeline.armParentDeathSignal boot.ParentPid
         Log.setActor name
@@ -52,21 +39,18 @@ module internal ChildRunner =
         let rt = new ActorRuntime(id, None, Convert.FromBase64String boot.Secret)
         ActorRuntime.InstallChild rt
 
-        Lifeline.watchStandardInput stdin (fun () ->
-            Log.debug "parent gone (standard input closed): cancelling"
-            rt.Cancel()
-            exitAfter (rt.Ladder.Graceful + rt.Ladder.Terminate) 1)
-
-        let _signals =
-            Lifeline.handleSignals (fun () ->
+        Lifeline.watchParent
+            (fun () ->
+                Log.debug "parent gone (standard input closed): cancelling"
+                rt.Cancel()
+                exitAfter (rt.Ladder.Graceful + rt.Ladder.Terminate) 1)
+            (fun () ->
                 Log.debug "SIGTERM: cancelling"
                 rt.Cancel()
                 exitAfter (TimeSpan.FromMilliseconds 300.0) 143)
 
-        // The socket pair needs no handshake: only our parent holds the other end. Our own
-        // children must not inherit our end.
         Native.closeOnExec boot.ChannelFd
-        let channel = new Channel(SocketConnection.OfDescriptor(boot.ChannelFd, "(actor)", "(parent)"), rt.ChannelOptions)
+        let channel = new Channel(new DescriptorConnection(boot.ChannelFd, "(actor)", "(parent)"), rt.ChannelOptions)
 
         // The parent queued the spec before we started, so this read does not wait.
         let more = channel.ReceiveAsync().AsTask().GetAwaiter().GetResult()

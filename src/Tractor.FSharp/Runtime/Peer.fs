@@ -50,7 +50,7 @@ type internal Peer
 
                         let! result = CallContext.run ct (fun () -> FunctionInvoker.invoke m values)
                         let encoded = codec.Encode(FunctionInvoker.resultType m, result)
-                        TractorNet.Spawning.SpawnTrace.mark "call.returning"
+                        TractorNet.Spawning.SpawnTrace.markAndFlush "call.returning"
                         do! link.Send(Return(id, encoded))
                     with e ->
                         let e =

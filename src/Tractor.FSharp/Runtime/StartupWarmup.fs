@@ -47,12 +47,10 @@ module internal StartupWarmup =
     /// Starts warming the call path on a background thread (the codec is the one every actor
     /// uses: its caches are shared).
     let start () =
-        let codec = PayloadCodec MsgPackSerializer.Default :> IPayloadCodec
-
         Thread(
             (fun () ->
                 try
-                    warm codec
+                    warm (PayloadCodec MsgPackSerializer.Default)
                 with _ ->
                     ()),
             IsBackground = true,

@@ -32,24 +32,45 @@ module internal Bootstrap =
 
         b.ToString()
 
-    let private unescape (s: string) =
-        if s.IndexOf '%' < 0 then
-            s
-        else
-            let b = Text.StringBuilder(s.Length)
-            let mutable i = 0
+    /// A hex digit's value.
+    let private hexDigit (c: char) =
+        if c >= '0' && c <= '9' then int c - int '0'
+        elif c >= 'A' && c <= 'F' then int c - int 'A' + 10
+        elif c >= 'a' && c <= 'f' then int c - int 'a' + 10
+        else failwith "malformed bootstrap line (bad escape)"
 
-            while i < s.Length do
-                if s[i] = '%' && i + 2 < s.Length then
-                    b.Append(char (Convert.ToInt32(s.Substring(i + 1, 2), 16))) |> ignore
-                    i <- i + 3
-                elif s[i] = '%' then
+    /// Plain loops over characters: a child decodes this first thing, before anything is loaded
+    /// (no String.Split, FSharp.Core collection functions or culture-aware parsing).
+    let private unescape (s: string) (start: int) (stop: int) =
+        let b = Text.StringBuilder(stop - start)
+        let mutable i = start
+
+        while i < stop do
+            if s[i] = '%' then
+                if i + 2 >= stop then
                     failwith "malformed bootstrap line (truncated escape)"
-                else
-                    b.Append s[i] |> ignore
-                    i <- i + 1
 
-            b.ToString()
+                b.Append(char (hexDigit s[i + 1] * 16 + hexDigit s[i + 2])) |> ignore
+                i <- i + 3
+            else
+                b.Append s[i] |> ignore
+                i <- i + 1
+
+        b.ToString()
+
+    let private number (text: string) =
+        if text.Length = 0 || text.Length > 9 then
+            failwith $"malformed bootstrap line (not a number: '{text}')"
+
+        let mutable n = 0
+
+        for c in text do
+            if c < '0' || c > '9' then
+                failwith $"malformed bootstrap line (not a number: '{text}')"
+
+            n <- n * 10 + (int c - int '0')
+
+        n
 
     let encode (b: Bootstrap) =
         let inv = Globalization.CultureInfo.InvariantCulture
@@ -58,17 +79,26 @@ module internal Bootstrap =
         |> String.concat " "
 
     let decode (line: string) : Bootstrap =
-        match line with
-        | null
-        | "" -> failwith "no bootstrap line on standard input (this entry point is started by a parent actor)"
-        | line ->
-            match line.Split ' ' |> Array.map unescape with
-            | [| fd; secret; name; uid; pid |] ->
-                // Invariant: culture-aware parsing would load ICU in a child that may need none.
-                let number (text: string) = Int32.Parse(text, Globalization.NumberStyles.None, Globalization.CultureInfo.InvariantCulture)
-                { ChannelFd = number fd
-                  Secret = secret
-                  Name = name
-                  Uid = uid
-                  ParentPid = number pid }
-            | fields -> failwith $"malformed bootstrap line ({fields.Length} fields, expected 5)"
+        if String.IsNullOrEmpty line then
+            failwith "no bootstrap line on standard input (this entry point is started by a parent actor)"
+
+        let fields = Array.zeroCreate<string> 5
+        let mutable count = 0
+        let mutable start = 0
+
+        for i in 0 .. line.Length do
+            if i = line.Length || line[i] = ' ' then
+                if count < fields.Length then
+                    fields[count] <- unescape line start i
+
+                count <- count + 1
+                start <- i + 1
+
+        if count <> fields.Length then
+            failwith $"malformed bootstrap line ({count} fields, expected 5)"
+
+        { ChannelFd = number fields[0]
+          Secret = fields[1]
+          Name = fields[2]
+          Uid = fields[3]
+          ParentPid = number fields[4] }

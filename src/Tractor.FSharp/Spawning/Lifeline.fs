@@ -20,14 +20,33 @@ module internal Lifeline =
             // The parent died between fork and prctl: nobody will ever reap or signal us.
             Environment.Exit 70
 
-    /// Calls `onParentGone` when standard input reaches end-of-file (or fails).
-    let watchStandardInput (stdin: Stream) (onParentGone: unit -> unit) =
+    /// Kept for the life of the process (a collected registration unregisters itself).
+    let mutable private signals: IDisposable list = []
+
+    /// SIGTERM: `onTerminate` (graceful cancel, bounded by the caller). SIGINT: ignored.
+    let private handleSignals (onTerminate: unit -> unit) =
+        signals <-
+            [ PosixSignalRegistration.Create(
+                  PosixSignal.SIGTERM,
+                  fun ctx ->
+                      ctx.Cancel <- true
+                      onTerminate ()
+              )
+              PosixSignalRegistration.Create(PosixSignal.SIGINT, fun ctx -> ctx.Cancel <- true) ]
+
+    /// On a background thread (off the start path, whose every millisecond counts): handles
+    /// SIGTERM and SIGINT as `handleSignals` says, then calls `onParentGone` when standard input
+    /// reaches end-of-file (or fails).
+    let watchParent (onParentGone: unit -> unit) (onTerminate: unit -> unit) =
         let t =
             Thread(
                 (fun () ->
+                    handleSignals onTerminate
                     let buffer = Array.zeroCreate<byte> 64
 
                     try
+                        use stdin = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(nativeint 0, false), FileAccess.Read, 1)
+
                         while stdin.Read(buffer, 0, buffer.Length) > 0 do
                             ()
                     with _ ->
@@ -39,13 +58,3 @@ module internal Lifeline =
             )
 
         t.Start()
-
-    /// SIGTERM: `onTerminate` (graceful cancel, bounded by the caller). SIGINT: ignored.
-    let handleSignals (onTerminate: unit -> unit) : IDisposable list =
-        [ PosixSignalRegistration.Create(
-              PosixSignal.SIGTERM,
-              fun ctx ->
-                  ctx.Cancel <- true
-                  onTerminate ()
-          )
-          PosixSignalRegistration.Create(PosixSignal.SIGINT, fun ctx -> ctx.Cancel <- true) ]

@@ -471,10 +471,13 @@ type MsgPackReader =
             let unread = this.span.Slice this.pos
             if unread.Length >= length then
                 let text =
-                    try
-                        MsgPackReader.StrictUtf8.GetString(unread.Slice(0, length))
-                    with :? DecoderFallbackException ->
-                        DecodeError.fail start "invalid UTF-8 in str"
+                    match AsciiText.tryDecode (unread.Slice(0, length)) with
+                    | null ->
+                        try
+                            MsgPackReader.StrictUtf8.GetString(unread.Slice(0, length))
+                        with :? DecoderFallbackException ->
+                            DecodeError.fail start "invalid UTF-8 in str"
+                    | ascii -> ascii
                 this.AdvanceInSpan length
                 text
             else

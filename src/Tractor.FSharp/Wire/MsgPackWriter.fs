@@ -256,7 +256,11 @@ type MsgPackWriter =
 
     /// Writes a str value: the UTF-8 encoding of `chars` (a lone surrogate becomes U+FFFD).
     member this.WriteString(chars: ReadOnlySpan<char>) =
-        if chars.Length <= 10 then
+        if AsciiText.isShortAscii chars then
+            this.WriteStringHeader chars.Length
+            AsciiText.narrow chars (this.Ensure chars.Length)
+            this.pos <- this.pos + chars.Length
+        elif chars.Length <= 10 then
             // At most 30 bytes: a fixstr whatever the text; encode straight after its header.
             let s = this.Ensure(1 + chars.Length * 3)
             let mutable read = 0

@@ -1,0 +1,197 @@
+namespace TractorNet.Ipc
+
+#nowarn "9" // pinned buffers are passed to recv/send as pointers
+
+open System
+open System.IO
+open System.Runtime.InteropServices
+open System.Threading
+open System.Threading.Tasks
+open Microsoft.FSharp.NativeInterop
+open Microsoft.Win32.SafeHandles
+
+/// The libc socket calls a descriptor connection makes (Linux numbering).
+module internal SocketCalls =
+    [<DllImport("libc", EntryPoint = "recv")>]
+    extern nativeint recv(int fd, nativeint buffer, unativeint length, int flags)
+
+    [<DllImport("libc", EntryPoint = "send")>]
+    extern nativeint send(int fd, nativeint buffer, unativeint length, int flags)
+
+    [<DllImport("libc", EntryPoint = "shutdown")>]
+    extern int shutdown(int fd, int how)
+
+    let EINTR = 4
+    let EAGAIN = 11
+    let MSG_DONTWAIT = 0x40
+    let MSG_NOSIGNAL = 0x4000
+    let SHUT_WR = 1
+    let SHUT_RDWR = 2
+
+    let failure (call: string) (errno: int) =
+        IOException($"{call}: {Marshal.GetPInvokeErrorMessage errno}", errno)
+
+/// A connection over an inherited, connected Unix stream socket descriptor (which it then owns),
+/// using plain blocking socket calls rather than System.Net.Sockets. A child actor takes up its
+/// channel to its parent with it: the socket stack's first use (its event loop, telemetry and
+/// option queries) costs a new process ~20 ms, on the path to its first call.
+///
+/// Receiving first tries a non-blocking read, which is all a busy channel needs; when no bytes
+/// are there, the connection's reader thread does the blocking read and completes the wait on
+/// the thread pool. Sending writes on the caller's thread, blocking only while the peer's
+/// socket buffer is full. The descriptor must be in blocking mode (as `socketpair` makes it).
+[<Sealed>]
+type internal DescriptorConnection(fd: int, localName: string, remoteName: string) =
+    let handle = new SafeFileHandle(nativeint fd, true)
+    let local = IpcAddress.Uds localName
+    let remote = IpcAddress.Uds remoteName
+    let wait = ReusableWait<int>(RunContinuationsAsynchronously = true)
+    let gate = obj ()
+    // Guarded by gate: the buffer of the receive waiting for the reader thread.
+    let mutable request = Memory<byte>()
+    let mutable requested = false
+    let mutable disposed = false
+    let mutable reader: Thread = null
+
+    /// One recv into `buffer`: bytes read (0 at end of stream), or -1 for EAGAIN under DONTWAIT.
+    /// The descriptor is kept open for the call (a concurrent Dispose closes it only afterwards).
+    let receive (buffer: Memory<byte>) (flags: int) : int =
+        use pin = buffer.Pin()
+        let mutable added = false
+        let mutable result = -2
+
+        try
+            handle.DangerousAddRef &added
+
+            while result = -2 do
+                let n = SocketCalls.recv (fd, NativePtr.toNativeInt (NativePtr.ofVoidPtr<byte> pin.Pointer), unativeint buffer.Length, flags)
+
+                if n >= 0n then
+                    result <- int n
+                else
+                    match Marshal.GetLastSystemError() with
+                    | e when e = SocketCalls.EINTR -> ()
+                    | e when e = SocketCalls.EAGAIN && flags = SocketCalls.MSG_DONTWAIT -> result <- -1
+                    | e -> raise (SocketCalls.failure "recv" e)
+        finally
+            if added then handle.DangerousRelease()
+
+        result
+
+    /// shutdown(2) of one or both directions; errors (a peer already gone) do not matter here.
+    let shutdown (how: int) =
+        let mutable added = false
+
+        try
+            try
+                handle.DangerousAddRef &added
+                SocketCalls.shutdown (fd, how) |> ignore
+            with :? ObjectDisposedException ->
+                ()
+        finally
+            if added then handle.DangerousRelease()
+
+    /// The next receive for the reader thread; ValueNone once disposed (a receive still waiting
+    /// then fails as disposed).
+    let nextRequest () : Memory<byte> voption =
+        lock gate (fun () ->
+            while not requested && not disposed do
+                Monitor.Wait gate |> ignore
+
+            if disposed then
+                if requested then
+                    requested <- false
+                    wait.SetException(ObjectDisposedException(nameof DescriptorConnection))
+
+                ValueNone
+            else
+                ValueSome request)
+
+    /// The reader thread: serves one waiting receive at a time with a blocking read.
+    let readLoop () =
+        let mutable go = true
+
+        while go do
+            match nextRequest () with
+            | ValueNone -> go <- false
+            | ValueSome buffer ->
+                let outcome =
+                    try
+                        Ok(receive buffer 0)
+                    with e ->
+                        Error e
+
+                lock gate (fun () ->
+                    requested <- false
+                    request <- Memory<byte>())
+
+                match outcome with
+                | Ok n -> wait.SetResult n
+                | Error e -> wait.SetException e
+
+    /// Hands `buffer` to the reader thread (started on first need).
+    let receiveSlow (buffer: Memory<byte>) : ValueTask<int> =
+        let version = wait.Reset()
+
+        lock gate (fun () ->
+            if disposed then
+                raise (ObjectDisposedException(nameof DescriptorConnection))
+
+            request <- buffer
+            requested <- true
+
+            if isNull reader then
+                reader <- Thread(readLoop, IsBackground = true, Name = "tractor-channel")
+                reader.Start()
+            else
+                Monitor.Pulse gate)
+
+        wait.Task version
+
+    interface IConnection with
+        member _.LocalAddress = local
+        member _.RemoteAddress = remote
+
+        member _.ReceiveAsync(buffer, _cancellationToken) =
+            match receive buffer SocketCalls.MSG_DONTWAIT with
+            | -1 -> receiveSlow buffer
+            | n -> ValueTask<int> n
+
+        member _.SendAsync(data, _cancellationToken) =
+            use pin = data.Pin()
+            let start = NativePtr.toNativeInt (NativePtr.ofVoidPtr<byte> pin.Pointer)
+            let mutable added = false
+            let mutable sent = 0
+
+            try
+                handle.DangerousAddRef &added
+
+                while sent < data.Length do
+                    let n = SocketCalls.send (fd, start + nativeint sent, unativeint (data.Length - sent), SocketCalls.MSG_NOSIGNAL)
+
+                    if n >= 0n then
+                        sent <- sent + int n
+                    else
+                        match Marshal.GetLastSystemError() with
+                        | e when e = SocketCalls.EINTR -> ()
+                        | e -> raise (SocketCalls.failure "send" e)
+            finally
+                if added then handle.DangerousRelease()
+
+            ValueTask.CompletedTask
+
+        member _.ShutdownSend() = shutdown SocketCalls.SHUT_WR
+
+        member _.Dispose() =
+            let first =
+                lock gate (fun () ->
+                    let first = not disposed
+                    disposed <- true
+                    Monitor.Pulse gate
+                    first)
+
+            if first then
+                // Wakes a blocked read (it returns end of stream); the descriptor closes once no
+                // call is using it.
+                shutdown SocketCalls.SHUT_RDWR
+                handle.Dispose()
