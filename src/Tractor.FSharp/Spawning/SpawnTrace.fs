@@ -26,7 +26,9 @@ module internal SpawnTrace =
         clock_gettime (3, NativeInterop.NativePtr.toNativeInt &&ts) |> ignore
         float ts.Sec * 1000.0 + float ts.Nsec / 1e6
 
-    let private marks = Collections.Generic.List<struct (string * int64 * TimeSpan * float)>()
+    // Only when tracing: building the list JIT-compiles its constructors, in every child.
+    let private marks =
+        if enabled then Collections.Generic.List<struct (string * int64 * TimeSpan * float)>() else null
 
     /// Writes the buffered marks.
     let flush () =
