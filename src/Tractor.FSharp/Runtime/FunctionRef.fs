@@ -129,15 +129,60 @@ module internal FunctionRefs =
 
     /// Whether a declaring type lies inside one of the enabled modules. An entry names an
     /// assembly (every type in it), a namespace or a type (an F# module) with its nested types.
+    // Resolution runs at every actor's first call: plain loops here, no FSharp.Core collection
+    // functions (each generic one is JIT-compiled in a fresh process, on the first call's path).
     let isEnabled (enabled: string seq) (assembly: string) (declaringType: string) =
-        enabled
-        |> Seq.exists (fun m ->
+        let inside (m: string) =
             m = assembly
             || declaringType = m
-            || declaringType.StartsWith(m + "+", StringComparison.Ordinal)
-            || declaringType.StartsWith(m + ".", StringComparison.Ordinal))
+            || (declaringType.Length > m.Length
+                && declaringType.StartsWith(m, StringComparison.Ordinal)
+                && (declaringType[m.Length] = '+' || declaringType[m.Length] = '.'))
 
-    let private systemAssemblies = set [ "System.Private.CoreLib"; "FSharp.Core"; "System.Runtime" ]
+        let mutable found = false
+        use e = enabled.GetEnumerator()
+
+        while not found && e.MoveNext() do
+            found <- inside e.Current
+
+        found
+
+    let private isSystemAssembly (name: string) =
+        name = "System.Private.CoreLib" || name = "FSharp.Core" || name = "System.Runtime"
+
+    /// Whether the method's (generic definition's) parameter types are exactly `expected`.
+    let private hasParameterTypes (m: MethodInfo) (expected: string list) =
+        let parameters = m.GetParameters()
+        let mutable rest = expected
+        let mutable same = true
+        let mutable i = 0
+
+        while same && i < parameters.Length do
+            match rest with
+            | name :: tail when name = typeFullName parameters[i].ParameterType ->
+                rest <- tail
+                i <- i + 1
+            | _ -> same <- false
+
+        same && rest.IsEmpty
+
+    /// The static methods of `t` named `r.Method` whose signature matches the reference.
+    let private candidates (t: Type) (r: FunctionRef) =
+        let flags = BindingFlags.Static ||| BindingFlags.Public ||| BindingFlags.NonPublic
+        let matching = Collections.Generic.List<MethodInfo>(1)
+
+        // Only the members of that name (GetMethods would materialise them all).
+        for m in t.GetMember(r.Method, MemberTypes.Method, flags) do
+            match m with
+            | :? MethodInfo as m when
+                m.Name = r.Method
+                && (if m.IsGenericMethodDefinition then m.GetGenericArguments().Length = r.GenericArguments.Length else r.GenericArguments.IsEmpty)
+                && hasParameterTypes m r.ParameterTypes
+                ->
+                matching.Add m
+            | _ -> ()
+
+        matching
 
     /// Resolves a FunctionRef a peer sent, refusing anything outside the enabled modules.
     let resolve (enabled: string seq) (r: FunctionRef) : Result<MethodInfo, string> =
@@ -145,35 +190,26 @@ module internal FunctionRefs =
             Error
                 $"function '{r.Display}' is not enabled in this actor (enabled modules: {String.Join(',', enabled)}); enable its module when starting the actor"
         else
-            let assembly =
-                try
-                    Ok(Assembly.Load(AssemblyName r.Assembly))
-                with e ->
-                    Error $"assembly '{r.Assembly}' of function '{r.Display}' cannot be loaded: {e.Message}"
-
-            assembly
-            |> Result.bind (fun asm ->
+            match (try Ok(Assembly.Load(AssemblyName r.Assembly)) with e -> Error e.Message) with
+            | Error why -> Error $"assembly '{r.Assembly}' of function '{r.Display}' cannot be loaded: {why}"
+            | Ok asm ->
                 match asm.GetType(r.DeclaringType, false) with
                 | null -> Error $"type '{r.DeclaringType}' not found in '{r.Assembly}'"
                 | t ->
-                    let flags = BindingFlags.Static ||| BindingFlags.Public ||| BindingFlags.NonPublic
+                    let found = candidates t r
 
-                    let candidates =
-                        // Only the methods of that name (GetMethods would materialise them all).
-                        t.GetMember(r.Method, MemberTypes.Method, flags)
-                        |> Array.map (fun m -> m :?> MethodInfo)
-                        |> Array.filter (fun m ->
-                            m.Name = r.Method
-                            && (m.GetParameters() |> Seq.map (fun p -> typeFullName p.ParameterType) |> List.ofSeq) = r.ParameterTypes
-                            && m.GetGenericArguments().Length = (if m.IsGenericMethodDefinition then r.GenericArguments.Length else 0))
-
-                    match candidates with
-                    | [| m |] when m.IsGenericMethodDefinition ->
+                    if found.Count = 0 then
+                        Error $"function '{r.Display}' with parameters ({String.Join(',', r.ParameterTypes)}) not found"
+                    elif found.Count > 1 then
+                        Error $"function '{r.Display}' is ambiguous"
+                    elif not found[0].IsGenericMethodDefinition then
+                        Ok found[0]
+                    else
                         let resolveType (name: string) =
                             Type.GetType(
                                 name,
                                 (fun an ->
-                                    if systemAssemblies.Contains an.Name || isEnabled enabled an.Name "" || an.Name = r.Assembly then
+                                    if isSystemAssembly an.Name || isEnabled enabled an.Name "" || an.Name = r.Assembly then
                                         Assembly.Load an
                                     else
                                         null),
@@ -185,10 +221,7 @@ module internal FunctionRefs =
 
                         match args |> List.tryFind (fun (_, t) -> isNull t) with
                         | Some(n, _) -> Error $"generic argument '{n}' of '{r.Display}' is not loadable or not allowed"
-                        | None -> Ok(m.MakeGenericMethod(args |> List.map snd |> Array.ofList))
-                    | [| m |] -> Ok m
-                    | [||] -> Error $"function '{r.Display}' with parameters ({String.Join(',', r.ParameterTypes)}) not found"
-                    | _ -> Error $"function '{r.Display}' is ambiguous")
+                        | None -> Ok(found[0].MakeGenericMethod(args |> List.map snd |> Array.ofList))
 
 /// Awaits a boxed Task<'T>/ValueTask<'T>/Async<'T> as Task<obj>: one closed generic per type.
 type private Awaiters<'T> =

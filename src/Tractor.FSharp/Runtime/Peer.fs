@@ -45,8 +45,13 @@ type internal Peer
                     do! refuse id "System.ArgumentException" $"'{f.Display}' takes {parameters.Length} argument(s), got {args.Length}"
                 else
                     try
-                        let values =
-                            List.mapi (fun i blob -> codec.Decode(parameters[i].ParameterType, blob)) args |> Array.ofList
+                        // A plain loop: List.mapi/Array.ofList would be JIT-compiled on a new actor's first call.
+                        let values = Array.CreateInstance(typeof<obj>, parameters.Length) :?> obj[]
+                        let mutable rest = args
+
+                        for i in 0 .. values.Length - 1 do
+                            values[i] <- codec.Decode(parameters[i].ParameterType, rest.Head)
+                            rest <- rest.Tail
 
                         let! result = CallContext.run ct (fun () -> FunctionInvoker.invoke m values)
                         let encoded = codec.Encode(FunctionInvoker.resultType m, result)
