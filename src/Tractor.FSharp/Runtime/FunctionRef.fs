@@ -190,7 +190,8 @@ module internal FunctionRefs =
             Error
                 $"function '{r.Display}' is not enabled in this actor (enabled modules: {String.Join(',', enabled)}); enable its module when starting the actor"
         else
-            match (try Ok(Assembly.Load(AssemblyName r.Assembly)) with e -> Error e.Message) with
+            // The simple name as is (not parsed as a display name: no version or culture from a peer).
+            match (try Ok(Assembly.Load(AssemblyName(Name = r.Assembly))) with e -> Error e.Message) with
             | Error why -> Error $"assembly '{r.Assembly}' of function '{r.Display}' cannot be loaded: {why}"
             | Ok asm ->
                 match asm.GetType(r.DeclaringType, false) with
@@ -256,8 +257,10 @@ module internal FunctionInvoker =
             .GetMethod(name, BindingFlags.Static ||| BindingFlags.Public ||| BindingFlags.NonPublic)
             .CreateDelegate<Func<obj, Task<obj>>>()
 
+    // Type.Equals, not F# `=`: generic equality over Type JIT-compiles a comparer lookup (by
+    // reflection) on a new actor's first call.
     let private isGeneric (d: Type) (t: Type) =
-        t.IsGenericType && t.GetGenericTypeDefinition() = d
+        t.IsGenericType && t.GetGenericTypeDefinition().Equals d
 
     let private awaiterFor (t: Type) : Func<obj, Task<obj>> =
         awaiters.GetOrAdd(
@@ -273,7 +276,7 @@ module internal FunctionInvoker =
                         })
                 elif isGeneric typedefof<ValueTask<_>> t then
                     closed "ValueTask" (t.GetGenericArguments()[0])
-                elif t = typeof<ValueTask> then
+                elif t.Equals typeof<ValueTask> then
                     Func<_, _>(fun o ->
                         task {
                             do! (o :?> ValueTask)
@@ -289,7 +292,7 @@ module internal FunctionInvoker =
     let resultType (m: MethodInfo) =
         let t = m.ReturnType
 
-        if t = typeof<Task> || t = typeof<ValueTask> || t = typeof<Void> then
+        if t.Equals typeof<Task> || t.Equals typeof<ValueTask> || t.Equals typeof<Void> then
             typeof<unit>
         elif isGeneric typedefof<Task<_>> t || isGeneric typedefof<ValueTask<_>> t || isGeneric typedefof<Async<_>> t then
             t.GetGenericArguments()[0]
@@ -301,7 +304,7 @@ module internal FunctionInvoker =
         try
             let result = m.Invoke(null, BindingFlags.DoNotWrapExceptions, null, args, null)
 
-            if m.ReturnType = typeof<Void> then
+            if m.ReturnType.Equals typeof<Void> then
                 Task.FromResult(box ())
             else
                 awaiterFor(m.ReturnType).Invoke result

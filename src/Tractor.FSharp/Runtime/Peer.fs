@@ -1,7 +1,6 @@
 namespace TractorNet.Runtime
 
 open System
-open System.Collections.Concurrent
 open System.Threading
 open System.Threading.Tasks
 open TractorNet
@@ -18,11 +17,11 @@ type internal Peer
         runtimeToken: CancellationToken,
         onControl: Message -> unit
     ) =
-    let pending = ConcurrentDictionary<int64, TaskCompletionSource<Result<byte[], RemoteErrorInfo>>>()
-    let running = ConcurrentDictionary<int64, CancellationTokenSource>()
-    let serving = ConcurrentDictionary<int64, Task>()
+    let pending = IdTable<TaskCompletionSource<Result<byte[], RemoteErrorInfo>>>()
+    let running = IdTable<CancellationTokenSource>()
+    let serving = IdTable<Task>()
     /// Context and stream calls in progress, by key (+id: ours, -id: the peer's).
-    let endpoints = ConcurrentDictionary<int64, ContextEndpoint>()
+    let endpoints = IdTable<ContextEndpoint>()
     // The receive loop's last lookup: stream items come in runs for one key.
     let mutable lastKey = 0L
     let mutable lastEndpoint: ContextEndpoint = null
@@ -82,7 +81,7 @@ type internal Peer
             | _ -> null
 
     let forget (key: int64) =
-        endpoints.TryRemove key |> ignore
+        endpoints.Remove key
 
         if lastKey = key then
             lastEndpoint <- null
@@ -153,23 +152,27 @@ type internal Peer
             try
                 do! execute id f args cts.Token
             finally
-                running.TryRemove id |> ignore
+                running.Remove id
                 cts.Dispose()
         }
 
     let fail (reason: string) =
         closedReason <- reason
 
-        for KeyValue(id, tcs) in pending do
-            if pending.TryRemove id |> fst then
-                tcs.TrySetException(TransportClosedError(string link.Remote, reason)) |> ignore
+        for id in pending.Keys() do
+            match pending.TryRemove id with
+            | true, tcs -> tcs.TrySetException(TransportClosedError(string link.Remote, reason)) |> ignore
+            | _ -> ()
 
-        for KeyValue(key, ep) in endpoints do
-            forget key
-            ep.Break(TransportClosedError(string link.Remote, reason))
+        for key in endpoints.Keys() do
+            match endpoints.TryGetValue key with
+            | true, ep ->
+                forget key
+                ep.Break(TransportClosedError(string link.Remote, reason))
+            | _ -> ()
 
         // The caller of our running calls is gone: cancel them.
-        for KeyValue(_, cts) in running do
+        for cts in running.Values() do
             try
                 cts.Cancel()
             with _ ->
@@ -271,7 +274,7 @@ type internal Peer
                                             finally
                                                 forget -id
                                                 ep.Release()
-                                                running.TryRemove id |> ignore
+                                                running.Remove id
                                                 cts.Dispose()
                                         with _ ->
                                             ()
@@ -279,7 +282,7 @@ type internal Peer
 
                                 let t = Task.Run<unit>(fun () -> run ())
                                 serving[id] <- t
-                                t.ContinueWith(fun (_: Task) -> serving.TryRemove id |> ignore) |> ignore
+                                t.ContinueWith(fun (_: Task) -> serving.Remove id) |> ignore
                             | Start(id, f, args, _) ->
                                 // Off the receive loop: user code may block its thread, and the
                                 // loop must stay free to hear CancelCall/CancelActor.
@@ -289,7 +292,7 @@ type internal Peer
                                 running[id] <- cts
                                 let t = Task.Run<unit>(fun () -> serve id f args cts)
                                 serving[id] <- t
-                                t.ContinueWith(fun (_: Task) -> serving.TryRemove id |> ignore) |> ignore
+                                t.ContinueWith(fun (_: Task) -> serving.Remove id) |> ignore
                             | CancelCall id ->
                                 match endpoints.TryGetValue -id with
                                 | true, ep when ep.CancelledBy.IsNone -> ep.CancelledBy <- ValueSome link.Remote
@@ -337,7 +340,7 @@ type internal Peer
             try
                 do! link.Send(Start(id, f, args, Unary))
             with e ->
-                pending.TryRemove id |> ignore
+                pending.Remove id
                 ct.ThrowIfCancellationRequested()
                 raise (TransportClosedError(string link.Remote, e.Message))
 
@@ -401,7 +404,7 @@ type internal Peer
         }
 
     /// Completes when every call this side is running has ended.
-    member _.Drain() : Task = Task.WhenAll(serving.Values |> Seq.toArray)
+    member _.Drain() : Task = Task.WhenAll(serving.Values())
 
     /// Closes the connection.
     member _.DisposeAsync() = link.DisposeAsync()

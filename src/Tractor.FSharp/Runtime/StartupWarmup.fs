@@ -19,14 +19,6 @@ module internal StartupWarmup =
     let noop () : Task<unit> = Task.FromResult()
 
     let private warm (codec: IPayloadCodec) =
-        // First what the main thread needs first: the peer's call tables (one instantiation
-        // shared by every reference-typed value).
-        let table = Collections.Concurrent.ConcurrentDictionary<int64, obj>()
-        table[1L] <- table
-        table.TryRemove 1L |> ignore
-        table.Values.Count |> ignore
-
-        // Then the call path.
         let home = typeof<Anchor>.DeclaringType
         let f = FunctionRefs.ofMethod (home.GetMethod(nameof noop, Reflection.BindingFlags.Static ||| Reflection.BindingFlags.Public ||| Reflection.BindingFlags.NonPublic))
         let frame = ArrayBufferWriter<byte>(256)
