@@ -39,15 +39,20 @@ module internal ChildRunner =
         let rt = new ActorRuntime(id, None, Convert.FromBase64String boot.Secret)
         ActorRuntime.InstallChild rt
 
-        Lifeline.watchParent
-            (fun () ->
-                Log.debug "parent gone (standard input closed): cancelling"
-                rt.Cancel()
-                exitAfter (rt.Ladder.Graceful + rt.Ladder.Terminate) 1)
-            (fun () ->
-                Log.debug "SIGTERM: cancelling"
-                rt.Cancel()
-                exitAfter (TimeSpan.FromMilliseconds 300.0) 143)
+        // SIGTERM/SIGINT handlers and the standard-input lifeline start once the actor serves:
+        // setting them up (the runtime's signal thread, a stdin stream) competed for the cores
+        // with the start path. Until then PDEATHSIG (armed above, parent pid checked) covers the
+        // parent's death, and a SIGTERM simply terminates the starting process.
+        let watchParent () =
+            Lifeline.watchParent
+                (fun () ->
+                    Log.debug "parent gone (standard input closed): cancelling"
+                    rt.Cancel()
+                    exitAfter (rt.Ladder.Graceful + rt.Ladder.Terminate) 1)
+                (fun () ->
+                    Log.debug "SIGTERM: cancelling"
+                    rt.Cancel()
+                    exitAfter (TimeSpan.FromMilliseconds 300.0) 143)
 
         Native.closeOnExec boot.ChannelFd
         let channel = new Channel(new DescriptorConnection(boot.ChannelFd, "(actor)", "(parent)"), rt.ChannelOptions)
@@ -79,6 +84,7 @@ module internal ChildRunner =
 
         let peer = Peer(link, id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
         peer.Start()
+        watchParent ()
         SpawnTrace.mark "child.serving"
         let cancelled = Task.Delay(Timeout.Infinite, rt.Token)
         Task.WaitAny(cancelRequested.Task, peer.Closed, cancelled) |> ignore
