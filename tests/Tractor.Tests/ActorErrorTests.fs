@@ -146,3 +146,27 @@ let ``an inline lambda with a body of its own is refused with a clear message`` 
 
     Assert.That(e.Message, Does.Contain "named function")
 
+
+/// `runInActor` sends its call right behind the spawn spec, before the child is ready: when the
+/// child then never becomes ready, the spawn's error is what surfaces (not the call's), at once,
+/// and the process is reaped.
+[<Test>]
+let ``a runInActor child that is not ready in time fails the spawn, not the call`` () : Task =
+    task {
+        let saved = TractorNet.Runtime.ChildActor.StartTimeout
+        TractorNet.Runtime.ChildActor.StartTimeout <- TimeSpan.FromMilliseconds 1.0
+
+        try
+            let! e =
+                catchAsync (fun () ->
+                    nursery {
+                        let! p = runInActor pid
+                        return! p.Result()
+                    })
+
+            match e with
+            | :? ActorSpawnError as s -> Assert.That(s.Message, Does.Contain "was not ready within")
+            | other -> Assert.Fail $"expected ActorSpawnError, got {other}"
+        finally
+            TractorNet.Runtime.ChildActor.StartTimeout <- saved
+    }

@@ -79,13 +79,29 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
             tasks.Token.ThrowIfCancellationRequested()
             let arguments = Arguments.encode rt.Codec call
             let name = if String.IsNullOrEmpty name then call.Function.Method else name
-            let! child = ChildActor.Spawn(rt, Spawners.forMethod this.SpawnMethod, name, [ call.Function.DeclaringType ], logLevel, tasks.Token)
+            let! child = ChildActor.Launch(rt, Spawners.forMethod this.SpawnMethod, name, [ call.Function.DeclaringType ], logLevel)
             let result = TaskCompletionSource<'T>(TaskCreationOptions.RunContinuationsAsynchronously)
             let portal = Portal<'T>(child, rt.Codec, result.Task)
+            // The call goes out right behind the spawn spec: the child finds it waiting as soon as
+            // it serves, instead of a round trip to us after it reports ready. (The nursery's
+            // token is the one its children get.)
+            let running = portal.Invoke<'T>(call, arguments, tasks.Token)
+
+            let! notReady =
+                task {
+                    try
+                        do! child.WhenReady tasks.Token
+                        return null
+                    with e ->
+                        return ExceptionDispatchInfo.Capture e
+                }
+
+            if not (isNull notReady) then
+                running.ContinueWith(fun (t: Task<'T>) -> t.Exception |> ignore) |> ignore // the spawn's own error says it
+                notReady.Throw()
 
             supervise child (fun ct ->
                 task {
-                    let running = portal.Invoke<'T>(call, arguments, ct)
                     let! _ = Task.WhenAny(running, Task.Delay(Timeout.Infinite, ct))
 
                     if not running.IsCompleted then

@@ -3,6 +3,7 @@ namespace TractorNet.Runtime
 open System
 open System.Threading
 open System.Threading.Tasks
+open System.Runtime.ExceptionServices
 open TractorNet
 open TractorNet.Ipc
 open TractorNet.Spawning
@@ -12,7 +13,6 @@ open TractorNet.Spawning
 type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProcess, channel: Channel) =
     let acknowledged = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
     let cancelRequested = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
-    let mutable peer: Peer = Unchecked.defaultof<_>
     let mutable reaped: Task = null
     let mutable death: exn = null
 
@@ -21,13 +21,17 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
         | CancelActorAck -> acknowledged.TrySetResult() |> ignore
         | other -> Log.warn $"unexpected message from child '{id}': {other}"
 
+    let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
+    // Made at once, so calls can be sent before the child is ready (they wait in the socket);
+    // its receive loop starts once the child has reported ready.
+    let peer = Peer(link, rt.Id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
+
     let sendCancel () : Task =
         task {
-            if not (isNull (box peer)) then
-                try
-                    do! peer.Send CancelActor
-                with _ ->
-                    ()
+            try
+                do! peer.Send CancelActor
+            with _ ->
+                ()
         }
 
     // The kernel closes a dead child's end of the pair, so our end reads end-of-file. Unless a
@@ -96,36 +100,41 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
 
             reaped)
 
-    /// Sends the spawn spec and waits for the child to report ready (or to die, or time out).
-    member private this.AwaitReady(spec: SpawnSpec, ct: CancellationToken) : Task =
+    /// Waits for the child to report ready (or to die, or time out), then starts serving the
+    /// connection. Any failure kills and reaps the process, fails the calls already sent, and
+    /// raises ActorSpawnError (or the cancellation).
+    member this.WhenReady(ct: CancellationToken) : Task =
         task {
-            use timeout = CancellationTokenSource.CreateLinkedTokenSource ct
-            timeout.CancelAfter ChildActor.StartTimeout
-            let never = Task.Delay(Timeout.Infinite, timeout.Token)
-            let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
-            // The child is still starting .NET: the spec waits in the socket, read without a round trip.
-            do! link.Send(Spawn spec)
-            let ready = link.Receive(timeout.Token).AsTask()
-            let! first = Task.WhenAny(ready, proc.Exited, never)
+            try
+                use timeout = CancellationTokenSource.CreateLinkedTokenSource ct
+                timeout.CancelAfter ChildActor.StartTimeout
+                let never = Task.Delay(Timeout.Infinite, timeout.Token)
+                let ready = link.Receive(timeout.Token).AsTask()
+                let! first = Task.WhenAny(ready, proc.Exited, never)
 
-            if not (obj.ReferenceEquals(first, ready)) || ready.Status <> TaskStatus.RanToCompletion || ready.Result <> ValueSome Ready then
-                ct.ThrowIfCancellationRequested()
+                if not (obj.ReferenceEquals(first, ready)) || ready.Status <> TaskStatus.RanToCompletion || ready.Result <> ValueSome Ready then
+                    ct.ThrowIfCancellationRequested()
 
-                if proc.HasExited || ready.IsCompleted then
-                    let! _ = Task.WhenAny(proc.Exited, Task.Delay 2000)
-                    let how = if proc.HasExited then $"exited with code {proc.ExitCode}" else "closed its channel"
-                    raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) {how} before it was ready")
-                else
-                    raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) was not ready within {ChildActor.StartTimeout}")
+                    if proc.HasExited || ready.IsCompleted then
+                        let! _ = Task.WhenAny(proc.Exited, Task.Delay 2000)
+                        let how = if proc.HasExited then $"exited with code {proc.ExitCode}" else "closed its channel"
+                        raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) {how} before it was ready")
+                    else
+                        raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) was not ready within {ChildActor.StartTimeout}")
 
-            SpawnTrace.mark "parent.ready"
-            peer <- Peer(link, rt.Id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
-            peer.Start()
+                SpawnTrace.mark "parent.ready"
+                peer.Start()
+            with e ->
+                peer.Abort $"actor '{id.Name}' did not start: {e.Message}"
+                proc.Signal Native.SIGKILL |> ignore
+                do! this.Reap()
+                return raise e
         }
 
-    /// Starts a child actor process and waits until it is ready for calls. Any failure reaps the
-    /// process before raising.
-    static member Spawn(rt: ActorRuntime, spawner: ISpawner, name: string, enabledModules: string list, logLevel: LogLevel, ct: CancellationToken) : Task<ChildActor> =
+    /// Starts a child actor process and sends it its spawn spec (which waits in the socket until
+    /// the child reads it), without waiting for it: calls can be sent at once, and `WhenReady`
+    /// waits for it to report ready. A failure to start the process raises at once.
+    static member Launch(rt: ActorRuntime, spawner: ISpawner, name: string, enabledModules: string list, logLevel: LogLevel) : Task<ChildActor> =
         task {
             SpawnTrace.mark "parent.spawn"
             let id = ActorId.New name
@@ -160,11 +169,29 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                   GracefulMs = int rt.Ladder.Graceful.TotalMilliseconds
                   TerminateMs = int rt.Ladder.Terminate.TotalMilliseconds }
 
-            try
-                do! child.AwaitReady(spec, ct)
-                return child
-            with e ->
+            // The child is still starting .NET: the spec waits in the socket, read without a round trip.
+            let! failure =
+                task {
+                    try
+                        do! child.Peer.Send(Spawn spec)
+                        return null
+                    with e ->
+                        return ExceptionDispatchInfo.Capture e
+                }
+
+            if not (isNull failure) then
                 proc.Signal Native.SIGKILL |> ignore
                 do! child.Reap()
-                return raise e
+                failure.Throw()
+
+            return child
+        }
+
+    /// Starts a child actor process and waits until it is ready for calls. Any failure reaps the
+    /// process before raising.
+    static member Spawn(rt: ActorRuntime, spawner: ISpawner, name: string, enabledModules: string list, logLevel: LogLevel, ct: CancellationToken) : Task<ChildActor> =
+        task {
+            let! child = ChildActor.Launch(rt, spawner, name, enabledModules, logLevel)
+            do! child.WhenReady ct
+            return child
         }

@@ -317,6 +317,10 @@ type internal Peer
     /// Starts the receive loop (once).
     member _.Start() = receiveLoop () |> ignore
 
+    /// Fails every call in flight with TransportClosedError(`reason`) and refuses new ones: for
+    /// a peer whose receive loop never started (the actor died before it was ready).
+    member _.Abort(reason: string) = fail reason
+
     /// Completes when the connection has closed (cleanly or not).
     member _.Closed: Task = loopDone.Task
 
