@@ -185,7 +185,9 @@ type private ClosingLink() =
             ValueTask<Message voption>(Task.Delay(Threading.Timeout.Infinite).ContinueWith(fun (_: Task) -> ValueNone))
 
         member _.ReceiveNext() =
-            ValueTask<Incoming>(Task.Delay(Threading.Timeout.Infinite).ContinueWith(fun (_: Task) -> Unchecked.defaultof<Incoming>))
+            ValueTask<bool>(Task.Delay(Threading.Timeout.Infinite).ContinueWith(fun (_: Task) -> false))
+
+        member _.Current = Unchecked.defaultof<Incoming>
 
         member _.SendItem(_key, _codec, _value) =
             if closed then

@@ -115,8 +115,6 @@ module internal YieldFrames =
 type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
     static let encode = Action<IBufferWriter<byte>, Message>(fun w m -> MessageCodec.serialize w m)
 
-    static let ended = { Message = Unchecked.defaultof<_>; Key = 0L; Item = ReadOnlyMemory<byte>.Empty; Ended = true }
-
     /// Per-thread buffer an item is encoded into before it is framed (its length goes first).
     [<ThreadStatic; DefaultValue>]
     static val mutable private scratch: ArrayBufferWriter<byte>
@@ -134,23 +132,9 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
         let mutable item = ReadOnlyMemory<byte>.Empty
 
         if YieldFrames.tryParse (frame, &key, &item) then
-            { Message = Unchecked.defaultof<_>; Key = key; Item = item; Ended = false }
+            { Message = Unchecked.defaultof<_>; Key = key; Item = item }
         else
-            { Message = decodeCurrent (); Key = 0L; Item = ReadOnlyMemory<byte>.Empty; Ended = false }
-
-    // The receive loop's wait for a frame, reused (no allocation per wait), and the channel's
-    // receive it waits on.
-    let nextWait = ReusableWait<Incoming>()
-    let mutable receiving = ValueTask<bool>()
-
-    let onFrame =
-        Action(fun () ->
-            try
-                let r = receiving
-                receiving <- ValueTask<bool>()
-                nextWait.SetResult(if r.GetAwaiter().GetResult() then incomingCurrent () else ended)
-            with e ->
-                nextWait.SetException e)
+            { Message = decodeCurrent (); Key = 0L; Item = ReadOnlyMemory<byte>.Empty }
 
     /// The IPC channel underneath.
     member _.Channel = channel
@@ -173,16 +157,9 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
 
                 ValueTask<Message voption>(slow)
 
-        member _.ReceiveNext() =
-            let vt = channel.ReceiveAsync()
-
-            if vt.IsCompletedSuccessfully then
-                ValueTask<_>(if vt.Result then incomingCurrent () else ended)
-            else
-                let version = nextWait.Reset()
-                receiving <- vt
-                vt.GetAwaiter().UnsafeOnCompleted onFrame
-                nextWait.Task version
+        // The channel's own wait (no allocation per wait); the frame is read where it lies.
+        member _.ReceiveNext() = channel.ReceiveAsync()
+        member _.Current = incomingCurrent ()
 
         member _.SendItem<'T>(key: int64, codec: ItemCodec<'T>, value: 'T) =
             let mutable buffer = ChannelLink.scratch

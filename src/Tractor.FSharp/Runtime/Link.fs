@@ -5,19 +5,17 @@ open System.Threading
 open System.Threading.Tasks
 open TractorNet
 
-/// What `IMessageLink.ReceiveNext` found: the end of the connection, a message, or a stream
-/// item unpacked in place (`Key` and `Item` of a `Yield`; the bytes are valid only until the
-/// next receive, so the item is decoded at once, without a copy).
+/// What `IMessageLink.ReceiveNext` found: a message, or a stream item unpacked in place (`Key`
+/// and `Item` of a `Yield`; the bytes are valid only until the next receive, so the item is
+/// decoded at once, without a copy).
 [<Struct>]
 type internal Incoming =
-    { /// The message; null for a stream item or the end.
+    { /// The message; null for a stream item.
       Message: Message
       /// A stream item's key (see `Message.Yield`).
       Key: int64
       /// A stream item's MessagePack bytes.
-      Item: ReadOnlyMemory<byte>
-      /// True when the peer closed the connection cleanly.
-      Ended: bool }
+      Item: ReadOnlyMemory<byte> }
 
 /// A connection to another actor that carries protocol messages, after the handshake.
 /// The IPC layer provides the real one; the runtime above depends only on this.
@@ -30,8 +28,12 @@ type internal IMessageLink =
     /// The next message; ValueNone when the peer closed the connection cleanly. A broken
     /// connection raises.
     abstract Receive: CancellationToken -> ValueTask<Message voption>
-    /// The next message, with `Yield` frames unpacked in place (the receive loop's fast path).
-    abstract ReceiveNext: unit -> ValueTask<Incoming>
+    /// Waits for the next message (the receive loop's fast path): true when `Current` holds it,
+    /// false when the peer closed the connection cleanly. A broken connection raises.
+    abstract ReceiveNext: unit -> ValueTask<bool>
+    /// The message the last `ReceiveNext` found, with a `Yield` frame unpacked in place; valid
+    /// until the next receive.
+    abstract Current: Incoming
     /// Sends one stream item as `Yield(key, item)`, encoding the item straight into the frame.
     abstract SendItem<'T> : key: int64 * codec: ItemCodec<'T> * value: 'T -> ValueTask
     /// The item codec of `'T` for this link's serializer.

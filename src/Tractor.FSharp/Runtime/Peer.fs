@@ -185,9 +185,10 @@ type internal Peer
                     let mutable go = true
 
                     while go do
-                        let! next = link.ReceiveNext()
+                        let! more = link.ReceiveNext()
+                        let next = if more then link.Current else Unchecked.defaultof<_>
 
-                        if next.Ended then
+                        if not more then
                             go <- false
                             fail "the peer closed the connection"
                         elif isNull (box next.Message) then
