@@ -127,42 +127,29 @@ type internal IdTable<'T>() =
         finally
             Monitor.Exit gate
 
-    /// The keys present now (a copy: the table may change while the caller walks it).
-    member _.Keys() : int64[] =
+    /// `project` of each entry present now, in a new array (a copy: the table may change while
+    /// the caller walks it).
+    member private _.Snapshot<'R>(project: IdTableEntry<'T> -> 'R) : 'R[] =
         Monitor.Enter gate
 
         try
-            let keys = Array.zeroCreate count
+            let copy = Array.zeroCreate count
             let mutable n = 0
 
             for head in buckets do
                 let mutable e = head
 
                 while not (isNull e) do
-                    keys[n] <- e.Key
+                    copy[n] <- project e
                     n <- n + 1
                     e <- e.Next
 
-            keys
+            copy
         finally
             Monitor.Exit gate
+
+    /// The keys present now (a copy).
+    member this.Keys() : int64[] = this.Snapshot(fun e -> e.Key)
 
     /// The values present now (a copy).
-    member _.Values() : 'T[] =
-        Monitor.Enter gate
-
-        try
-            let values = Array.zeroCreate count
-            let mutable n = 0
-
-            for head in buckets do
-                let mutable e = head
-
-                while not (isNull e) do
-                    values[n] <- e.Value
-                    n <- n + 1
-                    e <- e.Next
-
-            values
-        finally
-            Monitor.Exit gate
+    member this.Values() : 'T[] = this.Snapshot(fun e -> e.Value)
