@@ -146,7 +146,6 @@ let ``an inline lambda with a body of its own is refused with a clear message`` 
 
     Assert.That(e.Message, Does.Contain "named function")
 
-
 /// `runInActor` sends its call right behind the spawn spec, before the child is ready: when the
 /// child then never becomes ready, the spawn's error is what surfaces (not the call's), at once,
 /// and the process is reaped.
