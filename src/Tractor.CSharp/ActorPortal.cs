@@ -25,7 +25,7 @@ public partial class ActorPortal
     {
         this.portal = portal;
         this.nurseryToken = nurseryToken;
-        // Read while the process is alive: the F# portal's Pid throws once the process is reaped (notes/bugs.md).
+        // Read while the process is alive: the F# portal's Pid throws once the process is reaped.
         Pid = portal.Pid;
     }
 
@@ -60,7 +60,7 @@ public partial class ActorPortal
         catch (Exception e) when (ct.IsCancellationRequested && e is not RemoteActorError and not OperationCanceledException)
         {
             // Cancelling the nursery reaps the actor, which can break the connection under a call: that call was
-            // cancelled, not failed (the runtime raises TransportClosedError here; see notes/bugs.md #2).
+            // cancelled, not failed (the runtime raises TransportClosedError here).
             throw new OperationCanceledException($"the call to actor '{portal.Actor}' was cancelled", e, ct);
         }
     }

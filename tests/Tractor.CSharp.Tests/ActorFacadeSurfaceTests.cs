@@ -113,7 +113,7 @@ public class ActorFacadeSurfaceTests
             .And.Contain(typeof(BroadcastSubscription<>)).And.Contain(typeof(StreamOptions)).And.Contain(typeof(Overruns)));
         // The errors a streaming C# user catches, and the broadcast they may build themselves.
         Type[] more = [typeof(ContextCancelledError), typeof(LaggedError), typeof(StreamOverrunError),
-            typeof(StreamItemError), typeof(Runtime.TransportClosedError), typeof(Broadcast<>)];
+            typeof(StreamItemError), typeof(TransportClosedError), typeof(Broadcast<>)];
         Assert.That(reachable.Concat(more).SelectMany(FSharpMentions), Is.Empty);
     }
 }

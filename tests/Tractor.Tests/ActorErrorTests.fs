@@ -169,3 +169,42 @@ let ``a runInActor child that is not ready in time fails the spawn, not the call
         finally
             TractorNet.Runtime.ChildActor.StartTimeout <- saved
     }
+
+[<Test>]
+let ``a daemon stopped from outside by SIGTERM is reported as stopped by SIGTERM`` () : Task =
+    task {
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! d = startActor ("terminated", [ moduleName ])
+                    Assert.That(Spawning.Native.kill d.Pid Spawning.Native.SIGTERM, Is.True)
+                    let! n = currentNursery
+                    do! Task.Delay(Threading.Timeout.Infinite, n.Token)
+                })
+
+        match e with
+        | :? ActorDiedError as d ->
+            Assert.That(d.Signal, Is.EqualTo 15)
+            Assert.That(d.ExitCode, Is.EqualTo 143)
+            Assert.That(d.Message, Does.Contain("'terminated").And.Contain "stopped by SIGTERM")
+            Assert.That(d.Message, Does.Not.Contain "died unexpectedly (exit code 0)")
+        | other -> Assert.Fail $"expected ActorDiedError, got {other}"
+    }
+
+[<Test>]
+let ``an actor that exits by itself with code 0 is reported with what its parent saw`` () : Task =
+    task {
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! p = runInActor ("quits", exitWith 0 50)
+                    return! p.Result()
+                })
+
+        match e with
+        | :? ActorDiedError as d ->
+            Assert.That(d.ExitCode, Is.EqualTo 0)
+            Assert.That(d.Signal, Is.EqualTo 0)
+            Assert.That(d.Message, Does.Contain("exited with code 0 although nobody asked it to end").And.Contain "closed")
+        | other -> Assert.Fail $"expected ActorDiedError, got {other}"
+    }

@@ -91,6 +91,20 @@ let touchExploding () = task { return Exploding.Value }
 
 let asyncDouble (x: int) () = async { return x * 2 }
 
+/// Exits the process with `code` after `delayMs`, as if the actor's own code decided to end.
+let exitWith (code: int) (delayMs: int) () : Task<int> =
+    task {
+        do! Task.Delay delayMs
+        Environment.Exit code
+        return 0
+    }
+
+/// This actor's name, from an `Async` function.
+let asyncName () = async { return Actor.name () }
+
+/// This actor's name, from a `ValueTask` function.
+let valueTaskName () = System.Threading.Tasks.ValueTask<string>(Actor.name ())
+
 let describeSelf () =
     task {
         let me = Actor.current ()

@@ -112,6 +112,23 @@ let ``Async functions run in actors and on daemons`` () : Task =
     }
 
 [<Test>]
+let ``runInActor names the actor for Task, Async and ValueTask functions alike`` () : Task =
+    task {
+        let! names =
+            nursery {
+                let! a = runInActor ("named-task", whoAmI)
+                let! b = runInActor ("named-async", asyncName)
+                let! c = runInActor ("named-valuetask", valueTaskName)
+                let! (a: string) = a.Result()
+                let! b = b.Result()
+                let! c = c.Result()
+                return [ a.Split(' ')[0]; b; c ]
+            }
+
+        Assert.That(names, Is.EqualTo<string list> [ "named-task"; "named-async"; "named-valuetask" ])
+    }
+
+[<Test>]
 let ``Actor.current describes the actor inside a child`` () : Task =
     task {
         let! v =

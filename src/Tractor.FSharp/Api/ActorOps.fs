@@ -32,6 +32,16 @@ type ActorOps =
         let call = FunctionRefs.ofQuotation f
         fun n -> n.RunInActorAsync<'T>(call, name, Log.current ())
 
+    /// Runs an `Async` function in a new actor process with the given name.
+    static member runInActor(name: string, [<ReflectedDefinition(true)>] f: Expr<unit -> Async<'T>>) : NurseryOp<Portal<'T>> =
+        let call = FunctionRefs.ofQuotation f
+        fun n -> n.RunInActorAsync<'T>(call, name, Log.current ())
+
+    /// Runs a `ValueTask` function in a new actor process with the given name.
+    static member runInActor(name: string, [<ReflectedDefinition(true)>] f: Expr<unit -> ValueTask<'T>>) : NurseryOp<Portal<'T>> =
+        let call = FunctionRefs.ofQuotation f
+        fun n -> n.RunInActorAsync<'T>(call, name, Log.current ())
+
     /// Starts a daemon actor that serves calls of functions in `enableModules` (module or type
     /// full names, namespaces, or assembly names) until cancelled.
     static member startActor(name: string, enableModules: string list) : NurseryOp<Portal> =

@@ -43,6 +43,10 @@ module internal ChildRunner =
         // setting them up (the runtime's signal thread, a stdin stream) competed for the cores
         // with the start path. Until then PDEATHSIG (armed above, parent pid checked) covers the
         // parent's death, and a SIGTERM simply terminates the starting process.
+        // Set by the SIGTERM handler: the exit code then says so (143, as if killed by it), so
+        // the parent can tell "stopped from outside" from an exit of the actor's own.
+        let terminated = ref false
+
         let watchParent () =
             Lifeline.watchParent
                 (fun () ->
@@ -51,6 +55,7 @@ module internal ChildRunner =
                     exitAfter (rt.Ladder.Graceful + rt.Ladder.Terminate) 1)
                 (fun () ->
                     Log.debug "SIGTERM: cancelling"
+                    terminated.Value <- true
                     rt.Cancel()
                     exitAfter (TimeSpan.FromMilliseconds 300.0) 143)
 
@@ -98,4 +103,4 @@ module internal ChildRunner =
         with _ ->
             ()
 
-        0
+        if terminated.Value then 128 + Native.SIGTERM else 0

@@ -1,4 +1,4 @@
-namespace TractorNet.Runtime
+namespace TractorNet
 
 open System
 
