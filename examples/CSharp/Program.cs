@@ -1,16 +1,24 @@
 using TractorNet.Examples;
 
+// Every example, in the order `--list` prints them (the F# runner's order; task-seq is F#'s own).
 Example[] examples =
 [
     Hello.Example,
     TaskNurseryExample.Example,
+    CancelScopesExample.Example,
     WireSerialization.Example,
     SingleFunc.Example,
+    WeAreProcesses.Example,
+    ActorSpawningAndCausality.Example,
     WithDaemon.Example,
     RemoteErrorPropagation.Example,
+    NestedActorTree.Example,
     RpcBidirStreaming.Example,
     AsynchronousGenerators.Example,
+    MultipleStreamsOnePortal.Example,
+    FullFledgedStreamingService.Example,
     StreamingBroadcastFanout.Example,
+    ConcurrentActorsPrimes.Example,
 ];
 
 if (args is ["--list"])

@@ -43,6 +43,14 @@ let ``example runs to exit code 0`` (lang: string, name: string) =
     let code, out, err = runExample lang [ name ] (TimeSpan.FromMinutes 2.0)
     Assert.That(code, Is.EqualTo 0, $"stdout:\n{out}\nstderr:\n{err}")
 
+/// F#-only examples: task-seq shows F#'s taskSeq builder, which C# replaces with async iterators.
+let private fsharpOnly = set [ "task-seq" ]
+
+[<Test>]
+let ``every F# example but task-seq has a C# twin of the same name`` () =
+    let missing = Set.ofArray (names "FSharp") - Set.ofArray (names "CSharp") - fsharpOnly
+    Assert.That(missing, Is.Empty, "F# examples without a C# twin")
+
 [<Test>]
 let ``an unknown example name is refused with exit code 2`` () =
     for lang in [ "FSharp"; "CSharp" ] do
