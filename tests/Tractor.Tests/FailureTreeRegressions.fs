@@ -53,7 +53,6 @@ let private deathOf (e: exn) =
     | :? TransportClosedError as t -> Some(t.Peer.Split('#')[0])
     | _ -> None
 
-[<Test>]
 let ``a daemon that dies during a portal call is reported once`` () : Task =
     task {
         let! e =
@@ -83,7 +82,6 @@ let private errorWhileDaemonRuns (body: Portal -> Task<'T>) : Task<exn> =
             return! body d
         })
 
-[<Test>]
 let ``a daemon that dies during a context is reported once`` () : Task =
     task {
         let received = ResizeArray<int>()
@@ -105,7 +103,6 @@ let ``a daemon that dies during a context is reported once`` () : Task =
         diedOnce e
     }
 
-[<Test>]
 let ``a daemon that dies before its context started is reported once`` () : Task =
     task {
         let! e =
@@ -119,7 +116,6 @@ let ``a daemon that dies before its context started is reported once`` () : Task
         diedOnce e
     }
 
-[<Test>]
 let ``a daemon that dies during a one-way stream is reported once`` () : Task =
     task {
         let received = ResizeArray<int>()
@@ -137,7 +133,6 @@ let ``a daemon that dies during a one-way stream is reported once`` () : Task =
         diedOnce e
     }
 
-[<Test>]
 let ``a runInActor child that dies is reported as ActorDiedError with its exit code`` () : Task =
     task {
         let! e =
@@ -150,7 +145,6 @@ let ``a runInActor child that dies is reported as ActorDiedError with its exit c
         diedOnce e
     }
 
-[<Test>]
 let ``a grandchild still starting when its parent is SIGKILLed is gone when the nursery exits`` () : Task =
     task {
         let! e =
@@ -199,7 +193,6 @@ type private ClosingLink() =
 
         member _.DisposeAsync() = ValueTask.CompletedTask
 
-[<Test>]
 let ``cancelling a call whose connection just closed raises nothing from the cancellation`` () =
     let link = ClosingLink()
     let codec = PayloadCodec Wire.MsgPackSerializer.Default :> IPayloadCodec
@@ -214,3 +207,16 @@ let ``cancelling a call whose connection just closed raises nothing from the can
     // error of the nursery (the fuzzer saw a ChannelClosedException among the real errors).
     Assert.DoesNotThrow(fun () -> cts.Cancel())
     ignore running
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "FailureTreeRegressions" [
+        Register.test "a daemon that dies during a portal call is reported once" ``a daemon that dies during a portal call is reported once``
+        Register.test "a daemon that dies during a context is reported once" ``a daemon that dies during a context is reported once``
+        Register.test "a daemon that dies before its context started is reported once" ``a daemon that dies before its context started is reported once``
+        Register.test "a daemon that dies during a one-way stream is reported once" ``a daemon that dies during a one-way stream is reported once``
+        Register.test "a runInActor child that dies is reported as ActorDiedError with its exit code" ``a runInActor child that dies is reported as ActorDiedError with its exit code``
+        Register.test "a grandchild still starting when its parent is SIGKILLed is gone when the nursery exits" ``a grandchild still starting when its parent is SIGKILLed is gone when the nursery exits``
+        Register.test "cancelling a call whose connection just closed raises nothing from the cancellation" ``cancelling a call whose connection just closed raises nothing from the cancellation``
+    ]
