@@ -37,21 +37,18 @@ let rec private asExpecto (e: exn) : exn =
 
 /// A failed property's message gains the environment variable that replays it here.
 let private withReplayHint (name: string) (e: exn) : exn =
-    match e with
-    | :? AssertException as a ->
-        // Expecto.FsCheck prints "Focus on error: ftestPropertyWithConfig (seed, gamma, size) ...".
-        let m = Regex.Match(a.Message, @"\((\d+)UL, (\d+)UL, (\d+)\)")
+    // Expecto.FsCheck prints "Focus on error: etestPropertyWithConfig (seed, gamma, Some size) ...".
+    let m = Regex.Match(e.Message, @"Focus on error:\s*\w+ \((\d+)UL, (\d+)UL, (?:Some )?(\d+)\)")
 
-        if m.Success then
-            let replay = $"{m.Groups[1].Value},{m.Groups[2].Value},{m.Groups[3].Value}"
-            let leaf = name.Substring(name.LastIndexOf '/' + 1)
+    if m.Success then
+        let replay = $"{m.Groups[1].Value},{m.Groups[2].Value},{m.Groups[3].Value}"
+        let leaf = name.Substring(name.LastIndexOf '/' + 1)
 
-            AssertException(
-                $"{a.Message}\nReplay this case: {ReplayVariable}=\"{replay}\" dotnet run --project tests/Tractor.Tests -- --name \"{leaf}\""
-            )
-        else
-            e
-    | e -> e
+        AssertException(
+            $"{e.Message}\nReplay this case: {ReplayVariable}=\"{replay}\" dotnet run --project tests/Tractor.Tests -- --name \"{leaf}\""
+        )
+    else
+        e
 
 /// Runs one test case under the zombie check: the test fails if it leaves a process of this run
 /// alive (the runtime promises every process is reaped before a nursery exits, so there is no
@@ -61,7 +58,14 @@ let underZombieCheck (name: string) (body: unit -> Task) : Task =
     task {
         OurProcesses.ensureMarked ()
         // On the thread pool, so that a synchronous body cannot hold up the hang guard.
-        let running = Task.Run<unit>(fun () -> task { do! body () })
+        let running =
+            Task.Run<unit>(fun () ->
+                task {
+                    // A fresh NUnit context per test: outside NUnit, its assertions otherwise
+                    // pile up in one shared context, and every failure repeats the earlier ones.
+                    use _ = new NUnit.Framework.Internal.TestExecutionContext.IsolatedContext()
+                    do! body ()
+                })
         let! first = Task.WhenAny(running, Task.Delay hangTimeout)
 
         let failure =

@@ -70,8 +70,11 @@ let main argv =
     let config =
         [ // The zombie check looks at every process of this run: one test at a time.
           CLIArguments.Sequenced
+          // Test names are sentences with dots in them; "/" separates module and test.
+          CLIArguments.JoinWith "/"
           CLIArguments.Append_Summary_Handler(SummaryHandler(fun s -> summary <- Some s)) ]
 
+    let config = if Console.IsOutputRedirected then CLIArguments.No_Spinner :: config else config
     let code = runTestsWithCLIArgs config (Array.ofList expectoArgs) (withZombieCheck selected)
 
     match summary with
