@@ -76,7 +76,9 @@ let test () =
     let count (pattern: string) (lines: string list) =
         lines
         |> List.choose (fun l ->
-            let m = Text.RegularExpressions.Regex.Match(l, pattern)
+            // Expecto colours its output: match on the text without escape sequences.
+            let plain = Text.RegularExpressions.Regex.Replace(l, "\u001b\\[[0-9;?]*[A-Za-z]", "")
+            let m = Text.RegularExpressions.Regex.Match(plain, pattern)
             if m.Success then Some(int m.Groups["p"].Value, int m.Groups["f"].Value, int m.Groups["s"].Value) else None)
         |> List.tryLast
     // The F# runner's own last line; VSTest's "Passed!  - Failed: 0, Passed: 9, Skipped: 0, ...".
