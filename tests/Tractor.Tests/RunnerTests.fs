@@ -18,7 +18,7 @@ let private runInner (test: Expecto.Test) : Expecto.Impl.TestRunSummary =
           Expecto.Tests.CLIArguments.No_Spinner
           Expecto.Tests.CLIArguments.Append_Summary_Handler(Expecto.Tests.SummaryHandler(fun s -> summary <- Some s)) ]
 
-    Expecto.Tests.runTestsWithCLIArgs config [||] (withZombieCheck (Expecto.Tests.testList "inner" [ test ])) |> ignore
+    Expecto.Tests.runTestsWithCLIArgs config [||] (withZombieCheck (Expecto.Tests.testList "runner self-test, failing on purpose" [ test ])) |> ignore
     summary.Value
 
 let private failureMessage (s: Expecto.Impl.TestRunSummary) =
