@@ -97,7 +97,7 @@ let ``a function outside the enabled modules is refused with a clear remote erro
         let! e =
             catchAsync (fun () ->
                 nursery {
-                    let! d = startActor ("locked", [ "Some.Other.Module" ])
+                    let! d = startActor ("locked", [ "TractorNet.Tests.StreamingFunctions" ])
                     return! d.Run pid
                 })
 
@@ -207,4 +207,40 @@ let ``an actor that exits by itself with code 0 is reported with what its parent
             Assert.That(d.Signal, Is.EqualTo 0)
             Assert.That(d.Message, Does.Contain("exited with code 0 although nobody asked it to end").And.Contain "closed")
         | other -> Assert.Fail $"expected ActorDiedError, got {other}"
+    }
+
+[<Test>]
+let ``an enableModules name that names nothing loadable fails at spawn naming it`` () : Task =
+    task {
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! d = startActor ("misspelt", [ moduleName; "TractorNet.Tests.ActorFunctionz" ])
+                    return! d.Run pid
+                })
+
+        match e with
+        | :? ArgumentException as a ->
+            Assert.That(a.ParamName, Is.EqualTo "enableModules")
+            Assert.That(a.Message, Does.Contain "'TractorNet.Tests.ActorFunctionz'")
+        | other -> Assert.Fail $"expected ArgumentException, got {other}"
+    }
+
+[<Test>]
+let ``enableModules accepts an assembly, a namespace and a module by name`` () : Task =
+    task {
+        let! v =
+            nursery {
+                let! a = startActor ("by-assembly", [ "Tractor.Tests" ])
+                let! b = startActor ("by-namespace", [ "TractorNet.Tests" ])
+                let! c = startActor ("by-module", [ moduleName ])
+                let! x = a.Run(fun () -> add 1 1)
+                let! y = b.Run(fun () -> add 1 2)
+                let! z = c.Run(fun () -> add 1 3)
+                for p in [ a; b; c ] do
+                    p.CancelActor() |> ignore
+                return [ x; y; z ]
+            }
+
+        Assert.That(v, Is.EqualTo<int list> [ 2; 3; 4 ])
     }

@@ -98,18 +98,3 @@ let ``a body with a value that is cancelled raises OperationCanceledException`` 
         :> Task)
     |> ignore
 
-[<Test>]
-let ``an await that never completes is abandoned promptly when the nursery is cancelled`` () : Task =
-    task {
-        let never = TaskCompletionSource<int>()
-
-        do!
-            nursery {
-                let! n = currentNursery
-                n.Tasks.StartSoon(fun _ -> task { n.Cancel() })
-                let! _ = never.Task
-                ()
-            }
-
-        Assert.That(never.Task.IsCompleted, Is.False)
-    }
