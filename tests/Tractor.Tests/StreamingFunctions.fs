@@ -236,3 +236,47 @@ let oneThenSilent () : IAsyncEnumerable<int> =
             note "silent:cancelled"
             raise (OperationCanceledException())
     }
+
+/// Sends 0, 1, 2... on its stream until a send raises, noting "flooder:<exception type>" (as
+/// tractor's `keep_sending_from_child`); every 16 items it pauses a millisecond.
+let floodUntilFailed (ctx: Context<int>) : Task<int> =
+    task {
+        do! ctx.Started 0
+        use stream = ctx.OpenStream<int, int>()
+        let mutable i = 0
+
+        try
+            while true do
+                do! stream.Send i
+                i <- i + 1
+
+                if i % 16 = 0 then
+                    do! Task.Delay 1
+        with e ->
+            note $"flooder:{e.GetType().Name}"
+            raise e
+
+        return i
+    }
+
+let private released = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+/// Lets `openWhenReleased` open its stream (a call on the same connection: every item the caller
+/// sent before it has reached the context's endpoint already).
+let release () = task { return released.TrySetResult() }
+
+/// Starts, then waits for `release` (or its context's end, noting "late:cancelled") before it
+/// opens its stream; then sums the caller's items until the caller stops.
+let openWhenReleased (ctx: Context<int>) : Task<int> =
+    traced "late" (fun () ->
+        task {
+            do! ctx.Started 0
+            do! released.Task.WaitAsync ctx.Token
+            use stream = ctx.OpenStream<int, int>()
+            let mutable sum = 0
+
+            for x in stream do
+                sum <- sum + x
+
+            return sum
+        })
