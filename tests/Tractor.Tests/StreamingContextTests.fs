@@ -473,7 +473,7 @@ let private cancelled (token: CancellationToken) : Task<bool> =
 [<Test>]
 let ``Overruns.Fail: a callee overrunning a caller that never opens its stream fails the context on both sides`` () : Task =
     task {
-        let! tokenCancelled, e, senderFailed =
+        let! tokenCancelled, e, events =
             withDaemon "overrunner" (fun portal ->
                 task {
                     let mutable tokenCancelled = false
@@ -481,20 +481,22 @@ let ``Overruns.Fail: a callee overrunning a caller that never opens its stream f
                     let! e =
                         catchAsync (fun () ->
                             task {
-                                let! ctx, _ = portal.OpenContext(floodUntilFailed, options = failAt8)
+                                // One item more than our buffer holds; the stream is never opened.
+                                let! ctx, _ = portal.OpenContext(sendThenWait, 9, failAt8)
                                 use _ = ctx
-                                // The stream is never opened: the items pile up in the context.
                                 let! c = cancelled ctx.Token
                                 tokenCancelled <- c
                             })
 
-                    let! senderFailed = portal.Run(fun () -> awaitEvent "flooder:StreamOverrunError")
-                    return tokenCancelled, e, senderFailed
+                    let! _ = portal.Run(fun () -> awaitEvent "sender:StreamOverrunError")
+                    let! events = portal.Run(fun () -> events ())
+                    return tokenCancelled, e, events
                 })
 
         Assert.That(tokenCancelled, Is.True, "the overrun cancelled the caller's ctx.Token")
-        Assert.That(e, Is.InstanceOf<StreamOverrunError>(), "context exit raised the overrun (ours: not boxed)")
-        Assert.That(senderFailed, Is.True, "the callee's next send raised StreamOverrunError")
+        Assert.That(e, Is.InstanceOf<StreamOverrunError>(), "context exit raised the overrun (detected here: not boxed)")
+        Assert.That(events, Does.Contain "sender:cancelled", "the overrun ended the callee's wait")
+        Assert.That(events, Does.Contain "sender:StreamOverrunError", "the callee's next send raised the overrun")
     }
 
 [<Test>]
@@ -565,7 +567,7 @@ let ``Overruns.Fail: exactly BufferSize items waiting for a caller that has not 
 let ``Overruns.Fail: exactly BufferSize items waiting for a callee that has not opened its stream are legal`` () : Task =
     task {
         let! sum =
-            withDaemon "exactly" (fun portal ->
+            withDaemon "exactlyin" (fun portal ->
                 task {
                     let! ctx, _ = portal.OpenContext(openWhenReleased, options = failAt8)
                     use _ = ctx

@@ -237,26 +237,28 @@ let oneThenSilent () : IAsyncEnumerable<int> =
             raise (OperationCanceledException())
     }
 
-/// Sends 0, 1, 2... on its stream until a send raises, noting "flooder:<exception type>" (as
-/// tractor's `keep_sending_from_child`); every 16 items it pauses a millisecond.
-let floodUntilFailed (ctx: Context<int>) : Task<int> =
+/// Sends 0..count-1 on its stream, then waits for its context's end (noting
+/// "sender:cancelled"), then tries one more send and notes what it raised ("sender:<type>").
+let sendThenWait (ctx: Context<int>) (count: int) : Task<int> =
     task {
-        do! ctx.Started 0
+        do! ctx.Started count
         use stream = ctx.OpenStream<int, int>()
-        let mutable i = 0
+
+        for i in 0 .. count - 1 do
+            do! stream.Send i
 
         try
-            while true do
-                do! stream.Send i
-                i <- i + 1
+            do! Task.Delay(Timeout.Infinite, ctx.Token)
+        with :? OperationCanceledException ->
+            note "sender:cancelled"
 
-                if i % 16 = 0 then
-                    do! Task.Delay 1
+        try
+            do! stream.Send count
+            note "sender:sent again"
         with e ->
-            note $"flooder:{e.GetType().Name}"
-            raise e
+            note $"sender:{e.GetType().Name}"
 
-        return i
+        return count
     }
 
 let private released = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
