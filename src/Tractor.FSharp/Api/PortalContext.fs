@@ -104,7 +104,9 @@ type PortalContext<'Started, 'Result> internal (ep: ContextEndpoint, first: 'Sta
         }
 
     /// Asks the callee to cancel the context function and waits until it has ended. The
-    /// resulting `ContextCancelledError` is this side's own: context exit absorbs it.
+    /// resulting `ContextCancelledError` (naming this actor) is raised by `Result()` and by the
+    /// stream's iteration and sends, so code after a loop does not run as if the stream had
+    /// completed; it is this side's own: context exit absorbs it (does not raise it again).
     member _.Cancel() : Task =
         task {
             ep.RequestCancel()
