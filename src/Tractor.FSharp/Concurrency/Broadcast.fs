@@ -74,15 +74,17 @@ type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOp
             // Already so in `pullContext`; this covers a creator that suppressed the flow.
             CancelScope.SetCurrent null
 
-            let struct (e, finishedPulling) =
-                lock gate (fun () ->
-                    if isNull enumerator && isNull disposed then
-                        enumerator <- source.GetAsyncEnumerator stop.Token
-
-                    struct (enumerator, pullDone))
+            let finishedPulling = lock gate (fun () -> pullDone)
 
             try
                 try
+                    let e =
+                        lock gate (fun () ->
+                            if isNull enumerator && isNull disposed then
+                                enumerator <- source.GetAsyncEnumerator stop.Token
+
+                            enumerator)
+
                     if isNull e then
                         // Disposed before the first read: the waiters, asking again, see it.
                         lock gate (fun () -> pulling <- null)
