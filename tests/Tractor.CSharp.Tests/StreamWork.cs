@@ -210,4 +210,31 @@ public static class StreamWork
         }
         throw new InvalidOperationException("generator failed");
     }
+
+    static readonly TaskCompletionSource Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets <see cref="Gated"/> go on past its first items.</summary>
+    public static Task<bool> OpenGate() => Task.FromResult(Gate.TrySetResult());
+
+    /// <summary>0..count-1, stopping after the first <paramref name="before"/> items until <see cref="OpenGate"/> is
+    /// called (bounded: 30 s), noting "gated:cancelled" if it is cancelled meanwhile.</summary>
+    public static async IAsyncEnumerable<int> Gated(int before, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (i == before)
+            {
+                try
+                {
+                    await Gate.Task.WaitAsync(TimeSpan.FromSeconds(30), CancelScope.CurrentToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    Note("gated:cancelled");
+                    throw;
+                }
+            }
+            yield return i;
+        }
+    }
 }

@@ -282,3 +282,29 @@ let openWhenReleased (ctx: Context<int>) : Task<int> =
 
             return sum
         })
+
+let private gate = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+/// Lets `gated` go on past its first items.
+let openGate () =
+    task {
+        gate.TrySetResult() |> ignore
+        return true
+    }
+
+/// 0..count-1, stopping after the first `before` items until `openGate` is called (bounded:
+/// 30 s), noting "gated:cancelled" if it is cancelled meanwhile.
+let gated (before: int) (count: int) : IAsyncEnumerable<int> =
+    taskSeq {
+        let! token = TaskSeq.cancellationToken
+
+        for i in 0 .. count - 1 do
+            if i = before then
+                try
+                    do! gate.Task.WaitAsync(TimeSpan.FromSeconds 30.0, token)
+                with :? OperationCanceledException ->
+                    note "gated:cancelled"
+                    raise (OperationCanceledException())
+
+            yield i
+    }
