@@ -29,8 +29,9 @@ public sealed class ActorContext<TStarted, TResult> : IAsyncDisposable
     /// <summary>The actor running the context function.</summary>
     public ActorId Actor => inner.Actor;
 
-    /// <summary>Cancelled when the context ends abnormally (the callee failed or was cancelled, the connection broke)
-    /// or is cancelled: pass it to local work that should stop with the context.</summary>
+    /// <summary>Cancelled when the context ends abnormally (the callee failed or was cancelled, the connection broke,
+    /// a stream overran under <see cref="Overruns.Fail"/>) or is cancelled: pass it to local work that should stop
+    /// with the context.</summary>
     public CancellationToken Token => inner.Token;
 
     /// <summary>
@@ -50,8 +51,10 @@ public sealed class ActorContext<TStarted, TResult> : IAsyncDisposable
     /// <summary>Like <see cref="Result()"/>; <paramref name="cancellationToken"/> stops the wait (not the context).</summary>
     public Task<TResult> Result(CancellationToken cancellationToken) => inner.Result().WaitAsync(cancellationToken);
 
-    /// <summary>Asks the callee to cancel the context function and waits until it has ended. <see cref="Result()"/>
-    /// then throws <see cref="ContextCancelledError"/> naming this actor; leaving the context absorbs it.</summary>
+    /// <summary>Asks the callee to cancel the context function and waits until it has ended. <see cref="Result()"/>,
+    /// the stream's iteration and its <c>Send</c> then throw <see cref="ContextCancelledError"/> naming this actor
+    /// (code after an <c>await foreach</c> does not run as if the stream had completed); leaving the context absorbs
+    /// it (does not throw it again).</summary>
     public Task CancelAsync() => inner.Cancel();
 
     /// <summary>Leaves the context (see the type's summary).</summary>

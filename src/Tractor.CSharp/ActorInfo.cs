@@ -31,6 +31,13 @@ public sealed class ActorInfo
     /// <summary>Cancelled when this actor is told to cancel (CancelActor, SIGTERM, Ctrl-C at the root).</summary>
     public CancellationToken CancellationToken { get; }
 
+    /// <summary>
+    /// A portal to this actor itself (tractor's local portal): <c>Run</c> calls the function here, in this process;
+    /// opening a context or stream with oneself, or cancelling oneself through it, throws
+    /// <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public ActorPortal Portal => new(TractorNet.Actor.portal(), CancellationToken);
+
     /// <inheritdoc/>
     public override string ToString() => Parent is null ? $"{Id} (root, pid {Pid})" : $"{Id} (child of {Parent}, pid {Pid})";
 }

@@ -208,7 +208,7 @@ public partial class ActorPortal
         try
         {
             return await StreamingCalls.openContext<TStarted, TResult>(
-                portal.Child.Peer, portal.DeathOf, rt.Codec, rt.Id, call, options ?? StreamOptions.Default, ct).ConfigureAwait(false);
+                portal.Peer, portal.DeathOf, rt.Codec, rt.Id, call, options ?? StreamOptions.Default, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (ct.IsCancellationRequested && e is not RemoteActorError and not OperationCanceledException)
         {

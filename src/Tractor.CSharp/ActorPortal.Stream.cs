@@ -76,7 +76,7 @@ public partial class ActorPortal
     ActorStream<T> OpenStreamOf<T>(PreparedCall call, StreamOptions? options)
     {
         var rt = ActorRuntime.Current;
-        var stream = StreamingCalls.openStream<T>(portal.Child.Peer, portal.DeathOf, rt.Codec, rt.Id, call, options ?? StreamOptions.Default);
+        var stream = StreamingCalls.openStream<T>(portal.Peer, portal.DeathOf, rt.Codec, rt.Id, call, options ?? StreamOptions.Default);
         return new ActorStream<T>(stream, nurseryToken, portal.Actor);
     }
 }

@@ -60,7 +60,8 @@ public partial class Nursery
     /// <param name="name">The actor's name.</param>
     /// <param name="enableModules">Assembly names, namespaces or type full names whose static methods the actor may run.</param>
     /// <param name="logLevel">The actor's log level; by default the current one.</param>
-    /// <exception cref="ArgumentException">The name or a module name is empty.</exception>
+    /// <exception cref="ArgumentException">The name or a module name is empty, or a module name names no assembly,
+    /// namespace or type this program can load.</exception>
     public async Task<ActorPortal> StartActor(string name, string[] enableModules, LogLevel? logLevel = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);

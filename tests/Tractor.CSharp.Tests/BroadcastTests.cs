@@ -95,4 +95,63 @@ public class BroadcastTests
         Assert.That(copies, Has.Length.EqualTo(3));
         Assert.That(copies, Has.All.EqualTo(Enumerable.Range(0, 200)));
     }
+
+    [Test]
+    public async Task CancellingTheScopeOfTheSubscriberReadingTheStreamLeavesTheOthersEveryItem()
+    {
+        var (fastItems, fastError, fastAbsorbed, slowItems, events) = await WithDaemon("handover", async portal =>
+        {
+            var stream = portal.OpenStream(StreamWork.Gated, 3, 20);
+            await using var fast = stream.Subscribe(32);
+            await using var slow = stream.Subscribe(32);
+            List<int> fastItems = [], slowItems = [];
+            Exception? fastError = null;
+            var fastWaiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var slowWaiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            // Each in its own scope; the fast one starts the read of item 3 (held back by the gate), the slow one
+            // then waits for that read.
+            var fastScope = new CancelScope();
+            var fastRun = fastScope.RunAsync(async _ =>
+            {
+                try
+                {
+                    await ReadThenWait(fast, 3, fastItems, fastWaiting);
+                }
+                catch (Exception e)
+                {
+                    fastError = e;
+                    throw;
+                }
+            });
+            await fastWaiting.Task.WaitAsync(Bound);
+            var slowRun = new CancelScope().RunAsync(_ => ReadThenWait(slow, 3, slowItems, slowWaiting));
+            await slowWaiting.Task.WaitAsync(Bound);
+
+            fastScope.Cancel();
+            await fastRun.WaitAsync(Bound);
+            await portal.Run(StreamWork.OpenGate);
+            await slowRun.WaitAsync(Bound);
+            return (fastItems, fastError, fastScope.CancelledCaught, slowItems, await portal.Run(StreamWork.Events));
+        });
+
+        Assert.That(fastItems, Is.EqualTo(new[] { 0, 1, 2 }));
+        Assert.That(fastError, Is.InstanceOf<OperationCanceledException>());
+        Assert.That(fastAbsorbed, Is.True, "the fast subscriber's scope absorbed its own cancellation");
+        Assert.That(slowItems, Is.EqualTo(Enumerable.Range(0, 20)));
+        Assert.That(events, Does.Not.Contain("gated:cancelled"), "the remote generator ran to its end");
+    }
+
+    /// <summary>Reads <paramref name="before"/> items, then starts the next read, says so through
+    /// <paramref name="waiting"/> and reads on to the end.</summary>
+    static async Task ReadThenWait(IAsyncEnumerable<int> source, int before, List<int> items, TaskCompletionSource waiting)
+    {
+        await using var e = source.GetAsyncEnumerator();
+        for (var i = 0; i < before; i++)
+            if (await e.MoveNextAsync()) items.Add(e.Current);
+        var next = e.MoveNextAsync();
+        waiting.TrySetResult();
+        for (var more = await next; more; more = await e.MoveNextAsync())
+            items.Add(e.Current);
+    }
 }

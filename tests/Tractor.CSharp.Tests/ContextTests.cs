@@ -221,6 +221,129 @@ public class ContextTests
         Assert.That(error, Is.Not.Null);
     }
 
+    /// <summary>Waits (bounded) for <paramref name="token"/> to be cancelled; true if it was.</summary>
+    static async Task<bool> Cancelled(CancellationToken token)
+    {
+        await Task.WhenAny(Task.Delay(Timeout.Infinite, token), Task.Delay(Bound));
+        return token.IsCancellationRequested;
+    }
+
+    [Test]
+    public async Task ACalleeOverrunningACallerThatNeverOpensItsStreamFailsTheContextOnBothSides()
+    {
+        var tokenCancelled = false;
+        string[] events = [];
+        var error = await Throws<StreamOverrunError>(() => WithDaemon("overrunner", async portal =>
+        {
+            try
+            {
+                // One item more than our buffer holds; the stream is never opened.
+                await using var ctx = await portal.OpenContextAsync<int, int, int>(StreamWork.SendThenWait, 9, new StreamOptions(8, Overruns.Fail));
+                tokenCancelled = await Cancelled(ctx.Token);
+            }
+            finally
+            {
+                // The exit waited for the callee's end: its events are there already.
+                events = await portal.Run(StreamWork.Events);
+            }
+        }));
+
+        Assert.That(tokenCancelled, "the overrun cancelled the caller's ctx.Token");
+        Assert.That(error, Is.Not.InstanceOf<RemoteActorError>(), "detected here: not boxed");
+        Assert.That(events, Does.Contain("sender:cancelled"), "the overrun ended the callee's wait");
+        Assert.That(events, Does.Contain("sender:StreamOverrunError"), "the callee's next send threw the overrun");
+    }
+
+    [Test]
+    public async Task ACallerOverrunningACalleeThatNeverOpensItsStreamFailsTheContextOnBothSides()
+    {
+        ActorId? callee = null;
+        var tokenCancelled = false;
+        Exception? sendError = null;
+        string[] events = [];
+        var error = await Throws<RemoteActorError>(() => WithDaemon("overrun", async portal =>
+        {
+            callee = portal.Actor;
+            try
+            {
+                await using var ctx = await portal.OpenContextAsync<int, int>(StreamWork.OpenWhenReleased, new StreamOptions(8, Overruns.Fail));
+                await using var stream = ctx.OpenStream<int, int>();
+                // One item more than the callee's buffer holds.
+                for (var i = 0; i <= 8; i++) await stream.Send(i);
+                tokenCancelled = await Cancelled(ctx.Token);
+                sendError = await Throws<StreamOverrunError>(async () => await stream.Send(9));
+            }
+            finally
+            {
+                events = await portal.Run(StreamWork.Events);
+            }
+        }));
+
+        Assert.That(tokenCancelled, "the overrun cancelled the caller's ctx.Token");
+        Assert.That(sendError, Is.Not.Null, "the caller's next send failed");
+        Assert.That(events, Does.Contain("late:cancelled"), "the overrun cancelled the callee's function");
+        Assert.That(error.BoxedType, Is.EqualTo(typeof(StreamOverrunError)), "context exit threw the callee's overrun, boxed");
+        Assert.That(error.Source, Is.EqualTo(callee));
+    }
+
+    [Test]
+    public async Task ExactlyBufferSizeItemsWaitingForAStreamNotYetOpenedAreLegalBothWays()
+    {
+        var (fromCallee, tokenCancelled, sum) = await WithDaemon("exactly", async portal =>
+        {
+            var options = new StreamOptions(8, Overruns.Fail);
+            List<int> fromCallee;
+            bool tokenCancelled;
+            await using (var ctx = await portal.OpenContextAsync<int, int, string>(StreamWork.Produce, 8, options))
+            {
+                // The callee sends all 8 and returns before we open our stream.
+                Assert.That(await ctx.Result(), Is.EqualTo("sent"));
+                await using var stream = ctx.OpenStream<int, int>();
+                fromCallee = await ReadAll(stream);
+                tokenCancelled = ctx.Token.IsCancellationRequested;
+            }
+            await using (var ctx = await portal.OpenContextAsync<int, int>(StreamWork.OpenWhenReleased, options))
+            {
+                await using var stream = ctx.OpenStream<int, int>();
+                for (var i = 0; i < 8; i++) await stream.Send(i);
+                await stream.Stop();
+                // Behind our items on the connection: they all reached the callee's context.
+                await portal.Run(StreamWork.Release);
+                return (fromCallee, tokenCancelled, await ctx.Result());
+            }
+        });
+
+        Assert.That(fromCallee, Is.EqualTo(Enumerable.Range(0, 8)));
+        Assert.That(tokenCancelled, Is.False);
+        Assert.That(sum, Is.EqualTo(28));
+    }
+
+    [Test]
+    public async Task CancelAsyncEndsTheStreamsIterationWithContextCancelledErrorNamingUsAndExitAbsorbsIt()
+    {
+        var (items, error, ranPastTheLoop) = await WithDaemon("owncancel", async portal =>
+        {
+            await using var ctx = await portal.OpenContextAsync<int, int, string>(StreamWork.ProduceThenHang, 3);
+            await using var stream = ctx.OpenStream<int, int>();
+            var items = new List<int>();
+            var ranPastTheLoop = false;
+            var error = await Throws<ContextCancelledError>(async () =>
+            {
+                await foreach (var x in stream)
+                {
+                    items.Add(x);
+                    if (items.Count == 3) await ctx.CancelAsync();
+                }
+                ranPastTheLoop = true;
+            });
+            return (items, error, ranPastTheLoop);
+        });
+
+        Assert.That(items, Is.EqualTo(new[] { 0, 1, 2 }));
+        Assert.That(ranPastTheLoop, Is.False, "the iteration did not end as if the stream had completed");
+        Assert.That(error.Canceller, Is.EqualTo(Tractor.CurrentActor.Id));
+    }
+
     [Test]
     public async Task BadContextFunctionsAreRefusedAtTheCallSite()
     {

@@ -40,4 +40,15 @@ public class CurrentActorTests
             Assert.That(f.ParentUid, Is.EqualTo(root.Uid));
         }).WaitAsync(Bound);
     }
+
+    [Test]
+    public async Task TheCurrentActorsOwnPortalRunsCallsHereAndRefusesAContextWithItself()
+    {
+        var me = Tractor.CurrentActor.Portal;
+        Assert.That(me.Actor, Is.EqualTo(Tractor.CurrentActor.Id));
+        Assert.That(await me.Run(Work.Add, 2, 3), Is.EqualTo(5));
+
+        var e = await Throws<InvalidOperationException>(() => me.OpenContextAsync<int, int, int>(StreamWork.PingPong, 10));
+        Assert.That(e.Message, Does.Contain($"'{Tractor.CurrentActor.Id}'").And.Contain("from itself"));
+    }
 }

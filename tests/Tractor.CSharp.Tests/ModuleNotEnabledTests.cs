@@ -33,4 +33,16 @@ public class ModuleNotEnabledTests
             await d.CancelActor();
         }).WaitAsync(Bound);
     }
+
+    [Test]
+    public async Task AModuleNameThatNamesNothingLoadableFailsAtSpawnNamingIt()
+    {
+        var e = await Throws<ArgumentException>(() => Tractor.OpenNursery(async n =>
+        {
+            await n.StartActor("misspelt", ["TractorNet.CSharp.Tests.NotEnabld"]);
+        }).WaitAsync(Bound));
+
+        Assert.That(e.ParamName, Is.EqualTo("enableModules"));
+        Assert.That(e.Message, Does.Contain("'TractorNet.CSharp.Tests.NotEnabld'"));
+    }
 }

@@ -91,6 +91,17 @@ public static class StreamWork
             return "sent";
         });
 
+    /// <summary>Sends 0..count-1, then waits for cancellation (traced as "producer").</summary>
+    public static Task<string> ProduceThenHang(Context<int> ctx, int count) =>
+        Traced("producer", async () =>
+        {
+            await ctx.Started(count);
+            await using var stream = ctx.OpenStream<int, int>();
+            for (var i = 0; i < count; i++) await stream.Send(i);
+            await Task.Delay(Timeout.Infinite, ctx.Token);
+            return "sent";
+        });
+
     /// <summary>Starts with 7, then waits for cancellation (traced as "afterStarted").</summary>
     public static Task<int> StartThenHang(Context<int> ctx) =>
         Traced("afterStarted", async () =>
@@ -108,6 +119,52 @@ public static class StreamWork
         await Task.Delay(Timeout.Infinite, ctx.Token);
         return 0;
     }
+
+    /// <summary>Sends 0..count-1, waits for its context's end (noting "sender:cancelled"), then tries one more send
+    /// and notes what it threw ("sender:&lt;type&gt;").</summary>
+    public static async Task<int> SendThenWait(Context<int> ctx, int count)
+    {
+        await ctx.Started(count);
+        await using var stream = ctx.OpenStream<int, int>();
+        for (var i = 0; i < count; i++) await stream.Send(i);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ctx.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Note("sender:cancelled");
+        }
+        try
+        {
+            await stream.Send(count);
+            Note("sender:sent again");
+        }
+        catch (Exception e)
+        {
+            Note($"sender:{e.GetType().Name}");
+        }
+        return count;
+    }
+
+    static readonly TaskCompletionSource Released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets <see cref="OpenWhenReleased"/> open its stream (a call on the same connection: every item the
+    /// caller sent before it has reached the context already).</summary>
+    public static Task<bool> Release() => Task.FromResult(Released.TrySetResult());
+
+    /// <summary>Starts, waits for <see cref="Release"/> (or its context's end, traced as "late") before it opens its
+    /// stream, then sums the caller's items until the caller stops.</summary>
+    public static Task<int> OpenWhenReleased(Context<int> ctx) =>
+        Traced("late", async () =>
+        {
+            await ctx.Started(0);
+            await Released.Task.WaitAsync(ctx.Token);
+            await using var stream = ctx.OpenStream<int, int>();
+            var sum = 0;
+            await foreach (var x in stream) sum += x;
+            return sum;
+        });
 
     // ---- one-way stream functions (C# async iterators) ----
 
@@ -152,5 +209,32 @@ public static class StreamWork
             yield return $"w{i}";
         }
         throw new InvalidOperationException("generator failed");
+    }
+
+    static readonly TaskCompletionSource Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Lets <see cref="Gated"/> go on past its first items.</summary>
+    public static Task<bool> OpenGate() => Task.FromResult(Gate.TrySetResult());
+
+    /// <summary>0..count-1, stopping after the first <paramref name="before"/> items until <see cref="OpenGate"/> is
+    /// called (bounded: 30 s), noting "gated:cancelled" if it is cancelled meanwhile.</summary>
+    public static async IAsyncEnumerable<int> Gated(int before, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (i == before)
+            {
+                try
+                {
+                    await Gate.Task.WaitAsync(TimeSpan.FromSeconds(30), CancelScope.CurrentToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    Note("gated:cancelled");
+                    throw;
+                }
+            }
+            yield return i;
+        }
     }
 }

@@ -91,7 +91,7 @@ let ``a function outside the enabled modules is refused with a clear remote erro
         let! e =
             catchAsync (fun () ->
                 nursery {
-                    let! d = startActor ("locked", [ "Some.Other.Module" ])
+                    let! d = startActor ("locked", [ "TractorNet.Tests.StreamingFunctions" ])
                     return! d.Run pid
                 })
 
@@ -197,6 +197,40 @@ let ``an actor that exits by itself with code 0 is reported with what its parent
         | other -> Assert.Fail $"expected ActorDiedError, got {other}"
     }
 
+let ``an enableModules name that names nothing loadable fails at spawn naming it`` () : Task =
+    task {
+        let! e =
+            catchAsync (fun () ->
+                nursery {
+                    let! d = startActor ("misspelt", [ moduleName; "TractorNet.Tests.ActorFunctionz" ])
+                    return! d.Run pid
+                })
+
+        match e with
+        | :? ArgumentException as a ->
+            Assert.That(a.ParamName, Is.EqualTo "enableModules")
+            Assert.That(a.Message, Does.Contain "'TractorNet.Tests.ActorFunctionz'")
+        | other -> Assert.Fail $"expected ArgumentException, got {other}"
+    }
+
+let ``enableModules accepts an assembly, a namespace and a module by name`` () : Task =
+    task {
+        let! v =
+            nursery {
+                let! a = startActor ("by-assembly", [ "Tractor.Tests" ])
+                let! b = startActor ("by-namespace", [ "TractorNet.Tests" ])
+                let! c = startActor ("by-module", [ moduleName ])
+                let! x = a.Run(fun () -> add 1 1)
+                let! y = b.Run(fun () -> add 1 2)
+                let! z = c.Run(fun () -> add 1 3)
+                for p in [ a; b; c ] do
+                    p.CancelActor() |> ignore
+                return [ x; y; z ]
+            }
+
+        Assert.That(v, Is.EqualTo<int list> [ 2; 3; 4 ])
+    }
+
 /// This file's tests, in file order.
 [<Expecto.Tests>]
 let tests =
@@ -213,4 +247,6 @@ let tests =
         Register.test "a runInActor child that is not ready in time fails the spawn, not the call" ``a runInActor child that is not ready in time fails the spawn, not the call``
         Register.test "a daemon stopped from outside by SIGTERM is reported as stopped by SIGTERM" ``a daemon stopped from outside by SIGTERM is reported as stopped by SIGTERM``
         Register.test "an actor that exits by itself with code 0 is reported with what its parent saw" ``an actor that exits by itself with code 0 is reported with what its parent saw``
+        Register.test "an enableModules name that names nothing loadable fails at spawn naming it" ``an enableModules name that names nothing loadable fails at spawn naming it``
+        Register.test "enableModules accepts an assembly, a namespace and a module by name" ``enableModules accepts an assembly, a namespace and a module by name``
     ]

@@ -99,6 +99,23 @@ let exitWith (code: int) (delayMs: int) () : Task<int> =
         return 0
     }
 
+/// A context function that starts and returns at once.
+let startOnly (ctx: Context<int>) : Task<int> =
+    task {
+        do! ctx.Started 1
+        return 1
+    }
+
+/// Tries to open a context with this actor itself; gives the refusal's message.
+let contextWithSelf () : Task<string> =
+    task {
+        try
+            let! _ = (Actor.portal ()).OpenContext startOnly
+            return "opened a context with itself"
+        with e ->
+            return e.Message
+    }
+
 /// This actor's name, from an `Async` function.
 let asyncName () = async { return Actor.name () }
 

@@ -93,21 +93,6 @@ let ``a body with a value that is cancelled raises OperationCanceledException`` 
         :> Task)
     |> ignore
 
-let ``an await that never completes is abandoned promptly when the nursery is cancelled`` () : Task =
-    task {
-        let never = TaskCompletionSource<int>()
-
-        do!
-            nursery {
-                let! n = currentNursery
-                n.Tasks.StartSoon(fun _ -> task { n.Cancel() })
-                let! _ = never.Task
-                ()
-            }
-
-        Assert.That(never.Task.IsCompleted, Is.False)
-    }
-
 /// This file's tests, in file order.
 [<Expecto.Tests>]
 let tests =
@@ -117,5 +102,4 @@ let tests =
         Register.test "an error inside an async for loop still disposes the sequence once" ``an error inside an async for loop still disposes the sequence once``
         Register.test "cancelling the nursery stops the body at its next bind and is absorbed for unit bodies" ``cancelling the nursery stops the body at its next bind and is absorbed for unit bodies``
         Register.test "a body with a value that is cancelled raises OperationCanceledException" ``a body with a value that is cancelled raises OperationCanceledException``
-        Register.test "an await that never completes is abandoned promptly when the nursery is cancelled" ``an await that never completes is abandoned promptly when the nursery is cancelled``
     ]

@@ -319,6 +319,40 @@ let ``ctx.Cancel from the caller: Result raises ContextCancelledError naming us,
         | other -> Assert.Fail $"expected ContextCancelledError, got {other}"
     }
 
+let ``ctx.Cancel from the caller ends its stream's iteration with ContextCancelledError naming us, exit absorbs it`` () : Task =
+    task {
+        let! items, e, ranPastTheLoop =
+            withDaemon "owncancel" (fun portal ->
+                task {
+                    let! ctx, _ = portal.OpenContext(produce, 3, true)
+                    use _ = ctx
+                    use stream = ctx.OpenStream<int, int>()
+                    let items = ResizeArray()
+                    let mutable ranPastTheLoop = false
+
+                    let! e =
+                        catchAsync (fun () ->
+                            task {
+                                for x in stream do
+                                    items.Add x
+
+                                    if items.Count = 3 then
+                                        do! ctx.Cancel()
+
+                                ranPastTheLoop <- true
+                            })
+
+                    return List.ofSeq items, e, ranPastTheLoop
+                })
+
+        Assert.That(items, eq [ 0; 1; 2 ])
+        Assert.That(ranPastTheLoop, Is.False, "the iteration did not end as if the stream had completed")
+
+        match e with
+        | :? ContextCancelledError as c -> Assert.That(c.Canceller, Is.EqualTo(Actor.id ()))
+        | other -> Assert.Fail $"expected ContextCancelledError, got {other}"
+    }
+
 let ``a callee cancelling its own context raises ContextCancelledError naming it at context exit`` () : Task =
     task {
         let mutable callee = Unchecked.defaultof<ActorId>
@@ -407,6 +441,127 @@ let ``Overruns.Allow: an unbounded buffer keeps every item`` () : Task =
         Assert.That(items, eq [ 0..4999 ])
     }
 
+/// `Overruns.Fail` with an 8-item buffer.
+let private failAt8 = { BufferSize = 8; Overruns = Overruns.Fail }
+
+/// Waits (bounded, 60 s) for `token` to be cancelled; true if it was.
+let private cancelled (token: CancellationToken) : Task<bool> =
+    task {
+        let! _ = Task.WhenAny(Task.Delay(Timeout.Infinite, token), Task.Delay(TimeSpan.FromSeconds 60.0))
+        return token.IsCancellationRequested
+    }
+
+let ``Overruns.Fail: a callee overrunning a caller that never opens its stream fails the context on both sides`` () : Task =
+    task {
+        let! tokenCancelled, e, events =
+            withDaemon "overrunner" (fun portal ->
+                task {
+                    let mutable tokenCancelled = false
+
+                    let! e =
+                        catchAsync (fun () ->
+                            task {
+                                // One item more than our buffer holds; the stream is never opened.
+                                let! ctx, _ = portal.OpenContext(sendThenWait, 9, failAt8)
+                                use _ = ctx
+                                let! c = cancelled ctx.Token
+                                tokenCancelled <- c
+                            })
+
+                    let! _ = portal.Run(fun () -> awaitEvent "sender:StreamOverrunError")
+                    let! events = portal.Run(fun () -> events ())
+                    return tokenCancelled, e, events
+                })
+
+        Assert.That(tokenCancelled, Is.True, "the overrun cancelled the caller's ctx.Token")
+        Assert.That(e, Is.InstanceOf<StreamOverrunError>(), "context exit raised the overrun (detected here: not boxed)")
+        Assert.That(events, Does.Contain "sender:cancelled", "the overrun ended the callee's wait")
+        Assert.That(events, Does.Contain "sender:StreamOverrunError", "the callee's next send raised the overrun")
+    }
+
+let ``Overruns.Fail: a caller overrunning a callee that never opens its stream fails the context on both sides`` () : Task =
+    task {
+        let mutable callee = Unchecked.defaultof<ActorId>
+
+        let! tokenCancelled, sendError, e, calleeCancelled =
+            withDaemon "overrun" (fun portal ->
+                task {
+                    callee <- portal.Actor
+                    let mutable tokenCancelled = false
+                    let mutable sendError = null
+
+                    let! e =
+                        catchAsync (fun () ->
+                            task {
+                                let! ctx, _ = portal.OpenContext(openWhenReleased, options = failAt8)
+                                use _ = ctx
+                                use stream = ctx.OpenStream<int, int>()
+
+                                // One item more than the callee's buffer holds.
+                                for i in 0..8 do
+                                    do! stream.Send i
+
+                                let! c = cancelled ctx.Token
+                                tokenCancelled <- c
+                                let! se = catchAsync (fun () -> task { do! stream.Send 9 })
+                                sendError <- se
+                            })
+
+                    let! calleeCancelled = portal.Run(fun () -> awaitEvent "late:cancelled")
+                    return tokenCancelled, sendError, e, calleeCancelled
+                })
+
+        Assert.That(tokenCancelled, Is.True, "the overrun cancelled the caller's ctx.Token")
+        Assert.That(sendError, Is.InstanceOf<StreamOverrunError>(), "the caller's next send failed")
+        Assert.That(calleeCancelled, Is.True, "the overrun cancelled the callee's function")
+
+        match e with
+        | :? RemoteActorError as r ->
+            Assert.That(r.BoxedType, Is.EqualTo typeof<StreamOverrunError>, "context exit raised the callee's overrun, boxed")
+            Assert.That(r.Source, Is.EqualTo callee)
+        | other -> Assert.Fail $"expected RemoteActorError, got {other}"
+    }
+
+let ``Overruns.Fail: exactly BufferSize items waiting for a caller that has not opened its stream are legal`` () : Task =
+    task {
+        let! result, tokenCancelled, items =
+            withDaemon "exactly" (fun portal ->
+                task {
+                    let! ctx, _ = portal.OpenContext(produce, 8, false, failAt8)
+                    use _ = ctx
+                    // The callee sends all 8 and returns before we open the stream.
+                    let! result = ctx.Result()
+                    use stream = ctx.OpenStream<int, int>()
+                    let! items = readAll stream
+                    return result, ctx.Token.IsCancellationRequested, items
+                })
+
+        Assert.That(result, Is.EqualTo "sent")
+        Assert.That(tokenCancelled, Is.False)
+        Assert.That(items, eq [ 0..7 ])
+    }
+
+let ``Overruns.Fail: exactly BufferSize items waiting for a callee that has not opened its stream are legal`` () : Task =
+    task {
+        let! sum =
+            withDaemon "exactlyin" (fun portal ->
+                task {
+                    let! ctx, _ = portal.OpenContext(openWhenReleased, options = failAt8)
+                    use _ = ctx
+                    use stream = ctx.OpenStream<int, int>()
+
+                    for i in 0..7 do
+                        do! stream.Send i
+
+                    do! stream.Stop()
+                    // Behind our items on the connection: they all reached the callee's context.
+                    let! _ = portal.Run(fun () -> release ())
+                    return! ctx.Result()
+                })
+
+        Assert.That(sum, Is.EqualTo 28)
+    }
+
 let ``a context to this actor itself is refused`` () =
     let me = ActorId.New "me"
     let e = Assert.Throws<InvalidOperationException>(fun () -> TractorNet.StreamingCalls.refuseSelf me me)
@@ -440,10 +595,15 @@ let tests =
         Register.test "caller stopping its side ends the callee's iteration and the result follows" ``caller stopping its side ends the callee's iteration and the result follows``
         Register.test "an error in the caller's body cancels the callee and propagates as itself" ``an error in the caller's body cancels the callee and propagates as itself``
         Register.test "ctx.Cancel from the caller: Result raises ContextCancelledError naming us, exit absorbs it" ``ctx.Cancel from the caller: Result raises ContextCancelledError naming us, exit absorbs it``
+        Register.test "ctx.Cancel from the caller ends its stream's iteration with ContextCancelledError naming us, exit absorbs it" ``ctx.Cancel from the caller ends its stream's iteration with ContextCancelledError naming us, exit absorbs it``
         Register.test "a callee cancelling its own context raises ContextCancelledError naming it at context exit" ``a callee cancelling its own context raises ContextCancelledError naming it at context exit``
         Register.test "backpressure: a slow consumer loses nothing and the sender never runs more than a window ahead" ``backpressure: a slow consumer loses nothing and the sender never runs more than a window ahead``
         Register.test "Overruns.Fail: a receiver that falls behind gets StreamOverrunError after its buffer" ``Overruns.Fail: a receiver that falls behind gets StreamOverrunError after its buffer``
         Register.test "Overruns.Allow: an unbounded buffer keeps every item" ``Overruns.Allow: an unbounded buffer keeps every item``
+        Register.test "Overruns.Fail: a callee overrunning a caller that never opens its stream fails the context on both sides" ``Overruns.Fail: a callee overrunning a caller that never opens its stream fails the context on both sides``
+        Register.test "Overruns.Fail: a caller overrunning a callee that never opens its stream fails the context on both sides" ``Overruns.Fail: a caller overrunning a callee that never opens its stream fails the context on both sides``
+        Register.test "Overruns.Fail: exactly BufferSize items waiting for a caller that has not opened its stream are legal" ``Overruns.Fail: exactly BufferSize items waiting for a caller that has not opened its stream are legal``
+        Register.test "Overruns.Fail: exactly BufferSize items waiting for a callee that has not opened its stream are legal" ``Overruns.Fail: exactly BufferSize items waiting for a callee that has not opened its stream are legal``
         Register.test "a context to this actor itself is refused" ``a context to this actor itself is refused``
         Register.test "a context stream cut by the caller's own cancel scope raises there, it does not end quietly" ``a context stream cut by the caller's own cancel scope raises there, it does not end quietly``
     ]

@@ -236,3 +236,75 @@ let oneThenSilent () : IAsyncEnumerable<int> =
             note "silent:cancelled"
             raise (OperationCanceledException())
     }
+
+/// Sends 0..count-1 on its stream, then waits for its context's end (noting
+/// "sender:cancelled"), then tries one more send and notes what it raised ("sender:<type>").
+let sendThenWait (ctx: Context<int>) (count: int) : Task<int> =
+    task {
+        do! ctx.Started count
+        use stream = ctx.OpenStream<int, int>()
+
+        for i in 0 .. count - 1 do
+            do! stream.Send i
+
+        try
+            do! Task.Delay(Timeout.Infinite, ctx.Token)
+        with :? OperationCanceledException ->
+            note "sender:cancelled"
+
+        try
+            do! stream.Send count
+            note "sender:sent again"
+        with e ->
+            note $"sender:{e.GetType().Name}"
+
+        return count
+    }
+
+let private released = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+/// Lets `openWhenReleased` open its stream (a call on the same connection: every item the caller
+/// sent before it has reached the context's endpoint already).
+let release () = task { return released.TrySetResult() }
+
+/// Starts, then waits for `release` (or its context's end, noting "late:cancelled") before it
+/// opens its stream; then sums the caller's items until the caller stops.
+let openWhenReleased (ctx: Context<int>) : Task<int> =
+    traced "late" (fun () ->
+        task {
+            do! ctx.Started 0
+            do! released.Task.WaitAsync ctx.Token
+            use stream = ctx.OpenStream<int, int>()
+            let mutable sum = 0
+
+            for x in stream do
+                sum <- sum + x
+
+            return sum
+        })
+
+let private gate = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+/// Lets `gated` go on past its first items.
+let openGate () =
+    task {
+        gate.TrySetResult() |> ignore
+        return true
+    }
+
+/// 0..count-1, stopping after the first `before` items until `openGate` is called (bounded:
+/// 30 s), noting "gated:cancelled" if it is cancelled meanwhile.
+let gated (before: int) (count: int) : IAsyncEnumerable<int> =
+    taskSeq {
+        let! token = TaskSeq.cancellationToken
+
+        for i in 0 .. count - 1 do
+            if i = before then
+                try
+                    do! gate.Task.WaitAsync(TimeSpan.FromSeconds 30.0, token)
+                with :? OperationCanceledException ->
+                    note "gated:cancelled"
+                    raise (OperationCanceledException())
+
+            yield i
+    }

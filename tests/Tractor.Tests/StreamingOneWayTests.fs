@@ -252,6 +252,38 @@ let ``broadcast: the last subscription leaving while a read waits on a silent ge
         Assert.That(cancelled, Is.True, "the remote generator was cancelled")
     }
 
+let ``broadcast: cancelling the scope of the subscriber reading the stream leaves the others every item`` () : Task =
+    task {
+        let! seen, cancelledRemotely =
+            withDaemon "handover" (fun portal ->
+                task {
+                    let stream = portal.OpenStreamFrom(fun () -> gated 3 20)
+                    let fast = stream.Subscribe 32
+                    let slow = stream.Subscribe 32
+                    let! seen = cancelThePuller fast slow 3 (fun () -> portal.Run openGate :> Task)
+                    do! fast.DisposeAsync()
+                    do! slow.DisposeAsync()
+                    let! events = portal.Run events
+                    return seen, List.contains "gated:cancelled" events
+                })
+
+        Assert.That(seen.FastItems, eq [ 0; 1; 2 ])
+        Assert.That(seen.FastError, Is.InstanceOf<OperationCanceledException>())
+        Assert.That(seen.FastAbsorbed, Is.True, "the fast subscriber's scope absorbed its own cancellation")
+        Assert.That(seen.SlowItems, eq [ 0..19 ])
+        Assert.That(cancelledRemotely, Is.False, "the remote generator ran to its end")
+    }
+
+let ``broadcast: a subscription's iteration is cut by its own cancel scope, like the stream's`` () : Task =
+    withDaemon "cut-subscriber" (fun portal ->
+        assertCutByOwnScope (fun loop ->
+            task {
+                let sub = (portal.OpenStreamFrom endless).Subscribe()
+                let! error = catchAsync (fun () -> task { do! loop sub })
+                do! sub.DisposeAsync()
+                if not (isNull error) then raise error
+            }))
+
 let ``a Broadcast whose last subscription left refuses new ones with a clear error`` () : Task =
     task {
         let b = new Broadcast<int>(TaskSeq.ofList [ 1; 2; 3 ], 4)
@@ -363,6 +395,8 @@ let tests =
         Register.test "broadcast: subscribing again after every subscription left runs the stream anew" ``broadcast: subscribing again after every subscription left runs the stream anew``
         Register.test "broadcast: a context's stream can be subscribed again, the new round gets the items still to come" ``broadcast: a context's stream can be subscribed again, the new round gets the items still to come``
         Register.test "broadcast: the last subscription leaving while a read waits on a silent generator cancels it" ``broadcast: the last subscription leaving while a read waits on a silent generator cancels it``
+        Register.test "broadcast: cancelling the scope of the subscriber reading the stream leaves the others every item" ``broadcast: cancelling the scope of the subscriber reading the stream leaves the others every item``
+        Register.test "broadcast: a subscription's iteration is cut by its own cancel scope, like the stream's" ``broadcast: a subscription's iteration is cut by its own cancel scope, like the stream's``
         Register.test "a Broadcast whose last subscription left refuses new ones with a clear error" ``a Broadcast whose last subscription left refuses new ones with a clear error``
         Register.test "many contexts and streams share one portal, both directions at once" ``many contexts and streams share one portal, both directions at once``
         Register.test "the peer dying mid-stream ends the iteration with its death, reported once" ``the peer dying mid-stream ends the iteration with its death, reported once``

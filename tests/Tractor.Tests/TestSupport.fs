@@ -4,6 +4,7 @@ module TractorNet.Tests.TestSupport
 
 open System
 open System.Collections.Generic
+open System.Threading
 open System.Threading.Tasks
 open NUnit.Framework
 open TractorNet
@@ -70,4 +71,74 @@ let assertCutByOwnScope (withStream: (IAsyncEnumerable<'T> -> Task) -> Task) : T
         Assert.That(ranPastTheLoop.Value, Is.False, "the loop ended quietly although the stream was cut short")
         Assert.That(atIteration.Value, Is.InstanceOf<OperationCanceledException>(), $"got {atIteration.Value}")
         Assert.That(outcome.IsNone, Is.True, "the scope absorbed its own cancellation")
+    }
+
+/// What `cancelThePuller` saw: the fast subscriber's items and the error that ended its
+/// iteration, whether its scope absorbed that (its own) cancellation, and the slow one's items.
+type PullerCancelled<'T> = { FastItems: 'T list; FastError: exn; FastAbsorbed: bool; SlowItems: 'T list }
+
+/// Two subscribers of one broadcast whose source gives `before` items and then nothing until
+/// `release`: each in its own cancel scope, both read those items, then both wait for the next
+/// one, `fast` first (so it is the one reading the source and `slow` waits for that read). Then
+/// the fast one's scope is cancelled, the source released, and the slow one read to its end.
+let cancelThePuller (fast: IAsyncEnumerable<'T>) (slow: IAsyncEnumerable<'T>) (before: int) (release: unit -> Task) : Task<PullerCancelled<'T>> =
+    task {
+        let bound = TimeSpan.FromSeconds 30.0
+        let fastScope = CancelScope()
+        let fastWaiting = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+        let slowWaiting = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+        let fastItems = ResizeArray()
+        let slowItems = ResizeArray()
+        let mutable fastError: exn = null
+
+        /// Reads `before` items, then starts the next read, says so and reads on to the end.
+        let readWith (items: ResizeArray<'T>) (waiting: TaskCompletionSource) (source: IAsyncEnumerable<'T>) =
+            task {
+                let e = source.GetAsyncEnumerator CancellationToken.None
+
+                let! error =
+                    catchAsync (fun () ->
+                        task {
+                            for _ in 1..before do
+                                let! more = e.MoveNextAsync()
+                                if more then items.Add e.Current
+
+                            let next = e.MoveNextAsync()
+                            waiting.TrySetResult() |> ignore
+                            let! first = next
+                            let mutable more = first
+
+                            while more do
+                                items.Add e.Current
+                                let! m = e.MoveNextAsync()
+                                more <- m
+                        })
+
+                do! e.DisposeAsync()
+                if not (isNull error) then raise error
+            }
+
+        let fastRun =
+            CancelScope.run fastScope (fun _ ->
+                task {
+                    try
+                        do! readWith fastItems fastWaiting fast
+                    with e ->
+                        fastError <- e
+                        raise e
+                })
+
+        do! fastWaiting.Task.WaitAsync bound
+        let slowRun = CancelScope.run (CancelScope()) (fun _ -> readWith slowItems slowWaiting slow)
+        do! slowWaiting.Task.WaitAsync bound
+        fastScope.Cancel()
+        let! fastOutcome = fastRun.WaitAsync bound
+        do! (release ()).WaitAsync bound
+        let! _ = slowRun.WaitAsync bound
+
+        return
+            { FastItems = List.ofSeq fastItems
+              FastError = fastError
+              FastAbsorbed = fastOutcome.IsNone
+              SlowItems = List.ofSeq slowItems }
     }

@@ -63,7 +63,7 @@ let ``SIGKILL of an intermediate actor ends the whole tree`` () =
     Process.GetProcessById(intermediate.Pid).Kill()
     Assert.That(root.WaitForExit(TimeSpan.FromSeconds 30.0), Is.True, "the root ended after its child died")
     Assert.That(root.ExitCode, Is.EqualTo 1, stderr.Result)
-    Assert.That(stderr.Result, Does.Contain "died")
+    Assert.That(stderr.Result, Does.Contain "killed by SIGKILL")
     assertAllGone ()
 
 let ``SIGINT at the root cancels the whole tree and reaps it`` () =

@@ -35,6 +35,13 @@ module Actor =
         let rt = runtime ()
         { Id = rt.Id; Pid = Environment.ProcessId; Parent = rt.Parent }
 
+    /// A portal to this actor itself (tractor's local portal): `Run` calls the function here, in
+    /// this process; opening a context or stream with oneself, or cancelling oneself through it,
+    /// is refused with a clear error (tractor's `test_ctx_with_self_actor`).
+    let portal () : Portal =
+        let rt = runtime ()
+        Portal(Unchecked.defaultof<ChildActor>, rt.Id, rt.Codec)
+
     /// Whether this is the root actor of its tree.
     let isRoot () = (parent ()).IsNone
 

@@ -39,6 +39,8 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
             child.Reap().Wait()
             reraise ()
 
+    let whenCancelled = lazy (Task.Delay(Timeout.Infinite, tasks.Token))
+
     /// How this nursery starts child actors (default: a new process each).
     member val SpawnMethod = SpawnMethod.NewProcess with get, set
 
@@ -46,10 +48,33 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
     member _.Actor = rt.Id
     /// Cancelled when the nursery is cancelled.
     member _.Token = tasks.Token
+
+    /// Completes (as cancelled) when the nursery is cancelled.
+    member internal _.WhenCancelled: Task = whenCancelled.Force()
     /// Cancels the nursery: the body and every child actor (by the cancel ladder).
     member _.Cancel() = tasks.Cancel()
     /// The underlying task nursery, to start local tasks beside the actors.
     member _.Tasks = tasks
+
+    /// Waits for the real end of `t`, an operation awaited in the nursery whose wait its
+    /// cancellation cut short, so that nothing the body started outlives the nursery. The
+    /// runtime's own operations (calls, contexts, results) end within the cancel ladder, whose
+    /// last step kills the actor at the other end; a foreign task that ignores cancellation is
+    /// given as long, then left running (logged).
+    member internal _.AwaitCutShort(t: Task) : Task =
+        if t.IsCompleted then
+            Task.CompletedTask
+        else
+            task {
+                // The ladder's two waits, plus the time to see a killed process gone (ChildActor.DeathError).
+                let bound = rt.Ladder.Graceful + rt.Ladder.Terminate + TimeSpan.FromSeconds 2.0
+                let! _ = Task.WhenAny(t, Task.Delay bound)
+
+                if t.IsCompleted then
+                    t.Exception |> ignore // its end is the cancellation's; an error it ended with is not news
+                else
+                    Log.warn $"a task awaited in a cancelled nursery of actor '{rt.Id}' ignored the cancellation for {bound}: the nursery returns without it"
+            }
 
     /// Starts a daemon actor that serves `portal.Run` calls of functions in `enableModules`
     /// (assembly names, namespaces, or module/type full names) until it is cancelled
@@ -57,6 +82,7 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
     member this.StartActorAsync(name: string, enableModules: string seq, logLevel: LogLevel) : Task<Portal> =
         task {
             tasks.Token.ThrowIfCancellationRequested()
+            ModuleNames.check enableModules
             let! child = ChildActor.Spawn(rt, Spawners.forMethod this.SpawnMethod, name, List.ofSeq enableModules, logLevel, tasks.Token)
 
             supervise child (fun ct ->

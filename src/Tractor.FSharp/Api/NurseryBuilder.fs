@@ -10,15 +10,32 @@ type NurseryOp<'T> = ActorNursery -> Task<'T>
 
 /// The `nursery { }` computation expression. `Run` opens an actor nursery (starting the root
 /// actor on first use), runs the body in it and returns once every child actor is done and
-/// reaped. Every `let!`/`do!` and loop iteration is a cancellation checkpoint, and awaits stop
-/// waiting as soon as the nursery is cancelled.
+/// reaped. Every `let!`/`do!` and loop iteration is a cancellation checkpoint. An await stops
+/// waiting as soon as the nursery is cancelled, and then waits for the awaited operation's real
+/// end (bounded by the cancel ladder), so that nothing the body started outlives the nursery.
 type NurseryBuilder() =
     static let checkpoint (n: ActorNursery) = n.Token.ThrowIfCancellationRequested()
+
+    /// `t`, awaited in `n`: once the nursery is cancelled, the cancellation is raised after t
+    /// has ended (or given up on: ActorNursery.AwaitCutShort).
+    static let awaitIn (n: ActorNursery) (t: Task<'T>) : Task<'T> =
+        if t.IsCompleted then
+            t
+        else
+            task {
+                let! _ = Task.WhenAny(t, n.WhenCancelled)
+
+                if not t.IsCompleted then
+                    do! n.AwaitCutShort t
+                    checkpoint n
+
+                return! t
+            }
 
     member inline _.Zero() : NurseryOp<unit> = fun _ -> Task.FromResult()
     member inline _.Return(x: 'T) : NurseryOp<'T> = fun _ -> Task.FromResult x
     member inline _.ReturnFrom(op: NurseryOp<'T>) : NurseryOp<'T> = op
-    member inline _.ReturnFrom(t: Task<'T>) : NurseryOp<'T> = fun n -> t.WaitAsync n.Token
+    member _.ReturnFrom(t: Task<'T>) : NurseryOp<'T> = fun n -> awaitIn n t
     member inline _.Delay(f: unit -> NurseryOp<'T>) : NurseryOp<'T> = fun n -> f () n
 
     member _.Run(op: NurseryOp<'T>) : Task<'T> = ActorNursery.Open op
@@ -31,24 +48,18 @@ type NurseryBuilder() =
                 return! f x n
             }
 
+    // Every Bind's continuation takes the awaited value (unit for a plain Task, through the
+    // awaitable Bind below): an overload whose continuation took `unit` instead would leave
+    // `let! ctx, first = portal.OpenContext(f, x)` without a type for `ctx` (FS0072).
     member _.Bind(t: Task<'T>, f: 'T -> NurseryOp<'U>) : NurseryOp<'U> =
         fun n ->
             task {
+                let! x = awaitIn n t
                 checkpoint n
-                let! x = t.WaitAsync n.Token
                 return! f x n
             }
 
-    member _.Bind(t: Task, f: unit -> NurseryOp<'U>) : NurseryOp<'U> =
-        fun n ->
-            task {
-                checkpoint n
-                do! t.WaitAsync n.Token
-                return! f () n
-            }
-
     member this.Bind(t: ValueTask<'T>, f: 'T -> NurseryOp<'U>) : NurseryOp<'U> = this.Bind(t.AsTask(), f)
-    member this.Bind(t: ValueTask, f: unit -> NurseryOp<'U>) : NurseryOp<'U> = this.Bind(t.AsTask(), f)
 
     member this.Bind(a: Async<'T>, f: 'T -> NurseryOp<'U>) : NurseryOp<'U> =
         fun n -> this.Bind(Async.StartAsTask(a, cancellationToken = n.Token), f) n
@@ -125,6 +136,41 @@ type NurseryBuilder() =
                 if not (isNull (box resource)) then
                     resource.Dispose()
         )
+
+/// `let!`/`do!` of any other awaitable in `nursery { }`: a plain `Task` or `ValueTask`, a
+/// configured awaitable. An extension, so that the Task, ValueTask and Async overloads win where
+/// they apply.
+[<AutoOpen>]
+module NurseryBuilderAwaitables =
+    type NurseryBuilder with
+        /// Awaits anything with a `GetAwaiter()` (`do! Task.Delay 10`, `do! valueTask`).
+        member inline this.Bind(awaitable: ^A, f: 'T -> NurseryOp<'U>) : NurseryOp<'U>
+            when ^A: (member GetAwaiter: unit -> ^W)
+            and ^W :> System.Runtime.CompilerServices.INotifyCompletion
+            and ^W: (member get_IsCompleted: unit -> bool)
+            and ^W: (member GetResult: unit -> 'T) =
+            let w = (^A: (member GetAwaiter: unit -> ^W) awaitable)
+
+            let t: Task<'T> =
+                if (^W: (member get_IsCompleted: unit -> bool) w) then
+                    try
+                        Task.FromResult((^W: (member GetResult: unit -> 'T) w))
+                    with e ->
+                        Task.FromException<'T> e
+                else
+                    let done' = TaskCompletionSource<'T>(TaskCreationOptions.RunContinuationsAsynchronously)
+
+                    (w :> System.Runtime.CompilerServices.INotifyCompletion)
+                        .OnCompleted(fun () ->
+                            try
+                                done'.SetResult((^W: (member GetResult: unit -> 'T) w))
+                            with
+                            | :? OperationCanceledException as e -> done'.SetCanceled e.CancellationToken
+                            | e -> done'.SetException e)
+
+                    done'.Task
+
+            this.Bind(t, f)
 
 /// The `nursery { }` builder.
 [<AutoOpen>]

@@ -24,19 +24,31 @@ module internal Arguments =
                 raise (ArgumentException($"cannot send {call.ArgumentNames[i]} of '{call.Function.Display}' to another actor: {e.Message}", e)))
         |> List.ofArray
 
-/// A handle to a child actor: call functions in it (`Run`), cancel it (`CancelActor`).
+/// A handle to an actor: call functions in it (`Run`), cancel it (`CancelActor`).
 /// Returned by `startActor` (a daemon) and `runInActor` (as `Portal<'T>`, which also has the
-/// function's `Result`).
-type Portal internal (child: ChildActor, codec: IPayloadCodec) =
+/// function's `Result`); `Actor.portal ()` is the current actor's own (tractor's local portal).
+type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec) =
+    // `child` is null for the current actor's own portal: its calls run here, in-process.
+    let isSelf = isNull (box child)
+
+    let refuse (what: string) =
+        invalidOp $"cannot {what} actor '{self}' from itself: that needs two actors (use a portal of another actor)"
+
+    internal new(child: ChildActor, codec: IPayloadCodec) = Portal(child, child.Id, codec)
 
     /// The actor's identity.
-    member _.Actor: ActorId = child.Id
+    member _.Actor: ActorId = self
     /// The actor's name.
-    member _.Name = child.Id.Name
+    member _.Name = self.Name
     /// The actor's OS process id.
-    member _.Pid = child.Pid
+    member _.Pid = if isSelf then Environment.ProcessId else child.Pid
 
     member internal _.Child = child
+
+    /// The connection to the actor, for contexts and streams, which need two actors: refused,
+    /// clearly and at the call site, on the current actor's own portal.
+    member internal _.Peer: Peer =
+        if isSelf then refuse "open a context or stream to" else child.Peer
 
     /// What a broken connection to this actor means to a context or stream call: the actor's
     /// death (the one ActorDiedError its supervisor raises too, so it is reported once), unless
@@ -47,21 +59,26 @@ type Portal internal (child: ChildActor, codec: IPayloadCodec) =
     /// Encodes the arguments (failing here, in the caller, when one cannot be serialised).
     member internal _.Prepare(call: PreparedCall) = Arguments.encode codec call
 
-    /// Calls a prepared function in the actor and decodes its value.
+    /// Calls a prepared function in the actor and decodes its value (on the current actor's own
+    /// portal: runs it here, with the values themselves, as tractor's local portal does).
     member internal _.Invoke<'T>(call: PreparedCall, arguments: byte[] list, ct: CancellationToken) : Task<'T> =
         task {
-            let! payload =
-                task {
-                    try
-                        return! child.Peer.Call(call.Function, arguments, ct)
-                    with :? TransportClosedError as e when not child.CancelRequested.IsCompleted ->
-                        // The connection broke under the call: if the actor died, say so (the
-                        // same error object its supervisor raises, so it is reported once).
-                        let! death = child.DeathError e
-                        return raise death
-                }
+            if isSelf then
+                let! value = CallContext.run ct (fun () -> FunctionInvoker.invoke call.Method call.Arguments)
+                return unbox<'T> value
+            else
+                let! payload =
+                    task {
+                        try
+                            return! child.Peer.Call(call.Function, arguments, ct)
+                        with :? TransportClosedError as e when not child.CancelRequested.IsCompleted ->
+                            // The connection broke under the call: if the actor died, say so (the
+                            // same error object its supervisor raises, so it is reported once).
+                            let! death = child.DeathError e
+                            return raise death
+                    }
 
-            return codec.Decode(typeof<'T>, payload) :?> 'T
+                return codec.Decode(typeof<'T>, payload) :?> 'T
         }
 
     /// Calls a function (`unit -> Task<'T>`, e.g. `portal.Run movieTheatreQuestion` or
@@ -91,9 +108,13 @@ type Portal internal (child: ChildActor, codec: IPayloadCodec) =
 
     /// Asks the actor to cancel everything and exit; true if it acknowledged within the
     /// graceful bound (its process is reaped by the nursery either way).
-    member _.CancelActor() : Task<bool> = child.RequestCancel()
+    member _.CancelActor() : Task<bool> =
+        if isSelf then
+            refuse "cancel"
+        else
+            child.RequestCancel()
 
-    override _.ToString() = $"Portal({child.Id}, pid {child.Pid})"
+    override this.ToString() = $"Portal({self}, pid {this.Pid})"
 
 /// The portal of a `runInActor` child: `Result()` is the function's value.
 [<Sealed>]

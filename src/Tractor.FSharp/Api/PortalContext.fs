@@ -9,9 +9,13 @@ open TractorNet.Runtime
 /// How a context or stream call's end is judged at its exit (caller side).
 module internal CallExit =
     /// Raises the call's error at exit unless it was this side's own cancellation, a broken
-    /// connection after this side asked to cancel, or already raised to this side's code.
+    /// connection after this side asked to cancel, or already raised to this side's code. A
+    /// stream overrun in this side's buffer failed the context whatever the function did after
+    /// (its end is a consequence): that is raised instead. The peer's overrun arrives as its
+    /// outcome (a `RemoteActorError` boxing `StreamOverrunError`).
     let check (ep: ContextEndpoint) (o: CallOutcome) =
         match o with
+        | _ when ep.FailedHere -> if not ep.FailureObserved then raise ep.Failure
         | Returned _ -> ()
         | CancelledBy(who, _) when who = ep.Self -> ()
         | Broken _ when ep.CancelRequested -> ()
@@ -22,6 +26,7 @@ module internal CallExit =
     let close (ep: ContextEndpoint) : Task =
         task {
             if not ep.Outcome.IsCompleted then
+                ep.Leave()
                 ep.RequestCancel()
 
             let! o = ep.Outcome
@@ -78,7 +83,8 @@ type PortalContext<'Started, 'Result> internal (ep: ContextEndpoint, first: 'Sta
     member _.Actor: ActorId = ep.Remote
 
     /// Cancelled when the context ends abnormally (the callee failed or was cancelled, the
-    /// connection broke) or is cancelled: pass it to work that should stop with the context.
+    /// connection broke, a stream overran under `Overruns.Fail`) or is cancelled: pass it to
+    /// work that should stop with the context.
     member _.Token: CancellationToken = ep.Token
 
     /// Opens this side's bidirectional stream: send `'Send` items, receive `'Recv` items (the
@@ -98,7 +104,9 @@ type PortalContext<'Started, 'Result> internal (ep: ContextEndpoint, first: 'Sta
         }
 
     /// Asks the callee to cancel the context function and waits until it has ended. The
-    /// resulting `ContextCancelledError` is this side's own: context exit absorbs it.
+    /// resulting `ContextCancelledError` (naming this actor) is raised by `Result()` and by the
+    /// stream's iteration and sends, so code after a loop does not run as if the stream had
+    /// completed; it is this side's own: context exit absorbs it (does not raise it again).
     member _.Cancel() : Task =
         task {
             ep.RequestCancel()
@@ -163,18 +171,8 @@ type RemoteStream<'T> internal (peer: Peer, call: PreparedCall, args: byte[] lis
 and [<Sealed>] internal RemoteStreamEnumerator<'T>
     (peer: Peer, call: PreparedCall, args: byte[] list, options: StreamOptions, death: Func<exn, Task<exn>>, ct: CancellationToken) =
     // The caller's scope (the nursery, a cancel scope) cancels the stream, like any portal call.
-    let ambient = CancelScope.CurrentToken
-
-    let linked =
-        if ct.CanBeCanceled && ambient.CanBeCanceled then
-            CancellationTokenSource.CreateLinkedTokenSource(ct, ambient)
-        else
-            null
-
-    let token =
-        if not (isNull linked) then linked.Token
-        elif ct.CanBeCanceled then ct
-        else ambient
+    let link = AmbientLink.Of ct
+    let token = link.Token
 
     let mutable ep: ContextEndpoint = null
     let mutable reader: InboxReader<'T> = Unchecked.defaultof<_>
@@ -238,8 +236,7 @@ and [<Sealed>] internal RemoteStreamEnumerator<'T>
                         if not (isNull ep) then
                             do! CallExit.close ep
                     finally
-                        if not (isNull linked) then
-                            linked.Dispose()
+                        link.Dispose()
                 }
             )
 

@@ -43,16 +43,18 @@ module internal ContextQuotations =
 [<AutoOpen>]
 module PortalStreaming =
     let private openContext<'S, 'R> (portal: Portal) (call: PreparedCall) (options: StreamOptions option) =
+        let peer = portal.Peer // refuses a context with oneself here, before any task starts
+
         task {
             let rt = ActorRuntime.Current
             let options = defaultArg options StreamOptions.Default
-            let! ctx = StreamingCalls.openContext<'S, 'R> portal.Child.Peer portal.DeathOf rt.Codec rt.Id call options CancelScope.CurrentToken
+            let! ctx = StreamingCalls.openContext<'S, 'R> peer portal.DeathOf rt.Codec rt.Id call options CancelScope.CurrentToken
             return ctx, ctx.First
         }
 
     let private openStream<'T> (portal: Portal) (call: PreparedCall) (options: StreamOptions option) =
         let rt = ActorRuntime.Current
-        StreamingCalls.openStream<'T> portal.Child.Peer portal.DeathOf rt.Codec rt.Id call (defaultArg options StreamOptions.Default)
+        StreamingCalls.openStream<'T> portal.Peer portal.DeathOf rt.Codec rt.Id call (defaultArg options StreamOptions.Default)
 
     type Portal with
         /// Opens a context with a context function of no other parameter

@@ -21,52 +21,84 @@ type LaggedError(missed: int64, capacity: int) =
 /// arrives after it subscribed, in order. The source is read on demand by whichever subscriber
 /// needs the next item (so the fastest subscriber sets the pace), and the last `capacity` items
 /// are kept; a subscriber more than `capacity` items behind gets `LaggedError` instead of
-/// holding the others back. The source is disposed when the broadcast is, or when its last
-/// subscription is disposed (unless it is kept open: then subscriptions may come and go).
+/// holding the others back. The source is read outside every subscriber's cancel scope: a
+/// subscriber cancelled while it waits for the next item stops waiting, the read goes on and the
+/// others get its item (tractor's broadcast hands the pull over the same way). The source is
+/// cancelled and disposed when the broadcast is, or when its last subscription is disposed
+/// (unless it is kept open: then subscriptions may come and go).
 [<Sealed; AllowNullLiteral>]
 type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOpen: bool) =
     do
         if isNull source then nullArg (nameof source)
         if capacity < 1 then invalidArg (nameof capacity) $"a broadcast's capacity must be at least 1 (got {capacity})"
 
+    /// Starts a read of the source in the broadcast's own execution context (see `pullContext`).
+    static let startPull = ContextCallback(fun state -> (state :?> Broadcast<'T>).Pull() |> ignore)
+
     let gate = obj ()
     let ring: 'T[] = Array.zeroCreate capacity
     /// Items taken from the source so far (the sequence number of the next one).
     let mutable head = 0L
+    /// The read of the source under way (guarded by gate), completed by `pullDone` when it ends.
     let mutable pulling: Task = null
+    let mutable pullDone: TaskCompletionSource = null
     let mutable finished = false
     let mutable error: exn = null
+    /// Created by the first read unless the broadcast was disposed before it (guarded by gate).
     let mutable enumerator: IAsyncEnumerator<'T> = null
     let mutable subscribers = 0
     let mutable everSubscribed = false
     /// No one may join any more: the last subscription left, or the broadcast was disposed.
     let mutable closed = false
+    /// Set (guarded by gate) once disposal began; completes when the source is disposed.
     let mutable disposed: Task = null
     /// Cancels the source at disposal, so that a read waiting for an item that may never come ends.
     let stop = new CancellationTokenSource()
 
-    /// Takes the next item from the source into the ring; `done` completes afterwards.
-    member private _.Pull(finishedPulling: TaskCompletionSource) : Task =
+    /// The creator's execution context with no cancel scope, captured once: every read of the
+    /// source runs in it, never in the context of the subscriber that happened to need the item
+    /// (a source that honours the ambient scope, as a remote stream does, would otherwise be cut
+    /// for every subscriber when that one's scope is cancelled). Null when the creator suppressed
+    /// the flow of its context; each read then clears the scope itself.
+    let pullContext =
+        // Inside a task: the AsyncLocal change stays in it and never leaks to the creator.
+        (task {
+            CancelScope.SetCurrent null
+            return ExecutionContext.Capture()
+        })
+            .Result
+
+    /// Takes the next item from the source into the ring; `pullDone` completes afterwards.
+    member private _.Pull() : Task =
         task {
+            // Already so in `pullContext`; this covers a creator that suppressed the flow.
+            CancelScope.SetCurrent null
+
+            let finishedPulling = lock gate (fun () -> pullDone)
+
             try
                 try
                     let e =
                         lock gate (fun () ->
-                            if isNull enumerator then
+                            if isNull enumerator && isNull disposed then
                                 enumerator <- source.GetAsyncEnumerator stop.Token
 
                             enumerator)
 
-                    let! more = e.MoveNextAsync()
+                    if isNull e then
+                        // Disposed before the first read: the waiters, asking again, see it.
+                        lock gate (fun () -> pulling <- null)
+                    else
+                        let! more = e.MoveNextAsync()
 
-                    lock gate (fun () ->
-                        if more then
-                            ring[int (head % int64 capacity)] <- e.Current
-                            head <- head + 1L
-                        else
-                            finished <- true
+                        lock gate (fun () ->
+                            if more then
+                                ring[int (head % int64 capacity)] <- e.Current
+                                head <- head + 1L
+                            else
+                                finished <- true
 
-                        pulling <- null)
+                            pulling <- null)
                 with ex ->
                     lock gate (fun () ->
                         error <- ex
@@ -79,7 +111,7 @@ type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOp
     /// The next item for a subscriber at `position` (its next sequence number): returns
     /// (null, more) with the item in `value` when more, or (wait, _) to wait and ask again.
     member internal this.Next(position: byref<int64>, value: byref<'T>) : struct (Task * bool) =
-        let mutable start: TaskCompletionSource = null
+        let mutable start = false
         let mutable result = struct (null, false)
         Monitor.Enter gate
 
@@ -103,16 +135,21 @@ type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOp
                     raise (ObjectDisposedException(nameof Broadcast, "the broadcast was disposed"))
                 else
                     if isNull pulling then
-                        // One subscriber reads the source for all; the others wait for it.
-                        start <- TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
-                        pulling <- start.Task
+                        // One read for all waiting subscribers, each waiting with its own token.
+                        pullDone <- TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+                        pulling <- pullDone.Task
+                        start <- true
 
                     struct (pulling, false)
         finally
             Monitor.Exit gate
 
-        if not (isNull start) then
-            this.Pull start |> ignore
+        // Outside the lock: the source runs user code.
+        if start then
+            if isNull pullContext then
+                this.Pull() |> ignore
+            else
+                ExecutionContext.Run(pullContext, startPull, this)
 
         result
 
@@ -157,30 +194,44 @@ type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOp
     /// How many items a subscriber may fall behind before it lags.
     member _.Capacity = capacity
 
+    /// Disposes the source once the read under way, if any, has ended.
+    member private _.DisposeSource(pending: Task, finishedDisposing: TaskCompletionSource) : Task =
+        task {
+            try
+                // A read always completes `pending` (never faults it).
+                if not (isNull pending) then
+                    do! pending
+
+                // Read after the pending read: that read may have created the enumerator.
+                let e = lock gate (fun () -> enumerator)
+
+                if not (isNull e) then
+                    do! e.DisposeAsync()
+
+                finishedDisposing.TrySetResult() |> ignore
+            with ex ->
+                finishedDisposing.TrySetException ex |> ignore
+        }
+
     /// Cancels the source and disposes it (once its pending read, if any, has ended).
-    member _.DisposeAsync() : ValueTask =
-        let struct (work, first) =
+    member this.DisposeAsync() : ValueTask =
+        let mutable finishedDisposing: TaskCompletionSource = null
+
+        let struct (work, pending) =
             lock gate (fun () ->
                 if isNull disposed then
                     closed <- true
-                    let pending = pulling
-                    let e = enumerator
-
-                    disposed <-
-                        task {
-                            if not (isNull pending) then
-                                do! pending
-
-                            if not (isNull e) then
-                                do! e.DisposeAsync()
-                        }
-
-                    struct (disposed, true)
+                    finishedDisposing <- TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+                    disposed <- finishedDisposing.Task
+                    struct (disposed, pulling)
                 else
-                    struct (disposed, false))
+                    struct (disposed, null))
 
-        // Outside the lock: cancellation callbacks run inline.
-        if first then stop.Cancel()
+        // Outside the lock: cancellation callbacks and the source's disposal run inline.
+        if not (isNull finishedDisposing) then
+            stop.Cancel()
+            this.DisposeSource(pending, finishedDisposing) |> ignore
+
         ValueTask work
 
     interface IAsyncDisposable with
@@ -198,7 +249,8 @@ and [<Sealed>] BroadcastSubscription<'T> internal (broadcast: Broadcast<'T>, sta
     member _.DisposeAsync() : ValueTask =
         if Interlocked.Exchange(&left, 1) = 0 then ValueTask(broadcast.Leave()) else ValueTask.CompletedTask
 
-    /// Iterates the items that arrive from now on.
+    /// Iterates the items that arrive from now on. `ct` and the ambient cancel scope cancel
+    /// this iteration only (with `OperationCanceledException`): the other subscribers go on.
     member this.GetAsyncEnumerator(ct: CancellationToken) : IAsyncEnumerator<'T> =
         new SubscriptionEnumerator<'T>(this, ct)
 
@@ -209,6 +261,11 @@ and [<Sealed>] BroadcastSubscription<'T> internal (broadcast: Broadcast<'T>, sta
         member this.DisposeAsync() = this.DisposeAsync()
 
 and [<Sealed>] internal SubscriptionEnumerator<'T>(subscription: BroadcastSubscription<'T>, ct: CancellationToken) =
+    // The iterating task's cancel scope cancels its waits, like any read: the shared read of the
+    // source runs outside every scope, so nothing else would.
+    let link = AmbientLink.Of ct
+    let token = link.Token
+
     let mutable current = Unchecked.defaultof<'T>
 
     member private this.Slow(wait: Task) : Task<bool> =
@@ -217,7 +274,8 @@ and [<Sealed>] internal SubscriptionEnumerator<'T>(subscription: BroadcastSubscr
             let mutable result = ValueNone
 
             while result.IsNone do
-                do! wait.WaitAsync ct
+                // Only this subscriber stops waiting when cancelled: the read goes on for the others.
+                do! wait.WaitAsync token
                 let mutable v = Unchecked.defaultof<'T>
                 let struct (again, more) = subscription.Advance(&v)
 
@@ -234,7 +292,7 @@ and [<Sealed>] internal SubscriptionEnumerator<'T>(subscription: BroadcastSubscr
         member _.Current = current
 
         member this.MoveNextAsync() =
-            ct.ThrowIfCancellationRequested()
+            token.ThrowIfCancellationRequested()
             let mutable v = Unchecked.defaultof<'T>
             let struct (wait, more) = subscription.Advance(&v)
 
@@ -244,7 +302,9 @@ and [<Sealed>] internal SubscriptionEnumerator<'T>(subscription: BroadcastSubscr
             else
                 ValueTask<bool>(this.Slow wait)
 
-        member _.DisposeAsync() = ValueTask.CompletedTask
+        member _.DisposeAsync() =
+            link.Dispose()
+            ValueTask.CompletedTask
 
 /// The current broadcast of a source that can be subscribed to in rounds: a subscription after
 /// every earlier one has left starts a new broadcast over the same source (for a one-way

@@ -18,7 +18,8 @@ type Context<'Started> internal (ep: ContextEndpoint) =
     member _.Caller: ActorId = ep.Remote
 
     /// Cancelled when the context is cancelled (by the caller, by `Cancel()`, or by the actor's
-    /// cancellation). The function runs in a cancel scope tied to it.
+    /// cancellation) or fails (a stream overrun under `Overruns.Fail`, reported to the caller as
+    /// the function's error). The function runs in a cancel scope tied to it.
     member _.Token: CancellationToken = ep.Token
 
     /// Tells the caller the context is up, with `value` (the `first` its `OpenContext` returns).

@@ -27,8 +27,9 @@ type MsgStream<'Send, 'Recv> internal (ep: ContextEndpoint, inbox: Inbox<'Recv>,
     member _.Peer: ActorId = ep.Remote
 
     /// Sends one item. Under backpressure it waits while the receiver's buffer is full. Raises
-    /// the context's error once it failed (a `RemoteActorError`, `TransportClosedError`...);
-    /// an item for a receiver that has closed its end is dropped.
+    /// the context's error once it failed (a `RemoteActorError`, `StreamOverrunError`,
+    /// `TransportClosedError`, the `ContextCancelledError` of a cancellation...); an item for a
+    /// receiver that has closed its end, or for a function that returned, is dropped.
     member _.Send(value: 'Send) : ValueTask = ep.SendItem(sendCodec, value)
 
     /// Ends this side's items: the peer's iteration ends after the items already sent.

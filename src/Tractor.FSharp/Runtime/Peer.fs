@@ -125,14 +125,25 @@ type internal Peer
                                     }
                                 | None -> FunctionInvoker.invoke m values)
 
-                        do! ep.FinishCallee true
-                        let resultType = if isContext then FunctionInvoker.resultType m else typeof<unit>
-                        do! link.Send(Return(id, codec.Encode(resultType, result)))
+                        // A context that failed (a stream overrun) fails the call, whatever its
+                        // function made of it.
+                        let failure = ep.Failure
+
+                        if isNull failure then
+                            do! ep.FinishCallee true
+                            let resultType = if isContext then FunctionInvoker.resultType m else typeof<unit>
+                            do! link.Send(Return(id, codec.Encode(resultType, result)))
+                        else
+                            do! ep.FinishCallee false
+                            do! link.Send(Error(id, RemoteErrorInfo.ofException self failure))
                     with e ->
                         try
                             do! ep.FinishCallee false
 
                             match e with
+                            | :? OperationCanceledException when ct.IsCancellationRequested && not (isNull ep.Failure) ->
+                                // Cancelled by the context's failure: that is how it ended.
+                                do! link.Send(Error(id, RemoteErrorInfo.ofException self ep.Failure))
                             | :? OperationCanceledException when ct.IsCancellationRequested ->
                                 let canceller =
                                     match ep.CancelledBy, CancelCause.current () with

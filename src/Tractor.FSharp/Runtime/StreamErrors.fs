@@ -11,8 +11,11 @@ type ContextCancelledError(info: RemoteErrorInfo, canceller: ActorId) =
     /// The actor that requested the cancellation.
     member _.Canceller = canceller
 
-/// A stream's receiver fell more than its buffer behind under `Overruns.Fail`: the stream
-/// failed (on the receiving side at the iteration site, on the sending side at its next Send).
+/// A stream's receiver fell more than its buffer behind under `Overruns.Fail` (its stream open
+/// or not yet opened): the context failed on both sides. The receiver's iteration raises it after
+/// the buffered items, the sender's next `Send` raises it, both sides' context tokens are
+/// cancelled, and the caller's context exit raises it if its code has not seen it: as itself when
+/// the caller's buffer overran, as a `RemoteActorError` boxing it when the callee's did.
 type StreamOverrunError(message: string) =
     inherit Exception(message)
 

@@ -347,6 +347,12 @@ type internal ContextEndpoint
     // ---- lifetime ----
     let mutable outcomeError: exn = null
     let mutable observed = false
+    /// Why the context failed on this side, outside its function: a stream overrun (null until
+    /// then; set once, under gate). `failedHere`: this side's buffer overran (the error is ours
+    /// to raise at exit); otherwise the peer's did and its outcome reports it.
+    let mutable failure: exn = null
+    let mutable failedHere = false
+    let mutable failureObserved = false
     let mutable cancelRequested = false
     let mutable cancelledBy: ActorId voption = ValueNone
     let mutable registrations: CancellationTokenRegistration list = []
@@ -387,8 +393,18 @@ type internal ContextEndpoint
     member _.Observed = observed
     /// Notes that `e` was raised to this side's code.
     member _.MarkRaised(e: exn) =
-        if not (isNull e) && obj.ReferenceEquals(e, outcomeError) then
-            observed <- true
+        if not (isNull e) then
+            if obj.ReferenceEquals(e, outcomeError) then
+                observed <- true
+
+            if obj.ReferenceEquals(e, failure) then
+                failureObserved <- true
+    /// The stream overrun that failed the context (null if none).
+    member _.Failure = failure
+    /// True when the failure is this side's own buffer overrunning (not the peer's).
+    member _.FailedHere = failedHere
+    /// True once the failure was raised to this side's code (by an iteration or a send).
+    member _.FailureObserved = failureObserved
     /// Whether this side asked the peer to cancel the call.
     member _.CancelRequested = cancelRequested
     /// True once the peer closed its receive end (items are dropped).
@@ -406,43 +422,86 @@ type internal ContextEndpoint
     member this.OnItem(item: ReadOnlyMemory<byte>) =
         let s = Volatile.Read &sink
 
-        if not (isNull (box s)) then
-            this.Deliver(s, item)
-        else
-            lock gate (fun () ->
-                if not (isNull (box sink)) then
-                    this.Deliver(sink, item)
-                elif inboundClosed || not (isNull inboundError) then
-                    ()
-                elif backpressure then
-                    inboundError <- StreamItemError($"protocol error: '{link.Remote}' sent a stream item before it was granted credit", null)
-                else
-                    if isNull early then
-                        early <- Queue()
-
-                    if failOnOverrun && early.Count >= options.BufferSize then
-                        this.Overran()
+        let overran =
+            if not (isNull (box s)) then
+                this.Deliver(s, item)
+            else
+                lock gate (fun () ->
+                    if not (isNull (box sink)) then
+                        this.Deliver(sink, item)
+                    elif inboundClosed || not (isNull inboundError) then
+                        false
+                    elif backpressure then
+                        inboundError <- StreamItemError($"protocol error: '{link.Remote}' sent a stream item before it was granted credit", null)
+                        false
                     else
-                        early.Enqueue(item.ToArray()))
+                        if isNull early then
+                            early <- Queue()
 
-    member private this.Deliver(s: IItemSink, item: ReadOnlyMemory<byte>) =
-        if failOnOverrun && s.Count >= options.BufferSize && not inboundClosed then
+                        // The stream is not open yet: its items wait here, and overrun here
+                        // as they would in the open stream's buffer.
+                        if failOnOverrun && early.Count >= options.BufferSize then
+                            true
+                        else
+                            early.Enqueue(item.ToArray())
+                            false)
+
+        if overran then
             this.Overran()
+
+    /// Buffers one item; true when it overran the buffer instead (under `Overruns.Fail`).
+    /// Items for a closed receive end are dropped.
+    member private _.Deliver(s: IItemSink, item: ReadOnlyMemory<byte>) : bool =
+        if inboundClosed then
+            false
+        elif failOnOverrun && s.Count >= options.BufferSize then
+            true
         else
             s.Deliver item
+            false
 
-    /// The receiver's buffer overflowed under `Overruns.Fail`: this side's iteration fails after
-    /// the buffered items, and the sender is told.
-    member private _.Overran() =
+    /// The receiver's buffer overflowed under `Overruns.Fail` (open stream or not): further
+    /// items are dropped, the sender is told (`Overrun`), and the context fails on this side.
+    member private this.Overran() =
         let e =
             StreamOverrunError(
                 $"stream overrun: more than {options.BufferSize} items from '{link.Remote}' waited unread (Overruns.Fail); "
                 + "read faster, or open the stream with Overruns.Backpressure (the default) or Overruns.Allow"
             )
 
-        if isNull (box sink) then inboundError <- e else sink.Finish e
-        inboundClosed <- true
+        lock gate (fun () -> inboundClosed <- true)
         sendQuietly (Overrun wire)
+        this.Fail(e, true)
+
+    /// The context fails with `e` (a stream overrun): this side's iteration raises it after the
+    /// buffered items, its sends raise it, and its token is cancelled (the callee's function
+    /// scope, the caller's `ctx.Token`). Called outside `gate`: cancelling runs callbacks.
+    member private _.Fail(e: exn, here: bool) =
+        let first =
+            lock gate (fun () ->
+                if isNull failure then
+                    failure <- e
+                    failedHere <- here
+
+                    if isNull outboundError then
+                        outboundError <- e
+
+                    if isNull (box sink) then
+                        if isNull inboundError then inboundError <- e
+                    else
+                        sink.Finish e
+
+                    true
+                else
+                    false)
+
+        if first then
+            credits.Wake()
+
+            try
+                lifetime.Cancel()
+            with :? ObjectDisposedException ->
+                () // the call has ended already
 
     member _.OnStop() =
         lock gate (fun () ->
@@ -457,14 +516,14 @@ type internal ContextEndpoint
         Volatile.Write(&peerClosed, true)
         credits.Wake()
 
-    member _.OnPeerOverrun() =
-        if isNull outboundError then
-            outboundError <-
-                StreamOverrunError(
-                    $"stream overrun: the receiver in '{link.Remote}' fell more than {options.BufferSize} items behind (Overruns.Fail)"
-                )
-
-        credits.Wake()
+    /// The peer's buffer overran with our items: the context fails here too (see `Fail`).
+    member this.OnPeerOverrun() =
+        this.Fail(
+            StreamOverrunError(
+                $"stream overrun: the receiver in '{link.Remote}' fell more than {options.BufferSize} items behind (Overruns.Fail)"
+            ),
+            false
+        )
 
     member _.OnStarted(value: byte[]) = started.TrySetResult value |> ignore
 
@@ -486,27 +545,23 @@ type internal ContextEndpoint
                 ContextCancelledError(info, who)
             | Broken e -> e
 
-        // A cancellation this actor asked for ends the streams cleanly (it is absorbed at
-        // context exit); anything else fails them.
-        let streamError =
-            match o with
-            | CancelledBy(who, _) when who = self -> null
-            | _ -> error
-
+        // Any end but a return fails the streams, this actor's own cancellation included (as
+        // in tractor: code after the loop must not run as if the stream had completed); context
+        // exit absorbs our own cancellation.
         lock gate (fun () ->
             if not outcome.Task.IsCompleted then
                 outcomeError <- error
                 peerStopped <- true
 
                 if isNull (box sink) then
-                    if isNull inboundError then inboundError <- streamError
+                    if isNull inboundError then inboundError <- error
                 else
-                    sink.Finish streamError
+                    sink.Finish error
 
-                if isNull streamError then
+                if isNull error then
                     Volatile.Write(&peerClosed, true)
                 elif isNull outboundError then
-                    outboundError <- streamError)
+                    outboundError <- error)
 
         if outcome.TrySetResult o then
             credits.Wake()
@@ -567,7 +622,10 @@ type internal ContextEndpoint
         if token.CanBeCanceled then
             let r =
                 token.Register(fun () ->
-                    this.OnLocalError(OperationCanceledException("the context was cancelled", token))
+                    // A callee whose context failed (its token is `token`) has ended its stream
+                    // with the failure already: its buffered items stay readable before it.
+                    if requestRemote || isNull (Volatile.Read &failure) then
+                        this.OnLocalError(OperationCanceledException("the context was cancelled", token))
 
                     if requestRemote then
                         this.RequestCancel())
@@ -655,6 +713,11 @@ type internal ContextEndpoint
 
         if notify then
             sendQuietly (StreamClosed wire)
+
+    /// This side is leaving the call before it ended (caller side): nobody reads what still
+    /// arrives, so it is dropped and cannot overrun (the items buffered stay readable). The
+    /// peer is not told: the cancel that follows ends it.
+    member _.Leave() = lock gate (fun () -> inboundClosed <- true)
 
     member _.MarkOutboundOpen() = lock gate (fun () -> outboundOpened <- true)
 

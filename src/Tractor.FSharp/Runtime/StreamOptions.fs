@@ -6,8 +6,9 @@ type Overruns =
     /// `BufferSize` items at a time, so a slow receiver slows the sender down across the process
     /// boundary. Nothing is dropped and memory stays bounded.
     | Backpressure = 0
-    /// tractor's default: no flow control; when more than `BufferSize` items wait unread, the
-    /// stream fails with `StreamOverrunError` on both sides.
+    /// tractor's default: no flow control; when more than `BufferSize` items wait unread (in
+    /// the stream, or in the context before its stream is opened), the context fails with
+    /// `StreamOverrunError` on both sides. Exactly `BufferSize` unread items are fine.
     | Fail = 1
     /// tractor's `allow_overruns`: no flow control and an unbounded receive buffer. Fastest for
     /// short bursts; a receiver that stays behind grows its memory without limit.
