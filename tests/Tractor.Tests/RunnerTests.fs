@@ -88,11 +88,12 @@ let ``a failed property prints a replay that reproduces the same counterexample`
     finally
         Environment.SetEnvironmentVariable(ReplayVariable, saved)
 
-let ``a run that selects no test fails and says so`` () =
+/// Runs this suite's runner in a process of its own: (exit code, stdout, stderr).
+let private runner (args: string list) =
     let psi =
         ProcessStartInfo("dotnet", UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true)
 
-    for a in [ Reflection.Assembly.GetExecutingAssembly().Location; "--filter-test-case"; "no such test anywhere" ] do
+    for a in Reflection.Assembly.GetExecutingAssembly().Location :: args do
         psi.ArgumentList.Add a
 
     use p = Process.Start psi
@@ -104,9 +105,31 @@ let ``a run that selects no test fails and says so`` () =
         Assert.Fail "the runner did not exit within 2 minutes"
 
     p.WaitForExit()
-    Assert.That(p.ExitCode, Is.Not.EqualTo 0, out.Result)
-    Assert.That(err.Result, Does.Contain "No test was selected")
-    Assert.That(out.Result, Does.Contain "0 passed, 1 failed, 0 skipped")
+    p.ExitCode, out.Result, err.Result
+
+let ``a run that selects no test fails and says so`` () =
+    let code, out, err = runner [ "--filter-test-case"; "no such test anywhere" ]
+    Assert.That(code, Is.Not.EqualTo 0, out)
+    Assert.That(err, Does.Contain "No test was selected")
+    Assert.That(out, Does.Contain "0 passed, 1 failed, 0 skipped")
+
+let ``--name selects by any part of the full name, in any case`` () =
+    let code, out, err = runner [ "--name"; "runnertests/A RUN THAT SELECTS"; "--list-tests" ]
+    Assert.That(code, Is.EqualTo 0, err)
+    let listed = out.Split('\n') |> Array.filter (fun l -> l.Contains "RunnerTests/")
+    Assert.That(listed.Length, Is.EqualTo 1, out)
+    Assert.That(listed[0], Does.Contain "RunnerTests/a run that selects no test fails and says so")
+
+let ``--skip-category leaves a category out and --category keeps only it`` () =
+    let _, all, _ = runner [ "--list-tests" ]
+    let _, skipped, _ = runner [ "--skip-category"; "Packages"; "--list-tests" ]
+    let _, only, _ = runner [ "--category"; "Packages"; "--list-tests" ]
+    let lines (text: string) = text.Split('\n') |> Array.filter (fun l -> l.Contains "/")
+    Assert.That(lines all |> Array.filter (fun l -> l.Contains "PackageTests/"), Is.Not.Empty, all)
+    Assert.That(lines skipped |> Array.filter (fun l -> l.Contains "PackageTests/"), Is.Empty, skipped)
+    Assert.That(lines skipped, Is.Not.Empty)
+    Assert.That(lines only |> Array.forall (fun l -> l.Contains "PackageTests/"), Is.True, only)
+    Assert.That(lines only, Is.Not.Empty)
 
 /// This file's tests, in file order.
 [<Expecto.Tests>]
@@ -118,4 +141,6 @@ let tests =
         Register.test "a test that leaves a process running fails the zombie check, and the process is killed" ``a test that leaves a process running fails the zombie check, and the process is killed``
         Register.test "a failed property prints a replay that reproduces the same counterexample" ``a failed property prints a replay that reproduces the same counterexample``
         Register.test "a run that selects no test fails and says so" ``a run that selects no test fails and says so``
+        Register.test "--name selects by any part of the full name, in any case" ``--name selects by any part of the full name, in any case``
+        Register.test "--skip-category leaves a category out and --category keeps only it" ``--skip-category leaves a category out and --category keeps only it``
     ]
