@@ -150,20 +150,69 @@ let ``a runInActor child that dies is reported as ActorDiedError with its exit c
         diedOnce e
     }
 
-[<Test>]
-let ``a grandchild still starting when its parent is SIGKILLed is gone when the nursery exits`` () : Task =
+/// Runs `dieWhileSpawning` in a child of the root, beside `loops` busy loops, and asserts that
+/// no process of ours is alive (without a SIGKILL pending) once the nursery has exited.
+let private grandchildGoneWithParent (loops: int) : Task =
     task {
         let! e =
-            catchAsync (fun () ->
-                nursery {
-                    let! p = runInActor ("parent", dieWhileSpawning)
-                    return! p.Result()
-                })
+            task {
+                use _ = CpuLoad.start loops
+
+                return!
+                    catchAsync (fun () ->
+                        nursery {
+                            let! p = runInActor ("parent", dieWhileSpawning)
+                            return! p.Result()
+                        })
+            }
 
         let alive = OurProcesses.list () |> List.filter (fun p -> not (FailureTreeProperties.dying p.Pid))
         OurProcesses.killAll alive
         Assert.That(deathOf e, Is.EqualTo(Some "parent"), $"got {e}")
         Assert.That(alive |> List.map _.CommandLine, Is.Empty, "processes alive after the nursery exited")
+    }
+
+[<Test>]
+let ``a grandchild still starting when its parent is SIGKILLed is gone when the nursery exits`` () : Task =
+    grandchildGoneWithParent 0
+
+/// The same race with the cores starved: the grandchild's own start-up (and with it its own
+/// check that its parent lives) is slowed down the most there.
+[<Test>]
+let ``a grandchild still starting when its parent is SIGKILLed is gone when the nursery exits, with the cores starved`` () : Task =
+    grandchildGoneWithParent (3 * Environment.ProcessorCount)
+
+/// The process group of process `pid` (field 5 of /proc/<pid>/stat).
+let private groupOf (pid: int) =
+    let stat = IO.File.ReadAllText $"/proc/{pid}/stat"
+    int (stat.Substring(stat.LastIndexOf ')' + 2).Split(' ')[2])
+
+/// This process's group.
+let ownGroup () = task { return groupOf Environment.ProcessId }
+
+/// "pid group grandchild's-group", seen from a child of the root.
+let groupsBelow () : Task<string> =
+    nursery {
+        let! p = runInActor ("grandchild", ownGroup)
+        let! grandchild = p.Result()
+        return $"{Environment.ProcessId} {groupOf Environment.ProcessId} {grandchild}"
+    }
+
+[<Test>]
+let ``an actor of the root leads a process group that its own actors share`` () : Task =
+    task {
+        let! seen =
+            nursery {
+                let! p = runInActor ("child", groupsBelow)
+                return! p.Result()
+            }
+
+        match seen.Split ' ' |> Array.map int with
+        | [| pid; group; grandchildGroup |] ->
+            Assert.That(group, Is.EqualTo pid, "the child leads its own group")
+            Assert.That(grandchildGroup, Is.EqualTo pid, "the grandchild stays in its parent's group")
+            Assert.That(groupOf Environment.ProcessId, Is.Not.EqualTo pid, "the root is not in it")
+        | _ -> Assert.Fail $"unexpected answer: {seen}"
     }
 
 /// A link whose sends throw at once (like a closed IPC channel) once `Close` was called, and
