@@ -55,7 +55,8 @@ module internal ChildCommand =
 
     /// util-linux's setpriv arms PR_SET_PDEATHSIG *before* exec (it survives exec), closing the
     /// window in which a parent killed during the child's .NET start-up would leave it orphaned
-    /// (the child arms it again itself, and checks getppid, as a backstop).
+    /// (the child arms it again itself, and checks getppid, as a backstop). What remains, a
+    /// parent killed between the fork and setpriv's prctl, the root's group kill covers (below).
     let private setpriv =
         lazy ([ "/usr/bin/setpriv"; "/bin/setpriv" ] |> List.tryFind File.Exists)
 
