@@ -12,15 +12,16 @@ open System.Threading.Tasks
 open TractorNet
 
 /// Starts the OS process of a child actor, hands it its bootstrap line and its end of the
-/// channel (a socket descriptor, which the spawner owns from then on and closes).
+/// channel (a socket descriptor, which the spawner owns from then on and closes). `leadsGroup`:
+/// the child leads a process group (its bootstrap says so), killed whole once the child exits.
 type internal ISpawner =
-    abstract Start: name: string * bootstrapLine: string * channelFd: int -> Task<ChildProcess>
+    abstract Start: name: string * bootstrapLine: string * channelFd: int * leadsGroup: bool -> Task<ChildProcess>
 
 /// The spawner for each method.
 module internal Spawners =
     let private newProcess =
         { new ISpawner with
-            member _.Start(name, line, channelFd) = ChildProcess.Start(name, line, channelFd) }
+            member _.Start(name, line, channelFd, leadsGroup) = ChildProcess.Start(name, line, channelFd, leadsGroup) }
 
     let forMethod (m: SpawnMethod) : ISpawner =
         match m with
