@@ -15,7 +15,6 @@ open NUnit.Framework
 open FsCheck
 open FsCheck.FSharp
 open TractorNet
-open TractorNet.Tests.TaskSeqTests
 
 // ---- Programs and their model ----
 
@@ -417,7 +416,7 @@ type Programs =
 // ---- Properties of the builder ----
 
 let ``the interpreters really take the static and the dynamic path`` () =
-    TaskSeqTests.requireOptimisedBuild ()
+    requireOptimisedBuild ()
     Assert.That(interpret (Trace()) (Yield 1), Is.Not.InstanceOf<TaskSeqDynamic<int>>())
     Assert.That(interpretDynamically (Trace()) (Yield 1), Is.InstanceOf<TaskSeqDynamic<int>>())
 
