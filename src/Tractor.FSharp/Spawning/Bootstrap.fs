@@ -15,7 +15,7 @@ type internal Bootstrap =
       Uid: string
       /// The parent's pid: the child checks it is still its parent after arming PDEATHSIG.
       ParentPid: int
-      /// Whether the child leads a new process group (and session) that all its descendants
+      /// Whether the child leads a new process group that all its descendants
       /// share: the root's children do, so the root can kill a whole subtree at once.
       LeadsGroup: bool }
 

@@ -30,8 +30,11 @@ extern int private sys_kill(int pid, int signal)
 [<DllImport("libc", EntryPoint = "getppid")>]
 extern int getppid()
 
-[<DllImport("libc", EntryPoint = "setsid")>]
-extern int private sys_setsid()
+[<DllImport("libc", EntryPoint = "setpgid")>]
+extern int private sys_setpgid(int pid, int group)
+
+[<DllImport("libc", EntryPoint = "signal")>]
+extern nativeint private sys_signal(int signal, nativeint handler)
 
 /// Asks the kernel to send `signal` to this process when its parent thread exits.
 let setParentDeathSignal (signal: int) =
@@ -43,9 +46,16 @@ let setParentDeathSignal (signal: int) =
 /// Sends a signal; false when the process no longer exists.
 let kill (pid: int) (signal: int) = sys_kill (pid, signal) = 0
 
-/// Makes this process the leader of a new session and process group (whose id is its pid), which
-/// every process it starts from then on inherits; false if it failed (already a group leader).
-let newSession () = sys_setsid () <> -1
+/// Makes this process the leader of a new process group (whose id is its pid) in its session,
+/// which every process it starts from then on inherits; false if it failed.
+let newProcessGroup () = sys_setpgid (0, 0) <> -1
+
+/// SIGTTOU, sent to a background process group that writes to its terminal under `stty tostop`.
+[<Literal>]
+let SIGTTOU = 22
+
+/// Ignores `signal` in this process (and, across exec, in the processes it starts).
+let ignoreSignal (signal: int) = sys_signal (signal, 1n) |> ignore
 
 /// Sends a signal to every process of process group `group`; false when the group is empty.
 let killGroup (group: int) (signal: int) = group > 1 && sys_kill (-group, signal) = 0
