@@ -6,24 +6,6 @@ open System.Threading.Tasks
 open Microsoft.FSharp.Quotations
 open TractorNet.Runtime
 
-/// Encoding a prepared call's arguments in the caller.
-module internal Arguments =
-    /// One blob per parameter; fails here, naming the value, when one cannot be serialised (or
-    /// when the function's result type cannot travel back).
-    let encode (codec: IPayloadCodec) (call: PreparedCall) : byte[] list =
-        try
-            codec.Check(FunctionInvoker.resultType call.Method)
-        with e ->
-            raise (ArgumentException($"the result of '{call.Function.Display}' cannot be sent back: {e.Message}", e))
-
-        call.Method.GetParameters()
-        |> Array.mapi (fun i p ->
-            try
-                codec.Encode(p.ParameterType, call.Arguments[i])
-            with e ->
-                raise (ArgumentException($"cannot send {call.ArgumentNames[i]} of '{call.Function.Display}' to another actor: {e.Message}", e)))
-        |> List.ofArray
-
 /// A handle to an actor: call functions in it (`Run`), cancel it (`CancelActor`).
 /// Returned by `startActor` (a daemon) and `runInActor` (as `Portal<'T>`, which also has the
 /// function's `Result`); `Actor.portal ()` is the current actor's own (tractor's local portal).
