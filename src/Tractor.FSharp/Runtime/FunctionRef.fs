@@ -10,7 +10,7 @@ open Microsoft.FSharp.Linq.RuntimeHelpers
 /// The wire form of "which function to run": a static method named by assembly, declaring type,
 /// name, generic arguments and parameter types. Never a closure, never a type chosen by the peer
 /// outside the enabled set.
-type FunctionRef =
+type internal FunctionRef =
     { /// Simple name of the assembly that declares the method.
       Assembly: string
       /// Full name of the declaring type (an F# module is a type).
