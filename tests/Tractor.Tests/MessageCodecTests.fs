@@ -75,16 +75,16 @@ let private samples: Message list =
       Cancelled(11L, actor "canceller", "why") ]
 
 let private tagOf (m: Message) =
-    (FSharpValue.GetUnionFields(m, typeof<Message>) |> fst).Tag
+    (FSharpValue.GetUnionFields(m, typeof<Message>, true) |> fst).Tag
 
 [<Test>]
 let ``the samples cover every Message case`` () =
-    let cases = FSharpType.GetUnionCases typeof<Message> |> Array.map _.Tag |> Set.ofArray
+    let cases = FSharpType.GetUnionCases(typeof<Message>, true) |> Array.map _.Tag |> Set.ofArray
     Assert.That(samples |> List.map tagOf |> Set.ofList, Is.EqualTo(box cases))
 
 [<Test>]
 let ``case tags are the declaration indexes`` () =
-    let byName = FSharpType.GetUnionCases typeof<Message> |> Array.map (fun c -> c.Name, c.Tag) |> Map.ofArray
+    let byName = FSharpType.GetUnionCases(typeof<Message>, true) |> Array.map (fun c -> c.Name, c.Tag) |> Map.ofArray
     let expected =
         [ "Spawn", MessageCodec.SpawnTag; "Ready", MessageCodec.ReadyTag; "Start", MessageCodec.StartTag
           "Return", MessageCodec.ReturnTag; "Error", MessageCodec.ErrorTag; "CancelCall", MessageCodec.CancelCallTag

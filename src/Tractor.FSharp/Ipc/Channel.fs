@@ -6,6 +6,7 @@ open System.Net.Sockets
 open System.Threading
 open System.Threading.Tasks
 open System.Threading.Tasks.Sources
+open TractorNet
 
 /// A full-duplex framed message connection.
 ///
@@ -33,7 +34,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
 
     let options = if isNull options then ChannelOptions.Default else options
     do Frame.validateLimit options.MaxFrameSize
-    let log = if isNull options.Log then IpcLog.None else options.Log
+    let log = if isNull options.Log then Log.none else options.Log
     let remote = connection.RemoteAddress
     let mutable maxFrame = options.MaxFrameSize
 
@@ -240,7 +241,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
             match abortReason with
             | null ->
                 let r = TransportClosedException($"the connection to {remote} broke while sending: {e.Message}", e)
-                log.Log(IpcLogLevel.Information, r.Message)
+                log.Log(LogLevel.Debug, r.Message)
                 r :> exn
             | r -> r
         this.Abort reason
@@ -250,7 +251,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
 
     // ================= receiving =================
 
-    member private this.FailReceive(e: exn, level: IpcLogLevel) : exn =
+    member private this.FailReceive(e: exn, level: LogLevel) : exn =
         if isNull receiveError then
             receiveError <- e
             if isNull abortReason then
@@ -269,7 +270,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
             match Frame.readHeader (ReadOnlySpan(rbuf, rstart, Frame.HeaderSize)) with
             | Payload length ->
                 if length > maxFrame then
-                    raise (this.FailReceive(FrameTooLargeException(int64 length, maxFrame), IpcLogLevel.Warning))
+                    raise (this.FailReceive(FrameTooLargeException(int64 length, maxFrame), LogLevel.Warning))
                 let total = Frame.HeaderSize + length
                 if avail >= total then
                     current <- ReadOnlyMemory(rbuf, rstart + Frame.HeaderSize, length)
@@ -283,7 +284,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                 receiveEnded <- true
                 -1
             | Malformed prefix ->
-                raise (this.FailReceive(MalformedFrameException $"malformed frame prefix 0x{prefix:X8}", IpcLogLevel.Warning))
+                raise (this.FailReceive(MalformedFrameException $"malformed frame prefix 0x{prefix:X8}", LogLevel.Warning))
 
     /// Where the next socket read goes: compacts the buffer, or grows it while a large frame
     /// keeps arriving (never ahead of the bytes: a lying length prefix costs no memory).
@@ -319,7 +320,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                 | :? SocketException as se when se.SocketErrorCode = SocketError.ConnectionReset -> "the connection was reset by the peer"
                 | :? SocketException as se -> $"{se.SocketErrorCode}"
                 | _ -> e.Message
-            this.FailReceive(TransportClosedException($"the connection to {remote} broke: {why}", e), IpcLogLevel.Information)
+            this.FailReceive(TransportClosedException($"the connection to {remote} broke: {why}", e), LogLevel.Debug)
         | :? TransportClosedException as t -> t :> exn
         | :? ChannelClosedException as c when isNull c.InnerException -> ChannelClosedException $"the channel to {remote} was closed by this side" :> exn
         | reason -> ChannelClosedException($"the channel to {remote} is closed ({reason.Message})", reason) :> exn
@@ -335,7 +336,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                     "the peer closed the connection without a goodbye (did it die?)"
                 else
                     $"the connection closed in the middle of a frame ({avail} of {rneed} bytes received)"
-            raise (this.FailReceive(TransportClosedException $"connection to {remote} lost: {why}", IpcLogLevel.Information))
+            raise (this.FailReceive(TransportClosedException $"connection to {remote} lost: {why}", LogLevel.Debug))
 
     /// The frame the last successful `ReceiveAsync` returned; valid until the next receive.
     member _.Current = current

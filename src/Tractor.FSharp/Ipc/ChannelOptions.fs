@@ -1,6 +1,7 @@
 namespace TractorNet.Ipc
 
 open System
+open TractorNet
 
 /// Settings of a channel. Mutable properties with defaults, so C# object initialisers and F#
 /// named setters both work: `ChannelOptions(MaxFrameSize = 1 <<< 20)`.
@@ -18,7 +19,7 @@ type ChannelOptions() =
     member val CloseTimeout = TimeSpan.FromSeconds 2.0 with get, set
 
     /// Where the channel says why it closed a connection. Default: warnings to standard error.
-    member val Log: IIpcLog = IpcLog.StandardError with get, set
+    member val Log: ILog = Log.standardError with get, set
 
     /// The defaults.
     static member Default = ChannelOptions()

@@ -6,6 +6,7 @@ open System.Security.Cryptography
 open System.Text
 open System.Threading
 open System.Threading.Tasks
+open TractorNet
 open TractorNet.Wire
 
 module internal HandshakeDefaults =
@@ -44,7 +45,7 @@ type HandshakeOptions(identity: IpcIdentity, secret: byte[]) =
     member val ProtocolVersion = HandshakeDefaults.ProtocolVersion with get, set
 
     /// Where failures are logged (default: warnings to standard error).
-    member val Log: IIpcLog = IpcLog.StandardError with get, set
+    member val Log: ILog = Log.standardError with get, set
 
 /// The authenticated handshake every connection starts with (see docs/protocol.md): both sides
 /// send a hello (magic, protocol version, role, identity, 32-byte random nonce), then a proof
@@ -144,7 +145,7 @@ type Handshake =
     /// `HandshakeTimeoutException`) raised.
     static member RunAsync(channel: Channel, role: HandshakeRole, options: HandshakeOptions) : Task<IpcIdentity> =
         let from = string channel.RemoteAddress
-        let log = if isNull options.Log then IpcLog.None else options.Log
+        let log = if isNull options.Log then Log.none else options.Log
         let limit = channel.MaxFrame
         channel.MaxFrame <- min limit Handshake.MaxFrameSize
         let timedOut = HandshakeTimeoutException $"the handshake with {from} timed out after {options.Timeout.TotalSeconds:g} s"
@@ -199,7 +200,7 @@ type Handshake =
                 channel.SetPeer peer
                 return peer
             else
-                log.Log(IpcLogLevel.Warning, $"handshake ({Handshake.RoleName role}) failed, disconnecting: {failure.Message}")
+                log.Log(LogLevel.Warning, $"handshake ({Handshake.RoleName role}) failed, disconnecting: {failure.Message}")
                 // Let what we queued (our proof) reach the peer, so it can tell why, then cut.
                 try
                     do! channel.CloseAsync().WaitAsync(TimeSpan.FromSeconds 1.0)

@@ -4,6 +4,7 @@ open System
 open System.Collections.Concurrent
 open System.Threading
 open System.Threading.Tasks
+open TractorNet
 
 /// Accepts connections on a listener, authenticates each with the handshake (concurrently, so a
 /// silent peer delays nobody else) and hands every authenticated channel to `onChannel`. A
@@ -13,7 +14,7 @@ open System.Threading.Tasks
 [<Sealed>]
 type IpcServer(listener: IListener, handshake: HandshakeOptions, channelOptions: ChannelOptions, onChannel: Func<Channel, Task>) =
     let channelOptions = if isNull channelOptions then ChannelOptions.Default else channelOptions
-    let log = if isNull channelOptions.Log then IpcLog.None else channelOptions.Log
+    let log = if isNull channelOptions.Log then Log.none else channelOptions.Log
     let stopping = new CancellationTokenSource()
     let live = ConcurrentDictionary<Channel, Task>()
     let mutable inHandshake = 0
@@ -38,7 +39,7 @@ type IpcServer(listener: IListener, handshake: HandshakeOptions, channelOptions:
                 try
                     try
                         if Interlocked.Increment(&inHandshake) > this.MaxPendingHandshakes then
-                            log.Log(IpcLogLevel.Warning, $"too many connections in the handshake; closing the one from {connection.RemoteAddress}")
+                            log.Log(LogLevel.Warning, $"too many connections in the handshake; closing the one from {connection.RemoteAddress}")
                         else
                             let! _ = Handshake.RunAsync(channel, HandshakeRole.Acceptor, handshake)
                             authenticated <- true
@@ -48,8 +49,8 @@ type IpcServer(listener: IListener, handshake: HandshakeOptions, channelOptions:
                         do! onChannel.Invoke channel
                 with
                 | :? HandshakeException -> () // logged by the handshake
-                | :? IpcException as e when authenticated -> log.Log(IpcLogLevel.Information, $"connection with {channel.Peer} ended: {e.Message}")
-                | e -> log.Log(IpcLogLevel.Error, $"the handler for {channel.Peer} failed: {e}")
+                | :? IpcException as e when authenticated -> log.Log(LogLevel.Debug, $"connection with {channel.Peer} ended: {e.Message}")
+                | e -> log.Log(LogLevel.Error, $"the handler for {channel.Peer} failed: {e}")
                 do! channel.DisposeAsync()
             }
         live[channel] <- work
@@ -68,7 +69,7 @@ type IpcServer(listener: IListener, handshake: HandshakeOptions, channelOptions:
                 | :? OperationCanceledException -> go <- false
                 | e ->
                     // E.g. out of file descriptors: say so, breathe, keep serving.
-                    log.Log(IpcLogLevel.Error, $"accepting on {listener.Address} failed: {e.Message}")
+                    log.Log(LogLevel.Error, $"accepting on {listener.Address} failed: {e.Message}")
                     do! Task.Delay 50
         }
 

@@ -11,6 +11,16 @@ type LogLevel =
     | Error = 4
     | None = 5
 
+/// Where a layer writes what it wants known: why the IPC layer closed a connection or refused a
+/// peer, what the actor runtime did. The one logging interface of every layer; deliberately tiny
+/// (no package dependency), so adapting it to another logging library is a one-line class.
+[<AllowNullLiteral>]
+type ILog =
+    /// <summary>Writes one log line.</summary>
+    /// <param name="level">How serious the line is.</param>
+    /// <param name="message">The line.</param>
+    abstract Log: level: LogLevel * message: string -> unit
+
 /// Per-actor logging to standard error: every line carries the actor's name and pid. The level
 /// is set on the root (`Log.setLevel`, or the TRACTOR_LOG environment variable) and inherited
 /// by every child unless a child is spawned with its own.
@@ -52,3 +62,12 @@ module Log =
     let info m = write LogLevel.Info m
     let warn m = write LogLevel.Warning m
     let error m = write LogLevel.Error m
+
+    /// <summary>This process's log as an <see cref="T:TractorNet.ILog"/>: lines go to standard error with the
+    /// actor's name, filtered by the level <c>setLevel</c> (or TRACTOR_LOG) set.</summary>
+    [<CompiledName("StandardError")>]
+    let standardError: ILog = { new ILog with member _.Log(l, m) = write l m }
+
+    /// <summary>A log that discards everything.</summary>
+    [<CompiledName("None")>]
+    let none: ILog = { new ILog with member _.Log(_, _) = () }
