@@ -43,7 +43,7 @@ public sealed class ActorContext<TStarted, TResult> : IAsyncDisposable
 
     /// <summary>
     /// The context function's value, once it has returned. Throws <see cref="RemoteActorError"/> if it failed,
-    /// <see cref="ContextCancelledError"/> if it was cancelled, <see cref="Runtime.TransportClosedError"/> if its
+    /// <see cref="ContextCancelledError"/> if it was cancelled, <see cref="TransportClosedError"/> if its
     /// actor went away.
     /// </summary>
     public Task<TResult> Result() => inner.Result();

@@ -6,11 +6,13 @@ open System.Threading
 open System.Threading.Tasks
 open TractorNet.Runtime
 
-/// A one-way stream from a function in another actor (`portal.OpenStreamFrom f`). Each
+/// <summary>
+/// A one-way stream from a function in another actor (<c>portal.OpenStreamFrom f</c>). Each
 /// enumeration runs the function once: its items arrive in order, with the flow policy of the
 /// stream's options. Breaking out of the loop (disposing the enumerator) cancels the remote
-/// generator and waits for it; a remote error raises `RemoteActorError` at the iteration site;
-/// the actor dying raises its `ActorDiedError` there (the one error its nursery reports).
+/// generator and waits for it; a remote error raises <see cref="T:TractorNet.RemoteActorError"/> at the iteration site;
+/// the actor dying raises its <see cref="T:TractorNet.ActorDiedError"/> there (the one error its nursery reports).
+/// </summary>
 [<Sealed>]
 type RemoteStream<'T> internal (peer: Peer, call: PreparedCall, args: byte[] list, options: StreamOptions, death: Func<exn, Task<exn>>) =
     let raw =
@@ -19,17 +21,19 @@ type RemoteStream<'T> internal (peer: Peer, call: PreparedCall, args: byte[] lis
 
     let broadcast = BroadcastSlot<'T>(raw)
 
-    /// A local fan-out keeping the last 256 items: see `Subscribe(bufferSize)`.
+    /// <summary>A local fan-out keeping the last 256 items: see <c>Subscribe(bufferSize)</c>.</summary>
     member this.Subscribe() : BroadcastSubscription<'T> = this.Subscribe 256
 
+    /// <summary>
     /// A local fan-out of one run of the stream: each subscription (one per local task) gets
-    /// its own copy of every item from now on; a subscriber more than `bufferSize` items behind
-    /// the fastest gets `LaggedError`, the others carry on. The remote function starts at the
+    /// its own copy of every item from now on; a subscriber more than <paramref name="bufferSize"/> items behind
+    /// the fastest gets <see cref="T:TractorNet.LaggedError"/>, the others carry on. The remote function starts at the
     /// first read and is cancelled when the last subscription is disposed; subscribing again
     /// after that runs it anew (the first call of each run sets the buffer size).
+    /// </summary>
     member _.Subscribe(bufferSize: int) : BroadcastSubscription<'T> = broadcast.Subscribe bufferSize
 
-    /// Runs the function in the actor and iterates its items.
+    /// <summary>Runs the function in the actor and iterates its items.</summary>
     member _.GetAsyncEnumerator(ct: CancellationToken) : IAsyncEnumerator<'T> = raw.GetAsyncEnumerator ct
 
     interface IAsyncEnumerable<'T> with

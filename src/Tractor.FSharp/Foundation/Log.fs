@@ -2,7 +2,7 @@ namespace TractorNet
 
 open System
 
-/// Log levels, most verbose first.
+/// <summary>Log levels, most verbose first.</summary>
 type LogLevel =
     | Trace = 0
     | Debug = 1
@@ -11,9 +11,11 @@ type LogLevel =
     | Error = 4
     | None = 5
 
+/// <summary>
 /// Where a layer writes what it wants known: why the IPC layer closed a connection or refused a
 /// peer, what the actor runtime did. The one logging interface of every layer; deliberately tiny
 /// (no package dependency), so adapting it to another logging library is a one-line class.
+/// </summary>
 [<AllowNullLiteral>]
 type ILog =
     /// <summary>Writes one log line.</summary>
@@ -21,9 +23,11 @@ type ILog =
     /// <param name="message">The line.</param>
     abstract Log: level: LogLevel * message: string -> unit
 
+/// <summary>
 /// Per-actor logging to standard error: every line carries the actor's name and pid. The level
-/// is set on the root (`Log.setLevel`, or the TRACTOR_LOG environment variable) and inherited
+/// is set on the root (<c>Log.setLevel</c>, or the TRACTOR_LOG environment variable) and inherited
 /// by every child unless a child is spawned with its own.
+/// </summary>
 module Log =
     let mutable private level =
         match Environment.GetEnvironmentVariable "TRACTOR_LOG" with
@@ -37,19 +41,19 @@ module Log =
     let mutable private actorName = "root"
     let private gate = obj ()
 
-    /// The current process's log level.
+    /// <summary>The current process's log level.</summary>
     let current () = level
 
-    /// Sets this actor's log level (children spawned afterwards inherit it).
+    /// <summary>Sets this actor's log level (children spawned afterwards inherit it).</summary>
     let setLevel (l: LogLevel) = level <- l
 
     /// Sets the actor name shown on every line (the runtime does this at start).
     let internal setActor (name: string) = actorName <- name
 
-    /// Whether a message at `l` would be written.
+    /// <summary>Whether a message at <paramref name="l"/> would be written.</summary>
     let isEnabled (l: LogLevel) = l >= level && l <> LogLevel.None
 
-    /// Writes one line at level `l`.
+    /// <summary>Writes one line at level <paramref name="l"/>.</summary>
     let write (l: LogLevel) (message: string) =
         if isEnabled l then
             let time = DateTime.UtcNow.ToString "HH:mm:ss.fff"

@@ -3,12 +3,14 @@ namespace TractorNet.Ipc
 open System.Threading
 open System.Threading.Tasks
 
-/// The connecting side: connect, then handshake.
+/// <summary>The connecting side: connect, then handshake.</summary>
 [<AbstractClass; Sealed>]
 type IpcClient =
-    /// Connects to `address` and runs the handshake as the connector; returns the
-    /// authenticated channel (`channel.Peer` is the server's identity). Connecting and the
-    /// handshake are each bounded by `handshake.Timeout`.
+    /// <summary>
+    /// Connects to <paramref name="address"/> and runs the handshake as the connector; returns the
+    /// authenticated channel (<c>channel.Peer</c> is the server's identity). Connecting and the
+    /// handshake are each bounded by <c>handshake.Timeout</c>.
+    /// </summary>
     static member ConnectAsync(address: IpcAddress, handshake: HandshakeOptions, channelOptions: ChannelOptions, cancellationToken: CancellationToken) : Task<Channel> =
         task {
             let! connection = Transport.ConnectAsync(address, handshake.Timeout, cancellationToken)
@@ -18,6 +20,6 @@ type IpcClient =
             return channel
         }
 
-    /// Connects with default channel options.
+    /// <summary>Connects with default channel options.</summary>
     static member ConnectAsync(address: IpcAddress, handshake: HandshakeOptions) : Task<Channel> =
         IpcClient.ConnectAsync(address, handshake, ChannelOptions.Default, CancellationToken.None)
