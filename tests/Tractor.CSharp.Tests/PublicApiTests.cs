@@ -59,7 +59,8 @@ public class PublicApiTests
         supertypes.AddRange(t.GetInterfaces().Select(Name).Order(StringComparer.Ordinal));
         yield return $"{Kind(t)} {type}" + (supertypes.Count > 0 ? " : " + string.Join(", ", supertypes) : "");
 
-        foreach (var m in t.GetMembers(Declared))
+        // Compiler-generated helpers (F#'s debug copies of inline members, named after their line) are no API.
+        foreach (var m in t.GetMembers(Declared).Where(m => !m.Name.Contains('@') && !m.Name.StartsWith('<')))
         {
             switch (m)
             {
@@ -89,7 +90,7 @@ public class PublicApiTests
 
     /// <summary>The listing of <paramref name="assembly"/>'s public API: sorted, one line per type and member.</summary>
     static List<string> Listing(Assembly assembly) =>
-        assembly.GetExportedTypes().SelectMany(Lines).Distinct().Order(StringComparer.Ordinal).ToList();
+        assembly.GetExportedTypes().Where(t => !t.Name.Contains('@')).SelectMany(Lines).Distinct().Order(StringComparer.Ordinal).ToList();
 
     static List<string> ReadListing(string path) =>
         File.Exists(path) ? File.ReadAllLines(path).Where(l => l.Length > 0).ToList() : [];

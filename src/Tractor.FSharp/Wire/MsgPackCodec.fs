@@ -56,7 +56,7 @@ type MsgPackCodec<'T>() =
 /// </summary>
 type UnserializableTypeException(offendingType: Type, reason: string, memberDescription: string, path: string) =
     inherit
-        Exception(
+        MsgPackException(
             let what =
                 if isNull memberDescription then $"type `{TypeNames.describe offendingType}`" else memberDescription
             let where = if String.IsNullOrEmpty path then "" else $" (path: {path})"
