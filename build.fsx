@@ -52,7 +52,7 @@ let targets: (string * string * (unit -> unit)) list =
                   dotnet [ "run"; "--project"; $"examples/{lang}"; "--"; name ])
       "Bench", "run all benchmark scenarios (JSON lines)",
       (fun () -> dotnet ([ "run"; "-c"; "Release"; "--project"; "bench/Tractor.Bench"; "--"; "all" ] @ extra))
-      "Fuzz", "fuzz failure trees of real actors: TRACTOR_FUZZ_LONG cases (default 300), TRACTOR_FUZZ_SEED to replay",
+      "Fuzz", "fuzz failure trees of real actors: TRACTOR_FUZZ_LONG cases (default 300), TRACTOR_FUZZ_SEED to replay, TRACTOR_FUZZ_LOAD busy loops beside (CPU starvation)",
       (fun () ->
           if String.IsNullOrEmpty(Environment.GetEnvironmentVariable "TRACTOR_FUZZ_LONG") then
               Environment.SetEnvironmentVariable("TRACTOR_FUZZ_LONG", "300")

@@ -87,4 +87,25 @@ public class NurseryFormsTests
 
         Assert.That(Gone(pid));
     }
+
+    [Test]
+    public async Task ACallAwaitedInACancelledNurseryHasEndedWhenTheNurseryReturns()
+    {
+        await Tractor.OpenNursery(async outer =>
+        {
+            // The daemon outlives the inner nursery: the call ends only when the cancellation has
+            // travelled to it and its answer back.
+            var d = await outer.StartActor("outer-daemon", [typeof(Work)]);
+            Task<int>? call = null;
+            await Tractor.OpenNursery(async n =>
+            {
+                call = d.Run(Work.Forever);
+                n.Cancel();
+                await call;
+            }).WaitAsync(Bound);
+
+            Assert.That(call!.IsCompleted, Is.True, "the call outlived the nursery");
+            await d.CancelActor();
+        }).WaitAsync(Bound);
+    }
 }

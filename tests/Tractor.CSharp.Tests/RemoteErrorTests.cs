@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using NUnit.Framework;
 using static TractorNet.CSharp.Tests.ActorTestSupport;
 
@@ -6,6 +7,24 @@ namespace TractorNet.CSharp.Tests;
 /// <summary>Errors raised in child actors arrive as <see cref="RemoteActorError"/>.</summary>
 public class RemoteErrorTests
 {
+    [DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+
+    [Test]
+    public async Task ADaemonStoppedFromOutsideBySigtermIsReportedAsStoppedBySigterm()
+    {
+        var e = await Throws<ActorDiedError>(() => Tractor.OpenNursery(async n =>
+        {
+            var d = await n.StartActor("terminated", [typeof(Work)]);
+            Assert.That(Kill(d.Pid, 15), Is.EqualTo(0));
+            await Task.Delay(Timeout.Infinite, n.Token);
+        }).WaitAsync(Bound));
+
+        Assert.That(e.Signal, Is.EqualTo(15));
+        Assert.That(e.ExitCode, Is.EqualTo(143));
+        Assert.That(e.Message, Does.Contain("'terminated").And.Contain("stopped by SIGTERM"));
+    }
+
     [Test]
     public async Task ADaemonCallsErrorArrivesAsRemoteActorErrorAndTheDaemonLivesOn()
     {

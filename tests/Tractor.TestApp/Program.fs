@@ -26,8 +26,17 @@ let rec node (depth: int) (fanout: int) () : Task<int> =
             return! hang ()
         }
 
+/// Sets a signal's disposition (libc): used to give SIGINT back its default below.
+[<System.Runtime.InteropServices.DllImport("libc")>]
+extern nativeint private signal(int signum, nativeint handler)
+
 [<EntryPoint>]
 let main argv =
+    // A program started from a non-interactive shell's background job inherits SIGINT ignored
+    // (POSIX), and .NET then leaves Ctrl-C ignored too. The tests that press Ctrl-C mean a root
+    // started from a terminal, whatever started the test run: restore the default first.
+    signal (2, 0n) |> ignore
+
     match argv with
     | [| "tree"; depth; fanout |] ->
         try

@@ -24,7 +24,7 @@ let ``one failing child cancels its siblings, daemons and the body`` () : Task =
                             let! _ = runInActor ("failer", fail "first error")
 
                             try
-                                do! Task.Delay(-1)
+                                do! Task.Delay(-1, CancelScope.CurrentToken)
                             with :? OperationCanceledException ->
                                 bodyCancelled <- true
                         }

@@ -1,7 +1,16 @@
 /// Property-based fuzzing of failure trees: random trees of real actor processes that return,
 /// raise, hang, linger, block, exit, stream to their parent or get SIGKILLed, checked against the model and against each
-/// node's journal. The quick tier runs in the normal suite with a fixed seed rotation; the long
-/// tier (`dotnet fsi build.fsx -t Fuzz`) runs hundreds of random cases.
+/// node's journal. The quick tier runs in the normal suite with a fixed seed rotation, once on a
+/// quiet machine and once (fewer, smaller cases) with the cores starved; the long tier
+/// (`dotnet fsi build.fsx -t Fuzz`) runs hundreds of random cases.
+///
+/// Environment: TRACTOR_FUZZ_LONG=<cases> enables the long tier; TRACTOR_FUZZ_SEED="seed,gamma"
+/// replays a run (same case count), "seed,gamma,size" one case; TRACTOR_FUZZ_NODES=<n> bounds
+/// the long tier's trees (default 8); TRACTOR_FUZZ_LOAD=<n> runs n busy-loop processes beside
+/// the cases (CPU starvation: races that a quiet machine hides open wide; 6 on 2 cores is what
+/// found the orphan of a parent killed mid-spawn). The long tier under load:
+///
+///     TRACTOR_FUZZ_LOAD=6 TRACTOR_FUZZ_LONG=300 dotnet fsi build.fsx -t Fuzz
 module TractorNet.Tests.FailureTreeProperties
 
 open System
@@ -658,13 +667,16 @@ let private parseSeed (text: string) : Replay =
 
 let private env (name: string) = Environment.GetEnvironmentVariable name |> Option.ofObj |> Option.filter ((<>) "")
 
-let private run (cases: int) (maxNodes: int) (shrinkBudget: int) (replay: Replay) =
+let private run (cases: int) (maxNodes: int) (shrinkBudget: int) (loops: int) (replay: Replay) =
     let cases = if replay.Size.IsSome then 1 else cases
     let seed = $"{replay.Rnd.Seed},{replay.Rnd.Gamma}"
+    let load = if loops > 0 then $" beside {loops} busy loops (TRACTOR_FUZZ_LOAD={loops})" else ""
 
     TestContext.Progress.WriteLine(
-        $"failure-tree fuzz: {cases} cases of up to {maxNodes} actors; replay this run with TRACTOR_FUZZ_SEED=\"{seed}\" and the same case count"
+        $"failure-tree fuzz: {cases} cases of up to {maxNodes} actors{load}; replay this run with TRACTOR_FUZZ_SEED=\"{seed}\" and the same case count"
     )
+
+    use _ = CpuLoad.start loops
 
     let config =
         Config.QuickThrowOnFailure
@@ -685,19 +697,32 @@ let quickSeeds =
        0x5EED0006UL, 0xA0761D6478BD642FUL
        0x5EED0007UL, 0xE7037ED1A0B428DBUL |]
 
+/// The quick tier's replay: TRACTOR_FUZZ_SEED, else today's seed (`shift` picks another one).
+let private quickReplay (shift: int) =
+    match env "TRACTOR_FUZZ_SEED" with
+    | Some s -> parseSeed s
+    | None ->
+        let seed, gamma = quickSeeds[(DateTime.UtcNow.DayOfYear + shift) % quickSeeds.Length]
+        { Rnd = Rnd(seed, gamma); Size = None }
+
 [<Test>]
 let ``random failure trees keep the runtime's promises (quick tier)`` () =
-    let rnd =
-        match env "TRACTOR_FUZZ_SEED" with
-        | Some s -> parseSeed s
-        | None ->
-            let seed, gamma = quickSeeds[DateTime.UtcNow.DayOfYear % quickSeeds.Length]
-            { Rnd = Rnd(seed, gamma); Size = None }
+    run 30 5 20 (CpuLoad.fromEnvironment ()) (quickReplay 0)
 
-    run 30 5 20 rnd
+/// Busy loops per core in the loaded quick tier (TRACTOR_FUZZ_LOAD overrides the total).
+let private loopsPerCore = 3
+
+[<Test>]
+let ``random failure trees keep the runtime's promises with the cores starved (quick tier)`` () =
+    let loops =
+        match CpuLoad.fromEnvironment () with
+        | 0 -> loopsPerCore * Environment.ProcessorCount
+        | n -> n
+
+    run 8 4 10 loops (quickReplay 3)
 
 /// The long tier: hundreds of random cases (`dotnet fsi build.fsx -t Fuzz`). Skipped unless
-/// TRACTOR_FUZZ_LONG is set (to the number of cases).
+/// TRACTOR_FUZZ_LONG is set (to the number of cases); TRACTOR_FUZZ_LOAD adds CPU starvation.
 [<Test; Category "Fuzz">]
 let ``random failure trees keep the runtime's promises (long tier)`` () =
     match env "TRACTOR_FUZZ_LONG" with
@@ -709,4 +734,4 @@ let ``random failure trees keep the runtime's promises (long tier)`` () =
             | None -> { Rnd = Rnd(uint64 (Random.Shared.NextInt64()), uint64 (Random.Shared.NextInt64()) ||| 1UL); Size = None }
 
         let maxNodes = env "TRACTOR_FUZZ_NODES" |> Option.map int |> Option.defaultValue 8
-        run (int cases) maxNodes 200 rnd
+        run (int cases) maxNodes 200 (CpuLoad.fromEnvironment ()) rnd

@@ -21,26 +21,43 @@ let private ownChildren () =
 [<Runtime.InteropServices.DllImport("libc")>]
 extern int private kill(int pid, int signal)
 
-/// Starts spawning a child actor and SIGKILLs its own process as soon as the child's process
-/// runs the actor host: the child is still starting (.NET start-up, a few hundred ms), before it
-/// could arm its parent-death signal.
+/// Starts spawning a child actor and, as soon as its process exists, stops it with SIGSTOP and
+/// SIGKILLs its own process. The stop stands for a starting process that gets no CPU (the
+/// machine under load): caught early enough (forked, not yet through setpriv, whose
+/// PR_SET_PDEATHSIG comes before exec), it has nothing armed and would wait for ever; caught
+/// later, its parent-death signal kills it. The watch spins on a thread of its own: a timer is
+/// coarser than the window.
 let dieWhileSpawning () : Task<int> =
     nursery {
         let! n = currentNursery
         let spawning = (runInActor ("grandchild", ActorFunctions.hang)) n
 
-        // The child has exec'd the actor host (its command line names it) but is still starting.
-        let started () =
-            ownChildren ()
-            |> Array.exists (fun pid ->
-                try
-                    IO.File.ReadAllText($"/proc/{pid}/cmdline").Contains "grandchild"
-                with _ ->
-                    false)
+        Threading.Thread(
+            (fun () ->
+                let mutable child = 0
 
-        while not (started ()) && not spawning.IsCompleted do
-            do! Task.Delay 1
+                while child = 0 && not spawning.IsCompleted do
+                    match ownChildren () with
+                    | [||] -> Threading.Thread.SpinWait 20
+                    | pids -> child <- int pids[0]
 
+                if child <> 0 then
+                    kill (child, 19) |> ignore // SIGSTOP
+
+                kill (Environment.ProcessId, 9) |> ignore),
+            IsBackground = true
+        )
+            .Start()
+
+        do! Task.Delay -1
+        return 0
+    }
+
+/// Starts a plain process (`sleep`), which holds no parent-death signal, like an actor process
+/// not yet through its start-up; then SIGKILLs its own process.
+let dieBesideAnUnarmedProcess () : Task<int> =
+    task {
+        use _ = Diagnostics.Process.Start("sleep", "600")
         kill (Environment.ProcessId, 9) |> ignore
         do! Task.Delay -1
         return 0
@@ -150,20 +167,74 @@ let ``a runInActor child that dies is reported as ActorDiedError with its exit c
         diedOnce e
     }
 
+/// Runs `parent` in a child of the root and asserts that no process of ours is alive (without a
+/// SIGKILL pending) once the nursery has exited.
+let private goneWhenNurseryExits (parent: unit -> Task<int>) : Task =
+    task {
+        let! e = catchAsync parent
+        let listed = OurProcesses.list ()
+        let alive = listed |> List.filter (fun p -> not (FailureTreeProperties.dying p.Pid))
+        // The dying too: a SIGKILLed process may not have been scheduled to exit yet (a loaded
+        // machine), and the zombie check after the test is immediate.
+        OurProcesses.killAll listed
+        // A parent that dies at once may do so before its parent has read its Ready.
+        let died =
+            match e with
+            | :? ActorSpawnError as s -> s.Message.StartsWith "actor 'parent'" && s.Message.Contains "exited"
+            | _ -> deathOf e = Some "parent"
+
+        Assert.That(died, Is.True, $"got {e}")
+        Assert.That(alive |> List.map _.CommandLine, Is.Empty, "processes alive after the nursery exited")
+    }
+
 [<Test>]
 let ``a grandchild still starting when its parent is SIGKILLed is gone when the nursery exits`` () : Task =
-    task {
-        let! e =
-            catchAsync (fun () ->
-                nursery {
-                    let! p = runInActor ("parent", dieWhileSpawning)
-                    return! p.Result()
-                })
+    goneWhenNurseryExits (fun () ->
+        nursery {
+            let! p = runInActor ("parent", dieWhileSpawning)
+            return! p.Result()
+        })
 
-        let alive = OurProcesses.list () |> List.filter (fun p -> not (FailureTreeProperties.dying p.Pid))
-        OurProcesses.killAll alive
-        Assert.That(deathOf e, Is.EqualTo(Some "parent"), $"got {e}")
-        Assert.That(alive |> List.map _.CommandLine, Is.Empty, "processes alive after the nursery exited")
+/// The same without the race: what the root's kill of its child's process group must reach.
+[<Test>]
+let ``a process without a parent-death signal below a child of the root is gone when that child is SIGKILLed and the nursery exits`` () : Task =
+    goneWhenNurseryExits (fun () ->
+        nursery {
+            let! p = runInActor ("parent", dieBesideAnUnarmedProcess)
+            return! p.Result()
+        })
+
+/// The process group of process `pid` (field 5 of /proc/<pid>/stat).
+let private groupOf (pid: int) =
+    let stat = IO.File.ReadAllText $"/proc/{pid}/stat"
+    int (stat.Substring(stat.LastIndexOf ')' + 2).Split(' ')[2])
+
+/// This process's group.
+let ownGroup () = task { return groupOf Environment.ProcessId }
+
+/// "pid group grandchild's-group", seen from a child of the root.
+let groupsBelow () : Task<string> =
+    nursery {
+        let! p = runInActor ("grandchild", ownGroup)
+        let! grandchild = p.Result()
+        return $"{Environment.ProcessId} {groupOf Environment.ProcessId} {grandchild}"
+    }
+
+[<Test>]
+let ``an actor of the root leads a process group that its own actors share`` () : Task =
+    task {
+        let! seen =
+            nursery {
+                let! p = runInActor ("child", groupsBelow)
+                return! p.Result()
+            }
+
+        match seen.Split ' ' |> Array.map int with
+        | [| pid; group; grandchildGroup |] ->
+            Assert.That(group, Is.EqualTo pid, "the child leads its own group")
+            Assert.That(grandchildGroup, Is.EqualTo pid, "the grandchild stays in its parent's group")
+            Assert.That(groupOf Environment.ProcessId, Is.Not.EqualTo pid, "the root is not in it")
+        | _ -> Assert.Fail $"unexpected answer: {seen}"
     }
 
 /// A link whose sends throw at once (like a closed IPC channel) once `Close` was called, and

@@ -42,18 +42,8 @@ type RemoteStream<'T> internal (peer: Peer, call: PreparedCall, args: byte[] lis
 and [<Sealed>] internal RemoteStreamEnumerator<'T>
     (peer: Peer, call: PreparedCall, args: byte[] list, options: StreamOptions, death: Func<exn, Task<exn>>, ct: CancellationToken) =
     // The caller's scope (the nursery, a cancel scope) cancels the stream, like any portal call.
-    let ambient = CancelScope.CurrentToken
-
-    let linked =
-        if ct.CanBeCanceled && ambient.CanBeCanceled then
-            CancellationTokenSource.CreateLinkedTokenSource(ct, ambient)
-        else
-            null
-
-    let token =
-        if not (isNull linked) then linked.Token
-        elif ct.CanBeCanceled then ct
-        else ambient
+    let link = AmbientLink.Of ct
+    let token = link.Token
 
     let mutable ep: ContextEndpoint = null
     let mutable reader: InboxReader<'T> = Unchecked.defaultof<_>
@@ -117,7 +107,6 @@ and [<Sealed>] internal RemoteStreamEnumerator<'T>
                         if not (isNull ep) then
                             do! CallExit.close ep
                     finally
-                        if not (isNull linked) then
-                            linked.Dispose()
+                        link.Dispose()
                 }
             )

@@ -275,18 +275,8 @@ and [<Sealed>] BroadcastSubscription<'T> internal (broadcast: Broadcast<'T>, sta
 and [<Sealed>] internal SubscriptionEnumerator<'T>(subscription: BroadcastSubscription<'T>, ct: CancellationToken) =
     // The iterating task's cancel scope cancels its waits, like any read: the shared read of the
     // source runs outside every scope, so nothing else would.
-    let ambient = CancelScope.CurrentToken
-
-    let linked =
-        if ct.CanBeCanceled && ambient.CanBeCanceled then
-            CancellationTokenSource.CreateLinkedTokenSource(ct, ambient)
-        else
-            null
-
-    let token =
-        if not (isNull linked) then linked.Token
-        elif ct.CanBeCanceled then ct
-        else ambient
+    let link = AmbientLink.Of ct
+    let token = link.Token
 
     let mutable current = Unchecked.defaultof<'T>
 
@@ -325,9 +315,7 @@ and [<Sealed>] internal SubscriptionEnumerator<'T>(subscription: BroadcastSubscr
                 ValueTask<bool>(this.Slow wait)
 
         member _.DisposeAsync() =
-            if not (isNull linked) then
-                linked.Dispose()
-
+            link.Dispose()
             ValueTask.CompletedTask
 
 /// The current broadcast of a source that can be subscribed to in rounds: a subscription after

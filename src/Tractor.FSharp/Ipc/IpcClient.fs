@@ -14,7 +14,7 @@ type IpcClient =
     static member ConnectAsync(address: IpcAddress, handshake: HandshakeOptions, channelOptions: ChannelOptions, cancellationToken: CancellationToken) : Task<Channel> =
         task {
             let! connection = Transport.ConnectAsync(address, handshake.Timeout, cancellationToken)
-            TractorNet.Spawning.SpawnTrace.mark "connected"
+            TractorNet.SpawnTrace.mark "connected"
             let channel = new Channel(connection, channelOptions)
             let! _ = Handshake.RunAsync(channel, HandshakeRole.Connector, handshake)
             return channel

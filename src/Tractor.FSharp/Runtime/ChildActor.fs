@@ -146,12 +146,15 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                   Secret = Convert.ToBase64String rt.Secret
                   Name = name
                   Uid = id.Uid
-                  ParentPid = Environment.ProcessId }
+                  ParentPid = Environment.ProcessId
+                  // The root's children lead a process group each, which their descendants
+                  // share: see ChildProcess (a child still starting when its parent dies).
+                  LeadsGroup = rt.Parent.IsNone }
 
             let! proc =
                 task {
                     try
-                        return! spawner.Start(name, Bootstrap.encode boot, childEnd)
+                        return! spawner.Start(name, Bootstrap.encode boot, childEnd, boot.LeadsGroup)
                     with e ->
                         do! channel.DisposeAsync()
                         return raise e

@@ -34,6 +34,14 @@ module internal ChildRunner =
         let boot = Bootstrap.decode l
         SpawnTrace.mark "child.bootstrap"
         Lifeline.armParentDeathSignal boot.ParentPid
+
+        // A root's child leads the group its descendants share (before it can start any), which
+        // the root kills whole when this process exits (ChildProcess). Below the root, an actor
+        // stays in the group it was forked into. A new session rather than only a new group: no
+        // controlling terminal, so no job-control stops (SIGTTOU/SIGTTIN) for a background group.
+        if boot.LeadsGroup then
+            Native.newSession () |> ignore
+
         Log.setActor name
         let id = { Name = boot.Name; Uid = boot.Uid }
         let rt = new ActorRuntime(id, None, Convert.FromBase64String boot.Secret)

@@ -38,7 +38,7 @@ type internal Peer
 
     let execute (id: int64) (f: FunctionRef) (args: byte[] list) (ct: CancellationToken) =
         task {
-            TractorNet.Spawning.SpawnTrace.mark "call.start"
+            TractorNet.SpawnTrace.mark "call.start"
             match FunctionRefs.resolve (enabledModules ()) f with
             | Result.Error why -> do! refuse id "TractorNet.FunctionNotEnabled" why
             | Ok m ->
@@ -58,7 +58,7 @@ type internal Peer
 
                         let! result = CallContext.run ct (fun () -> FunctionInvoker.invoke m values)
                         let encoded = codec.Encode(FunctionInvoker.resultType m, result)
-                        TractorNet.Spawning.SpawnTrace.markAndFlush "call.returning"
+                        TractorNet.SpawnTrace.markAndFlush "call.returning"
                         do! link.Send(Return(id, encoded))
                     with e ->
                         let e =

@@ -14,7 +14,10 @@ type internal Bootstrap =
       Name: string
       Uid: string
       /// The parent's pid: the child checks it is still its parent after arming PDEATHSIG.
-      ParentPid: int }
+      ParentPid: int
+      /// Whether the child leads a new process group (and session) that all its descendants
+      /// share: the root's children do, so the root can kill a whole subtree at once.
+      LeadsGroup: bool }
 
 /// The line is the fields, each URI-escaped, separated by spaces: plain text on purpose, so a
 /// child does not build a serialiser before it has even connected (that cost ~85 ms of JIT).
@@ -74,7 +77,7 @@ module internal Bootstrap =
 
     let encode (b: Bootstrap) =
         let inv = Globalization.CultureInfo.InvariantCulture
-        [ b.ChannelFd.ToString inv; b.Secret; b.Name; b.Uid; b.ParentPid.ToString inv ]
+        [ b.ChannelFd.ToString inv; b.Secret; b.Name; b.Uid; b.ParentPid.ToString inv; (if b.LeadsGroup then "1" else "0") ]
         |> List.map escape
         |> String.concat " "
 
@@ -82,7 +85,7 @@ module internal Bootstrap =
         if String.IsNullOrEmpty line then
             failwith "no bootstrap line on standard input (this entry point is started by a parent actor)"
 
-        let fields = Array.zeroCreate<string> 5
+        let fields = Array.zeroCreate<string> 6
         let mutable count = 0
         let mutable start = 0
 
@@ -95,10 +98,15 @@ module internal Bootstrap =
                 start <- i + 1
 
         if count <> fields.Length then
-            failwith $"malformed bootstrap line ({count} fields, expected 5)"
+            failwith $"malformed bootstrap line ({count} fields, expected 6)"
 
         { ChannelFd = number fields[0]
           Secret = fields[1]
           Name = fields[2]
           Uid = fields[3]
-          ParentPid = number fields[4] }
+          ParentPid = number fields[4]
+          LeadsGroup =
+            match fields[5] with
+            | "1" -> true
+            | "0" -> false
+            | other -> failwith $"malformed bootstrap line (not a flag: '{other}')" }

@@ -6,6 +6,7 @@ open System.IO
 open System.Reflection
 open System.Runtime.InteropServices
 open System.Threading.Tasks
+open TractorNet
 
 /// How the parent starts the child: `dotnet exec` of this library's own entry point
 /// (`Tractor.FSharp.dll` is built as an executable) with the *application's* deps file and
@@ -55,7 +56,8 @@ module internal ChildCommand =
 
     /// util-linux's setpriv arms PR_SET_PDEATHSIG *before* exec (it survives exec), closing the
     /// window in which a parent killed during the child's .NET start-up would leave it orphaned
-    /// (the child arms it again itself, and checks getppid, as a backstop).
+    /// (the child arms it again itself, and checks getppid, as a backstop). What remains, a
+    /// parent killed between the fork and setpriv's prctl, the root's group kill covers (below).
     let private setpriv =
         lazy ([ "/usr/bin/setpriv"; "/bin/setpriv" ] |> List.tryFind File.Exists)
 
@@ -78,7 +80,17 @@ module internal ChildCommand =
 /// parent dies (even by SIGKILL) the child reads end-of-file and exits. The child also inherits
 /// its end of the socket pair that is its channel to the parent (`channelFd`, the same number
 /// in both processes).
-type internal ChildProcess private (proc: Process, name: string) =
+///
+/// A child that leads a process group (the root's children: `leadsGroup`) takes its whole
+/// subtree with it: once it has exited, the rest of its group is SIGKILLed before `Exited`
+/// completes. That closes the one gap PDEATHSIG leaves: a process forked by an actor that dies
+/// before the new process has armed its parent-death signal (setpriv, before exec) is orphaned
+/// with nothing armed, and its own parent check runs only once .NET has started (seconds when
+/// the cores are starved). Such a process is still in the group it was forked into (actors
+/// below the root never leave it), so the kill reaches it at once, at any depth, and the root
+/// nursery cannot return while it lives. The group's id stays reserved while any member is
+/// alive; once empty, the kill finds nothing (a pid is not reused before the counter wraps).
+type internal ChildProcess private (proc: Process, name: string, leadsGroup: bool) =
     let pid = proc.Id
     let mutable exitCode = 0
 
@@ -86,13 +98,16 @@ type internal ChildProcess private (proc: Process, name: string) =
         task {
             do! proc.WaitForExitAsync()
             exitCode <- proc.ExitCode
+
+            if leadsGroup then
+                Native.killGroup pid Native.SIGKILL |> ignore
         }
         :> Task
 
     /// Starts a child actor process (from the spawner thread) and writes its bootstrap line.
     /// Takes `channelFd`: the child inherits it, and this process's copy is closed once the child
     /// has started (or failed to), so the parent end sees end-of-file when the child dies.
-    static member Start(name: string, bootstrapLine: string, channelFd: int, ?extraEnvironment: (string * string) list) : Task<ChildProcess> =
+    static member Start(name: string, bootstrapLine: string, channelFd: int, leadsGroup: bool, ?extraEnvironment: (string * string) list) : Task<ChildProcess> =
         task {
             let program, args = ChildCommand.build name
             let psi = ProcessStartInfo(program, UseShellExecute = false, RedirectStandardInput = true)
@@ -115,7 +130,7 @@ type internal ChildProcess private (proc: Process, name: string) =
                     finally
                         Native.close channelFd)
             SpawnTrace.mark "parent.started"
-            let child = new ChildProcess(proc, name)
+            let child = new ChildProcess(proc, name, leadsGroup)
 
             try
                 do! proc.StandardInput.WriteLineAsync bootstrapLine

@@ -10,7 +10,8 @@ open System.Threading.Tasks
 /// PR_SET_PDEATHSIG (the kernel kills us when the parent's spawner thread dies), end-of-file on
 /// standard input (the parent's end of the pipe closed), and the parent channel breaking (the
 /// runtime's own concern). Also turns SIGTERM into a graceful cancel and ignores SIGINT, which
-/// the root handles for the whole tree.
+/// the root handles for the whole tree. (For a parent that dies before PDEATHSIG is armed, the
+/// root kills the process group of its child above: see ChildProcess.)
 module internal Lifeline =
     /// Arms PDEATHSIG and checks the parent did not die before it was armed.
     let armParentDeathSignal (expectedParent: int) =

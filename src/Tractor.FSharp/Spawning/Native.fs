@@ -30,6 +30,9 @@ extern int private sys_kill(int pid, int signal)
 [<DllImport("libc", EntryPoint = "getppid")>]
 extern int getppid()
 
+[<DllImport("libc", EntryPoint = "setsid")>]
+extern int private sys_setsid()
+
 /// Asks the kernel to send `signal` to this process when its parent thread exits.
 let setParentDeathSignal (signal: int) =
     if System.OperatingSystem.IsLinux() then
@@ -39,6 +42,13 @@ let setParentDeathSignal (signal: int) =
 
 /// Sends a signal; false when the process no longer exists.
 let kill (pid: int) (signal: int) = sys_kill (pid, signal) = 0
+
+/// Makes this process the leader of a new session and process group (whose id is its pid), which
+/// every process it starts from then on inherits; false if it failed (already a group leader).
+let newSession () = sys_setsid () <> -1
+
+/// Sends a signal to every process of process group `group`; false when the group is empty.
+let killGroup (group: int) (signal: int) = group > 1 && sys_kill (-group, signal) = 0
 
 [<Literal>]
 let private AF_UNIX = 1
