@@ -29,6 +29,7 @@ type ILog =
 /// by every child unless a child is spawned with its own.
 /// </summary>
 module Log =
+    // Set at start-up and by setLevel; a plain field (a stale read only mis-filters one line).
     let mutable private level =
         match Environment.GetEnvironmentVariable "TRACTOR_LOG" with
         | null
@@ -38,6 +39,7 @@ module Log =
             | true, l -> l
             | _ -> LogLevel.Warning
 
+    // Set once by the runtime at start, before the actor serves anything.
     let mutable private actorName = "root"
     let private gate = obj ()
 
@@ -61,10 +63,15 @@ module Log =
 
             lock gate (fun () -> Console.Error.WriteLine line)
 
+    /// <summary>Writes one line at <see cref="F:TractorNet.LogLevel.Trace"/>.</summary>
     let trace m = write LogLevel.Trace m
+    /// <summary>Writes one line at <see cref="F:TractorNet.LogLevel.Debug"/>.</summary>
     let debug m = write LogLevel.Debug m
+    /// <summary>Writes one line at <see cref="F:TractorNet.LogLevel.Info"/>.</summary>
     let info m = write LogLevel.Info m
+    /// <summary>Writes one line at <see cref="F:TractorNet.LogLevel.Warning"/>.</summary>
     let warn m = write LogLevel.Warning m
+    /// <summary>Writes one line at <see cref="F:TractorNet.LogLevel.Error"/>.</summary>
     let error m = write LogLevel.Error m
 
     /// <summary>This process's log as an <see cref="T:TractorNet.ILog"/>: lines go to standard error with the
