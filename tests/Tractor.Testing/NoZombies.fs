@@ -4,8 +4,9 @@ open System
 open NUnit.Framework
 open NUnit.Framework.Interfaces
 
-/// Fails any test that leaves a process of this test run alive. Put it on the test assembly:
-/// `[<assembly: NoZombies>]` (F#) or `[assembly: NoZombies]` (C#).
+/// Fails any NUnit test that leaves a process of this test run alive. Put it on the test
+/// assembly: `[assembly: NoZombies]` (the C# suite). The F# suite runs on Expecto and wraps each
+/// test case in the same check (tests/Tractor.Tests/ExpectoSupport.fs, `withZombieCheck`).
 /// The check is immediate: the runtime promises that every process is reaped before a nursery
 /// exits, so there is no grace period. Leftovers are SIGKILLed so later tests start clean.
 [<AttributeUsage(AttributeTargets.Assembly ||| AttributeTargets.Class ||| AttributeTargets.Method)>]

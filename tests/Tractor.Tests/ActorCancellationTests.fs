@@ -9,7 +9,6 @@ open NUnit.Framework
 open TractorNet
 open TractorNet.Tests.ActorFunctions
 
-[<Test>]
 let ``one failing child cancels its siblings, daemons and the body`` () : Task =
     task {
         let mutable bodyCancelled = false
@@ -40,7 +39,6 @@ let ``one failing child cancels its siblings, daemons and the body`` () : Task =
     // NoZombies checks that the hanging actors' processes were reaped.
     }
 
-[<Test>]
 let ``cancelling the nursery cancels a hanging child gracefully`` () : Task =
     task {
         let! n =
@@ -55,7 +53,6 @@ let ``cancelling the nursery cancels a hanging child gracefully`` () : Task =
         ignore n
     }
 
-[<Test>]
 let ``a child blocked in synchronous code is killed by the ladder`` () : Task =
     task {
         let before = Actor.cancelLadder ()
@@ -84,3 +81,12 @@ let ``a child blocked in synchronous code is killed by the ladder`` () : Task =
         finally
             Actor.setCancelLadder before
     }
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "ActorCancellationTests" [
+        Register.test "one failing child cancels its siblings, daemons and the body" ``one failing child cancels its siblings, daemons and the body``
+        Register.test "cancelling the nursery cancels a hanging child gracefully" ``cancelling the nursery cancels a hanging child gracefully``
+        Register.test "a child blocked in synchronous code is killed by the ladder" ``a child blocked in synchronous code is killed by the ladder``
+    ]

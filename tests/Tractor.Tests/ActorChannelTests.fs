@@ -9,7 +9,6 @@ open NUnit.Framework
 open TractorNet
 open TractorNet.Tests.ActorFunctions
 
-[<Test>]
 let ``spawning actors opens no listening socket in the parent`` () : Task =
     task {
         let! listening =
@@ -32,7 +31,6 @@ let ``spawning actors opens no listening socket in the parent`` () : Task =
         Assert.That(listening, Is.Empty, "sockets of the parent that accept connections")
     }
 
-[<Test>]
 let ``each actor holds one socket: its channel to the parent, no sibling's`` () : Task =
     task {
         let! counts =
@@ -47,7 +45,6 @@ let ``each actor holds one socket: its channel to the parent, no sibling's`` () 
         Assert.That(counts, Has.Length.EqualTo 3 |> _.And.All.EqualTo(1))
     }
 
-[<Test>]
 let ``a grandchild holds only its own channel too`` () : Task =
     task {
         let! count =
@@ -58,3 +55,12 @@ let ``a grandchild holds only its own channel too`` () : Task =
 
         Assert.That(count, Is.EqualTo 1)
     }
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "ActorChannelTests" [
+        Register.test "spawning actors opens no listening socket in the parent" ``spawning actors opens no listening socket in the parent``
+        Register.test "each actor holds one socket: its channel to the parent, no sibling's" ``each actor holds one socket: its channel to the parent, no sibling's``
+        Register.test "a grandchild holds only its own channel too" ``a grandchild holds only its own channel too``
+    ]

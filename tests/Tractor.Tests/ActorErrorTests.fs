@@ -7,7 +7,6 @@ open NUnit.Framework
 open TractorNet
 open TractorNet.Tests.ActorFunctions
 
-[<Test>]
 let ``a remote error keeps its type name, message, source and stack`` () : Task =
     task {
         let! e =
@@ -28,7 +27,6 @@ let ``a remote error keeps its type name, message, source and stack`` () : Task 
         | other -> Assert.Fail $"expected RemoteActorError, got {other}"
     }
 
-[<Test>]
 let ``an error escaping a portal call raises at the call site`` () : Task =
     task {
         let! e =
@@ -43,7 +41,6 @@ let ``an error escaping a portal call raises at the call site`` () : Task =
         Assert.That((e :?> RemoteActorError).RemoteMessage, Is.EqualTo "no")
     }
 
-[<Test>]
 let ``errors are boxed through a depth-3 tree with the relay path`` () : Task =
     task {
         let! e =
@@ -61,7 +58,6 @@ let ``errors are boxed through a depth-3 tree with the relay path`` () : Task =
         | other -> Assert.Fail $"expected RemoteActorError, got {other}"
     }
 
-[<Test>]
 let ``several failing actors give one aggregate holding all of them`` () : Task =
     task {
         let! e = catchAsync failInTwoActors
@@ -73,7 +69,6 @@ let ``several failing actors give one aggregate holding all of them`` () : Task 
         | other -> Assert.Fail $"expected MultiErrorException, got {other}"
     }
 
-[<Test>]
 let ``a nested aggregate is boxed as one remote error with both inner errors`` () : Task =
     task {
         let! e =
@@ -91,7 +86,6 @@ let ``a nested aggregate is boxed as one remote error with both inner errors`` (
         | other -> Assert.Fail $"expected RemoteActorError, got {other}"
     }
 
-[<Test>]
 let ``a function outside the enabled modules is refused with a clear remote error`` () : Task =
     task {
         let! e =
@@ -108,7 +102,6 @@ let ``a function outside the enabled modules is refused with a clear remote erro
         | other -> Assert.Fail $"expected RemoteActorError, got {other}"
     }
 
-[<Test>]
 let ``a value that cannot be serialised fails at the call site naming it`` () =
     let callback = { Callback = fun x -> x + 1 }
 
@@ -123,7 +116,6 @@ let ``a value that cannot be serialised fails at the call site naming it`` () =
     Assert.That(e.Message, Does.Contain "callback")
     Assert.That(e.Message, Does.Contain "Callback")
 
-[<Test>]
 let ``an exception while the function's type initialises reaches the parent`` () : Task =
     task {
         let! e =
@@ -138,7 +130,6 @@ let ``an exception while the function's type initialises reaches the parent`` ()
         | other -> Assert.Fail $"expected RemoteActorError, got {other}"
     }
 
-[<Test>]
 let ``an inline lambda with a body of its own is refused with a clear message`` () =
     let e =
         Assert.Throws<ArgumentException>(fun () ->
@@ -149,7 +140,6 @@ let ``an inline lambda with a body of its own is refused with a clear message`` 
 /// `runInActor` sends its call right behind the spawn spec, before the child is ready: when the
 /// child then never becomes ready, the spawn's error is what surfaces (not the call's), at once,
 /// and the process is reaped.
-[<Test>]
 let ``a runInActor child that is not ready in time fails the spawn, not the call`` () : Task =
     task {
         let saved = TractorNet.Runtime.ChildActor.StartTimeout
@@ -170,7 +160,6 @@ let ``a runInActor child that is not ready in time fails the spawn, not the call
             TractorNet.Runtime.ChildActor.StartTimeout <- saved
     }
 
-[<Test>]
 let ``a daemon stopped from outside by SIGTERM is reported as stopped by SIGTERM`` () : Task =
     task {
         let! e =
@@ -191,7 +180,6 @@ let ``a daemon stopped from outside by SIGTERM is reported as stopped by SIGTERM
         | other -> Assert.Fail $"expected ActorDiedError, got {other}"
     }
 
-[<Test>]
 let ``an actor that exits by itself with code 0 is reported with what its parent saw`` () : Task =
     task {
         let! e =
@@ -209,7 +197,6 @@ let ``an actor that exits by itself with code 0 is reported with what its parent
         | other -> Assert.Fail $"expected ActorDiedError, got {other}"
     }
 
-[<Test>]
 let ``an enableModules name that names nothing loadable fails at spawn naming it`` () : Task =
     task {
         let! e =
@@ -226,7 +213,6 @@ let ``an enableModules name that names nothing loadable fails at spawn naming it
         | other -> Assert.Fail $"expected ArgumentException, got {other}"
     }
 
-[<Test>]
 let ``enableModules accepts an assembly, a namespace and a module by name`` () : Task =
     task {
         let! v =
@@ -244,3 +230,23 @@ let ``enableModules accepts an assembly, a namespace and a module by name`` () :
 
         Assert.That(v, Is.EqualTo<int list> [ 2; 3; 4 ])
     }
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "ActorErrorTests" [
+        Register.test "a remote error keeps its type name, message, source and stack" ``a remote error keeps its type name, message, source and stack``
+        Register.test "an error escaping a portal call raises at the call site" ``an error escaping a portal call raises at the call site``
+        Register.test "errors are boxed through a depth-3 tree with the relay path" ``errors are boxed through a depth-3 tree with the relay path``
+        Register.test "several failing actors give one aggregate holding all of them" ``several failing actors give one aggregate holding all of them``
+        Register.test "a nested aggregate is boxed as one remote error with both inner errors" ``a nested aggregate is boxed as one remote error with both inner errors``
+        Register.test "a function outside the enabled modules is refused with a clear remote error" ``a function outside the enabled modules is refused with a clear remote error``
+        Register.test "a value that cannot be serialised fails at the call site naming it" ``a value that cannot be serialised fails at the call site naming it``
+        Register.test "an exception while the function's type initialises reaches the parent" ``an exception while the function's type initialises reaches the parent``
+        Register.test "an inline lambda with a body of its own is refused with a clear message" ``an inline lambda with a body of its own is refused with a clear message``
+        Register.test "a runInActor child that is not ready in time fails the spawn, not the call" ``a runInActor child that is not ready in time fails the spawn, not the call``
+        Register.test "a daemon stopped from outside by SIGTERM is reported as stopped by SIGTERM" ``a daemon stopped from outside by SIGTERM is reported as stopped by SIGTERM``
+        Register.test "an actor that exits by itself with code 0 is reported with what its parent saw" ``an actor that exits by itself with code 0 is reported with what its parent saw``
+        Register.test "an enableModules name that names nothing loadable fails at spawn naming it" ``an enableModules name that names nothing loadable fails at spawn naming it``
+        Register.test "enableModules accepts an assembly, a namespace and a module by name" ``enableModules accepts an assembly, a namespace and a module by name``
+    ]

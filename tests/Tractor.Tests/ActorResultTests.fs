@@ -7,7 +7,6 @@ open NUnit.Framework
 open TractorNet
 open TractorNet.Tests.ActorFunctions
 
-[<Test>]
 let ``runInActor runs the function in another process and returns its value`` () : Task =
     task {
         let! pid =
@@ -19,7 +18,6 @@ let ``runInActor runs the function in another process and returns its value`` ()
         Assert.That(pid, Is.Not.EqualTo Environment.ProcessId)
     }
 
-[<Test>]
 let ``the result is available after the nursery has exited`` () : Task =
     task {
         let! portal =
@@ -32,7 +30,6 @@ let ``the result is available after the nursery has exited`` () : Task =
         Assert.That(v, Is.EqualTo "ababab")
     }
 
-[<Test>]
 let ``arguments travel as constants and captured values`` () : Task =
     task {
         let x = 40
@@ -46,7 +43,6 @@ let ``arguments travel as constants and captured values`` () : Task =
         Assert.That(v, Is.EqualTo 42)
     }
 
-[<Test>]
 let ``a daemon serves many calls until it is cancelled`` () : Task =
     task {
         let! results, acknowledged =
@@ -64,7 +60,6 @@ let ``a daemon serves many calls until it is cancelled`` () : Task =
         Assert.That(acknowledged, Is.True, "the daemon acknowledged the cancel request")
     }
 
-[<Test>]
 let ``a child knows its name, its parent and that it is not the root`` () : Task =
     task {
         let! v =
@@ -77,7 +72,6 @@ let ``a child knows its name, its parent and that it is not the root`` () : Task
         Assert.That(Actor.isRoot (), Is.True)
     }
 
-[<Test>]
 let ``a log level set on the root reaches the children`` () : Task =
     task {
         let before = Log.current ()
@@ -95,7 +89,6 @@ let ``a log level set on the root reaches the children`` () : Task =
             Log.setLevel before
     }
 
-[<Test>]
 let ``Async functions run in actors and on daemons`` () : Task =
     task {
         let! a, b =
@@ -111,7 +104,6 @@ let ``Async functions run in actors and on daemons`` () : Task =
         Assert.That((a, b), Is.EqualTo((42, 10)))
     }
 
-[<Test>]
 let ``runInActor names the actor for Task, Async and ValueTask functions alike`` () : Task =
     task {
         let! names =
@@ -128,7 +120,6 @@ let ``runInActor names the actor for Task, Async and ValueTask functions alike``
         Assert.That(names, Is.EqualTo<string list> [ "named-task"; "named-async"; "named-valuetask" ])
     }
 
-[<Test>]
 let ``Actor.current describes the actor inside a child`` () : Task =
     task {
         let! v =
@@ -141,3 +132,18 @@ let ``Actor.current describes the actor inside a child`` () : Task =
 
         Assert.That(v, Is.EqualTo "self-aware|True|root|False|32")
     }
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "ActorResultTests" [
+        Register.test "runInActor runs the function in another process and returns its value" ``runInActor runs the function in another process and returns its value``
+        Register.test "the result is available after the nursery has exited" ``the result is available after the nursery has exited``
+        Register.test "arguments travel as constants and captured values" ``arguments travel as constants and captured values``
+        Register.test "a daemon serves many calls until it is cancelled" ``a daemon serves many calls until it is cancelled``
+        Register.test "a child knows its name, its parent and that it is not the root" ``a child knows its name, its parent and that it is not the root``
+        Register.test "a log level set on the root reaches the children" ``a log level set on the root reaches the children``
+        Register.test "Async functions run in actors and on daemons" ``Async functions run in actors and on daemons``
+        Register.test "runInActor names the actor for Task, Async and ValueTask functions alike" ``runInActor names the actor for Task, Async and ValueTask functions alike``
+        Register.test "Actor.current describes the actor inside a child" ``Actor.current describes the actor inside a child``
+    ]

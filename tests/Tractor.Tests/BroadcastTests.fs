@@ -36,7 +36,6 @@ let private readAll (source: IAsyncEnumerable<'T>) : Task<'T list * exn> =
         return List.ofSeq items, error
     }
 
-[<Test>]
 let ``cancelling the scope of the subscriber reading the source leaves the others every item`` () : Task =
     task {
         let channel = Channel.CreateUnbounded<int>()
@@ -65,7 +64,6 @@ let ``cancelling the scope of the subscriber reading the source leaves the other
         Assert.That(seen.SlowItems, eq [ 1..10 ])
     }
 
-[<Test>]
 let ``a subscriber cancelled while it reads the source can iterate again and gets the item it was waiting for`` () : Task =
     task {
         let channel = Channel.CreateUnbounded<int>()
@@ -95,7 +93,6 @@ let ``a subscriber cancelled while it reads the source can iterate again and get
         Assert.That(again, eq ([ 1 ], (null: exn)))
     }
 
-[<Test>]
 let ``cancelling every subscriber and leaving ends the read of the source and disposes it`` () : Task =
     task {
         let cancelled = ref false
@@ -154,7 +151,6 @@ let ``cancelling every subscriber and leaving ends the read of the source and di
         Assert.That(b.IsClosed, Is.True)
     }
 
-[<Test>]
 let ``the source's error reaches every subscriber after its items`` () : Task =
     task {
         let source =
@@ -179,7 +175,6 @@ let ``the source's error reaches every subscriber after its items`` () : Task =
         Assert.That(errorB, Is.SameAs errorA)
     }
 
-[<Test>]
 let ``a subscription's iteration is cut by its own cancel scope, the source is not`` () : Task =
     task {
         let source =
@@ -207,7 +202,6 @@ let ``a subscription's iteration is cut by its own cancel scope, the source is n
         Assert.That(items, eq [ 0..99_999 ])
     }
 
-[<Test>]
 let ``disposing a broadcast while a read waits on the source ends the read and every waiting subscriber`` () : Task =
     task {
         let channel = Channel.CreateUnbounded<int>()
@@ -220,3 +214,15 @@ let ``disposing a broadcast while a read waits on the source ends the read and e
         let! error = catchAsync (fun () -> waiting.WaitAsync bound)
         Assert.That(error, Is.InstanceOf<OperationCanceledException>().Or.InstanceOf<ObjectDisposedException>())
     }
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "BroadcastTests" [
+        Register.test "cancelling the scope of the subscriber reading the source leaves the others every item" ``cancelling the scope of the subscriber reading the source leaves the others every item``
+        Register.test "a subscriber cancelled while it reads the source can iterate again and gets the item it was waiting for" ``a subscriber cancelled while it reads the source can iterate again and gets the item it was waiting for``
+        Register.test "cancelling every subscriber and leaving ends the read of the source and disposes it" ``cancelling every subscriber and leaving ends the read of the source and disposes it``
+        Register.test "the source's error reaches every subscriber after its items" ``the source's error reaches every subscriber after its items``
+        Register.test "a subscription's iteration is cut by its own cancel scope, the source is not" ``a subscription's iteration is cut by its own cancel scope, the source is not``
+        Register.test "disposing a broadcast while a read waits on the source ends the read and every waiting subscriber" ``disposing a broadcast while a read waits on the source ends the read and every waiting subscriber``
+    ]

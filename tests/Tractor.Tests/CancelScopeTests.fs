@@ -27,13 +27,11 @@ let private hang (ct: CancellationToken) = Task.Delay(Timeout.Infinite, ct)
 [<MethodImpl(MethodImplOptions.NoInlining)>]
 let private throwBoom () : unit = raise (InvalidOperationException "boom")
 
-[<Test>]
 let ``outside any scope there is no current scope and checkpoint does nothing`` () =
     Assert.That(CancelScope.Current, Is.Null)
     Assert.That(CancelScope.CurrentToken, Is.EqualTo CancellationToken.None)
     Assert.DoesNotThrow(fun () -> CancelScope.checkpoint ())
 
-[<Test>]
 let ``a cancelled scope's checkpoint throws and the scope absorbs the cancellation`` () =
     let scope = CancelScope()
     let mutable after = false
@@ -49,14 +47,12 @@ let ``a cancelled scope's checkpoint throws and the scope absorbs the cancellati
     Assert.That(scope.CancelCalled, Is.True)
     Assert.That(scope.CancelledCaught, Is.True)
 
-[<Test>]
 let ``a body that finishes despite a cancel returns its value and nothing is caught`` () =
     let scope = CancelScope()
     let r = CancelScope.run scope (fun ct -> task { scope.Cancel(); return ct.IsCancellationRequested }) |> await
     Assert.That(r, Is.EqualTo(ValueSome true))
     Assert.That(scope.CancelledCaught, Is.False)
 
-[<Test>]
 let ``inside the body the scope is current and its token is the ambient token; afterwards it is gone`` () =
     let scope = CancelScope()
     let seen =
@@ -67,13 +63,11 @@ let ``inside the body the scope is current and its token is the ambient token; a
     Assert.That(seen, Is.EqualTo(ValueSome(true, true, true)))
     Assert.That(CancelScope.Current, Is.Null)
 
-[<Test>]
 let ``the ambient scope does not leak into the caller when the body completes synchronously`` () =
     let t = CancelScope.run (CancelScope()) (fun _ -> Task.FromResult 1)
     Assert.That(CancelScope.Current, Is.Null)
     Assert.That(await t, Is.EqualTo(ValueSome 1))
 
-[<Test>]
 let ``cancelling an outer scope cancels the inner one, and the cancellation propagates to the outer`` () =
     let outer = CancelScope()
     let inner = CancelScope()
@@ -91,7 +85,6 @@ let ``cancelling an outer scope cancels the inner one, and the cancellation prop
     Assert.That((inner.CancelCalled, inner.CancelledCaught), Is.EqualTo((false, false)))
     Assert.That(outer.CancelledCaught, Is.True)
 
-[<Test>]
 let ``cancelling an inner scope leaves the outer one running`` () =
     let outer = CancelScope()
     let inner = CancelScope()
@@ -107,7 +100,6 @@ let ``cancelling an inner scope leaves the outer one running`` () =
     Assert.That(inner.CancelledCaught, Is.True)
     Assert.That(outer.CancelCalled, Is.False)
 
-[<Test>]
 let ``a scope opened inside a cancelled scope starts cancelled`` () =
     let outer = CancelScope()
     outer.Cancel()
@@ -116,7 +108,6 @@ let ``a scope opened inside a cancelled scope starts cancelled`` () =
         |> await
     Assert.That(r, Is.EqualTo(ValueSome(ValueSome true)))
 
-[<Test>]
 let ``a cancel before the body starts cancels the body from its start`` () =
     let scope = CancelScope()
     scope.Cancel()
@@ -124,7 +115,6 @@ let ``a cancel before the body starts cancels the body from its start`` () =
     Assert.That(r, Is.EqualTo(ValueNone: unit voption))
     Assert.That(scope.CancelledCaught, Is.True)
 
-[<Test>]
 let ``a shielded scope is not cancelled by enclosing scopes; the outer's next checkpoint is`` () =
     let outer = CancelScope()
     let steps = ResizeArray<string>()
@@ -144,7 +134,6 @@ let ``a shielded scope is not cancelled by enclosing scopes; the outer's next ch
     Assert.That(r, Is.EqualTo(ValueNone: unit voption))
     Assert.That(outer.CancelledCaught, Is.True)
 
-[<Test>]
 let ``a shielded scope still obeys its own deadline`` () =
     let outer = CancelScope()
     outer.Cancel()
@@ -158,7 +147,6 @@ let ``a shielded scope still obeys its own deadline`` () =
     Assert.That(r, Is.EqualTo(ValueSome(ValueNone: unit voption)))
     Assert.That(shielded.CancelledCaught, Is.True)
 
-[<Test>]
 let ``Shield cannot change once the body has started, and a scope runs only once`` () =
     let scope = CancelScope()
     CancelScope.run scope (fun _ -> task {
@@ -168,7 +156,6 @@ let ``Shield cannot change once the body has started, and a scope runs only once
     let again = raisedBy (CancelScope.run scope (fun _ -> task { return () }))
     Assert.That(again, Is.InstanceOf<InvalidOperationException>())
 
-[<Test>]
 let ``moveOnAfter cuts a hanging body short after it has unwound`` () =
     let mutable unwound = false
     let r =
@@ -181,7 +168,6 @@ let ``moveOnAfter cuts a hanging body short after it has unwound`` () =
     Assert.That(r, Is.EqualTo(ValueNone: unit voption))
     Assert.That(unwound, Is.True)
 
-[<Test>]
 let ``moveOnAfter returns the value of a body that finishes in time`` () =
     let r =
         CancelScope.moveOnAfter (TimeSpan.FromMinutes 1.0) (fun ct -> task {
@@ -190,7 +176,6 @@ let ``moveOnAfter returns the value of a body that finishes in time`` () =
         |> await
     Assert.That(r, Is.EqualTo(ValueSome "done"))
 
-[<Test>]
 let ``failAfter raises TimeoutException once the body has unwound`` () =
     let mutable unwound = false
     let e =
@@ -205,19 +190,16 @@ let ``failAfter raises TimeoutException once the body has unwound`` () =
     Assert.That(e.InnerException, Is.InstanceOf<OperationCanceledException>())
     Assert.That(unwound, Is.True)
 
-[<Test>]
 let ``failAfter returns the value of a body that finishes in time`` () =
     let r = CancelScope.failAfter (TimeSpan.FromMinutes 1.0) (fun _ -> task { return 42 }) |> await
     Assert.That(r, Is.EqualTo 42)
 
-[<Test>]
 let ``a body's own error passes through unchanged, stack trace included`` () =
     let e = raisedBy (CancelScope.failAfter (TimeSpan.FromMinutes 1.0) (fun _ -> task { throwBoom () }))
     Assert.That(e, Is.InstanceOf<InvalidOperationException>())
     Assert.That(e.Message, Is.EqualTo "boom")
     Assert.That(e.StackTrace, Does.Contain(nameof throwBoom))
 
-[<Test>]
 let ``a cancellation the scope did not cause is not absorbed`` () =
     use other = new CancellationTokenSource()
     other.Cancel()
@@ -226,7 +208,6 @@ let ``a cancellation the scope did not cause is not absorbed`` () =
     Assert.That(e, Is.InstanceOf<OperationCanceledException>())
     Assert.That(scope.CancelledCaught, Is.False)
 
-[<Test>]
 let ``a deadline fires by itself, on time and not early`` () =
     let scope = CancelScope()
     let delay = TimeSpan.FromMilliseconds 50.0
@@ -237,7 +218,6 @@ let ``a deadline fires by itself, on time and not early`` () =
     Assert.That(r, Is.EqualTo(ValueNone: unit voption))
     Assert.That(sw.Elapsed, Is.GreaterThanOrEqualTo delay)
 
-[<Test>]
 let ``CancelAfter moves or removes the deadline`` () =
     let scope = CancelScope()
     Assert.That(scope.TimeRemaining, Is.EqualTo Timeout.InfiniteTimeSpan)
@@ -254,7 +234,6 @@ let ``CancelAfter moves or removes the deadline`` () =
     Assert.That(r, Is.EqualTo(ValueSome false))
     Assert.That(scope.TimeRemaining, Is.EqualTo Timeout.InfiniteTimeSpan)
 
-[<Test>]
 let ``CancelAfter zero cancels at once; a negative delay is refused`` () =
     let scope = CancelScope()
     scope.CancelAfter TimeSpan.Zero
@@ -262,7 +241,6 @@ let ``CancelAfter zero cancels at once; a negative delay is refused`` () =
     Assert.That(scope.TimeRemaining, Is.EqualTo TimeSpan.Zero)
     Assert.Throws<ArgumentOutOfRangeException>(fun () -> CancelScope().CancelAfter(TimeSpan.FromSeconds -1.0)) |> ignore
 
-[<Test>]
 let ``RunAsync returns default and sets CancelledCaught when cut short`` () =
     let scope = CancelScope()
     scope.CancelAfter(TimeSpan.FromMilliseconds 10.0)
@@ -274,13 +252,11 @@ let ``RunAsync returns default and sets CancelledCaught when cut short`` () =
     Assert.That(v, Is.Null)
     Assert.That(scope.CancelledCaught, Is.True)
 
-[<Test>]
 let ``a body that returns a null task is a clear error`` () =
     let e = raisedBy (CancelScope().RunAsync(Func<CancellationToken, Task>(fun _ -> null)))
     Assert.That(e, Is.InstanceOf<InvalidOperationException>())
     Assert.That(e.Message, Does.Contain "null")
 
-[<Test>]
 let ``ordinary .NET code cooperates through the token`` () =
     let r =
         CancelScope.moveOnAfter (TimeSpan.FromMilliseconds 20.0) (fun _ -> task {
@@ -288,3 +264,33 @@ let ``ordinary .NET code cooperates through the token`` () =
             do! Task.Delay(Timeout.Infinite, CancelScope.CurrentToken) })
         |> await
     Assert.That(r, Is.EqualTo(ValueNone: unit voption))
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "CancelScopeTests" [
+        Register.test "outside any scope there is no current scope and checkpoint does nothing" ``outside any scope there is no current scope and checkpoint does nothing``
+        Register.test "a cancelled scope's checkpoint throws and the scope absorbs the cancellation" ``a cancelled scope's checkpoint throws and the scope absorbs the cancellation``
+        Register.test "a body that finishes despite a cancel returns its value and nothing is caught" ``a body that finishes despite a cancel returns its value and nothing is caught``
+        Register.test "inside the body the scope is current and its token is the ambient token; afterwards it is gone" ``inside the body the scope is current and its token is the ambient token; afterwards it is gone``
+        Register.test "the ambient scope does not leak into the caller when the body completes synchronously" ``the ambient scope does not leak into the caller when the body completes synchronously``
+        Register.test "cancelling an outer scope cancels the inner one, and the cancellation propagates to the outer" ``cancelling an outer scope cancels the inner one, and the cancellation propagates to the outer``
+        Register.test "cancelling an inner scope leaves the outer one running" ``cancelling an inner scope leaves the outer one running``
+        Register.test "a scope opened inside a cancelled scope starts cancelled" ``a scope opened inside a cancelled scope starts cancelled``
+        Register.test "a cancel before the body starts cancels the body from its start" ``a cancel before the body starts cancels the body from its start``
+        Register.test "a shielded scope is not cancelled by enclosing scopes; the outer's next checkpoint is" ``a shielded scope is not cancelled by enclosing scopes; the outer's next checkpoint is``
+        Register.test "a shielded scope still obeys its own deadline" ``a shielded scope still obeys its own deadline``
+        Register.test "Shield cannot change once the body has started, and a scope runs only once" ``Shield cannot change once the body has started, and a scope runs only once``
+        Register.test "moveOnAfter cuts a hanging body short after it has unwound" ``moveOnAfter cuts a hanging body short after it has unwound``
+        Register.test "moveOnAfter returns the value of a body that finishes in time" ``moveOnAfter returns the value of a body that finishes in time``
+        Register.test "failAfter raises TimeoutException once the body has unwound" ``failAfter raises TimeoutException once the body has unwound``
+        Register.test "failAfter returns the value of a body that finishes in time" ``failAfter returns the value of a body that finishes in time``
+        Register.test "a body's own error passes through unchanged, stack trace included" ``a body's own error passes through unchanged, stack trace included``
+        Register.test "a cancellation the scope did not cause is not absorbed" ``a cancellation the scope did not cause is not absorbed``
+        Register.test "a deadline fires by itself, on time and not early" ``a deadline fires by itself, on time and not early``
+        Register.test "CancelAfter moves or removes the deadline" ``CancelAfter moves or removes the deadline``
+        Register.test "CancelAfter zero cancels at once; a negative delay is refused" ``CancelAfter zero cancels at once; a negative delay is refused``
+        Register.test "RunAsync returns default and sets CancelledCaught when cut short" ``RunAsync returns default and sets CancelledCaught when cut short``
+        Register.test "a body that returns a null task is a clear error" ``a body that returns a null task is a clear error``
+        Register.test "ordinary .NET code cooperates through the token" ``ordinary .NET code cooperates through the token``
+    ]

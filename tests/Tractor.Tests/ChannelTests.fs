@@ -12,7 +12,6 @@ open TractorNet
 open TractorNet.Ipc
 open TractorNet.Tests.IpcSupport
 
-[<TestCase("uds"); TestCase("tcp")>]
 let ``frames from concurrent senders all arrive, each sender's in order`` (kind: string) =
     let listener, client, server = channelPair kind null
     use _ = listener
@@ -47,7 +46,6 @@ let ``frames from concurrent senders all arrive, each sender's in order`` (kind:
     await (client.DisposeAsync().AsTask())
     await (server.DisposeAsync().AsTask())
 
-[<Test>]
 let ``large and small frames interleave intact`` () =
     let listener, client, server = channelPair "uds" null
     use _ = listener
@@ -65,7 +63,6 @@ let ``large and small frames interleave intact`` () =
     for i in 0 .. sizes.Length - 1 do
         Assert.That(frames[i] = payload sizes[i], Is.True, $"frame {i} ({sizes[i]} bytes) differs")
 
-[<TestCase("uds"); TestCase("tcp")>]
 let ``the peer closing gives a clean end of stream after every frame`` (kind: string) =
     let listener, client, server = channelPair kind null
     use _ = listener
@@ -78,7 +75,6 @@ let ``the peer closing gives a clean end of stream after every frame`` (kind: st
     Assert.That(awaitValue (server.ReceiveAsync().AsTask()), Is.False)
     await (server.DisposeAsync().AsTask())
 
-[<TestCase("uds"); TestCase("tcp")>]
 let ``a connection lost without goodbye is a transport-closed error, not a hang`` (kind: string) =
     let listener, client, server = channelPair kind (ChannelOptions(Log = Log.none))
     use _ = listener
@@ -91,7 +87,6 @@ let ``a connection lost without goodbye is a transport-closed error, not a hang`
     // And the error stays.
     Assert.ThrowsAsync<TransportClosedException>(fun () -> server.ReceiveAsync().AsTask()) |> ignore
 
-[<Test>]
 let ``a connection cut in the middle of a frame says so`` () =
     let listener, client, server = connectedPair (freshUds ())
     use _ = listener
@@ -101,7 +96,6 @@ let ``a connection cut in the middle of a frame says so`` () =
     let e = Assert.ThrowsAsync<TransportClosedException>(fun () -> channel.ReceiveAsync().AsTask().WaitAsync hangGuard)
     Assert.That(e.Message, Does.Contain "middle of a frame (6 of 14 bytes")
 
-[<Test>]
 let ``a receive pending when the peer dies ends with transport-closed`` () =
     let listener, client, server = channelPair "uds" (ChannelOptions(Log = Log.none))
     use _ = listener
@@ -109,7 +103,6 @@ let ``a receive pending when the peer dies ends with transport-closed`` () =
     client.Abort null
     Assert.ThrowsAsync<TransportClosedException>(fun () -> pending.WaitAsync hangGuard) |> ignore
 
-[<Test>]
 let ``sending on a closed channel is a clear error`` () =
     let listener, client, server = channelPair "uds" null
     use _ = listener
@@ -120,7 +113,6 @@ let ``sending on a closed channel is a clear error`` () =
     Assert.Throws<ChannelClosedException>(fun () -> client.SendAsync([| 1uy |]) |> ignore) |> ignore
     await (server.DisposeAsync().AsTask())
 
-[<Test>]
 let ``a local close ends a pending receive with channel-closed`` () =
     let listener, client, server = channelPair "uds" null
     use _ = listener
@@ -129,7 +121,6 @@ let ``a local close ends a pending receive with channel-closed`` () =
     Assert.ThrowsAsync<ChannelClosedException>(fun () -> pending.WaitAsync hangGuard) |> ignore
     await (server.DisposeAsync().AsTask())
 
-[<Test>]
 let ``sending to a dead peer fails the channel instead of hanging`` () =
     let listener, client, server = channelPair "uds" (ChannelOptions(Log = Log.none))
     use _ = listener
@@ -148,7 +139,6 @@ let ``sending to a dead peer fails the channel instead of hanging`` () =
     Assert.That(failed, Is.InstanceOf<ChannelClosedException>())
     Assert.That(failed.InnerException, Is.InstanceOf<TransportClosedException>())
 
-[<Test>]
 let ``a sender is held back while the peer does not read, and released when it does`` () =
     let options = ChannelOptions(SendQueueLimit = 64 * 1024)
     let listener, client, server = channelPair "uds" options
@@ -172,7 +162,6 @@ let ``a sender is held back while the peer does not read, and released when it d
     await held
     Assert.That(awaitValue reading, Is.EqualTo sent)
 
-[<Test>]
 let ``an encoder writes the frame in place; one that throws sends nothing`` () =
     let listener, client, server = channelPair "uds" null
     use _ = listener
@@ -188,7 +177,6 @@ let ``an encoder writes the frame in place; one that throws sends nothing`` () =
     let frames = awaitValue (receiveAll server) |> Seq.map Text.Encoding.UTF8.GetString |> Seq.toArray
     Assert.That(frames, Is.EqualTo<string[]> [| "one"; "two" |])
 
-[<Test>]
 let ``both directions carry traffic at once`` () =
     let listener, a, b = channelPair "tcp" null
     use _ = listener
@@ -217,7 +205,6 @@ let ``both directions carry traffic at once`` () =
     Assert.That(awaitValue ra, Is.EqualTo n)
     Assert.That(awaitValue rb, Is.EqualTo n)
 
-[<Test>]
 let ``sending and receiving small frames allocates nothing per frame`` () =
     let listener, client, server = channelPair "uds" null
     use _ = listener
@@ -241,7 +228,7 @@ let ``sending and receiving small frames allocates nothing per frame`` () =
     let sendThread = GC.GetAllocatedBytesForCurrentThread() - thread0
     await done'.Task
     let total = GC.GetTotalAllocatedBytes true - total0
-    TestContext.Out.WriteLine $"{frames} frames: {sendThread} bytes allocated by the sender, {total} in the process"
+    System.Console.Out.WriteLine $"{frames} frames: {sendThread} bytes allocated by the sender, {total} in the process"
     // One object per frame would be at least 24 MB; growing the queue to its limit is a few MB once.
     Assert.That(sendThread, Is.LessThan(8L <<< 20))
     // The receive loop is an F# task: a state machine (no allocation per frame) only when the
@@ -256,7 +243,6 @@ let ``sending and receiving small frames allocates nothing per frame`` () =
     await receiving
     await (server.DisposeAsync().AsTask())
 
-[<Test>]
 let ``a peer process killed with SIGKILL is a transport-closed error, not a hang`` () =
     let address = freshUds ()
     let path = match address with IpcAddress.Uds p -> p | _ -> failwith "uds"
@@ -290,3 +276,32 @@ let ``a peer process killed with SIGKILL is a transport-closed error, not a hang
         if not peer.HasExited then
             peer.Kill true
             peer.WaitForExit()
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "ChannelTests" [
+        yield! Register.cases "frames from concurrent senders all arrive, each sender's in order" [
+            "(\"uds\")", (fun () -> ``frames from concurrent senders all arrive, each sender's in order`` ("uds"))
+            "(\"tcp\")", (fun () -> ``frames from concurrent senders all arrive, each sender's in order`` ("tcp"))
+        ]
+        Register.test "large and small frames interleave intact" ``large and small frames interleave intact``
+        yield! Register.cases "the peer closing gives a clean end of stream after every frame" [
+            "(\"uds\")", (fun () -> ``the peer closing gives a clean end of stream after every frame`` ("uds"))
+            "(\"tcp\")", (fun () -> ``the peer closing gives a clean end of stream after every frame`` ("tcp"))
+        ]
+        yield! Register.cases "a connection lost without goodbye is a transport-closed error, not a hang" [
+            "(\"uds\")", (fun () -> ``a connection lost without goodbye is a transport-closed error, not a hang`` ("uds"))
+            "(\"tcp\")", (fun () -> ``a connection lost without goodbye is a transport-closed error, not a hang`` ("tcp"))
+        ]
+        Register.test "a connection cut in the middle of a frame says so" ``a connection cut in the middle of a frame says so``
+        Register.test "a receive pending when the peer dies ends with transport-closed" ``a receive pending when the peer dies ends with transport-closed``
+        Register.test "sending on a closed channel is a clear error" ``sending on a closed channel is a clear error``
+        Register.test "a local close ends a pending receive with channel-closed" ``a local close ends a pending receive with channel-closed``
+        Register.test "sending to a dead peer fails the channel instead of hanging" ``sending to a dead peer fails the channel instead of hanging``
+        Register.test "a sender is held back while the peer does not read, and released when it does" ``a sender is held back while the peer does not read, and released when it does``
+        Register.test "an encoder writes the frame in place; one that throws sends nothing" ``an encoder writes the frame in place; one that throws sends nothing``
+        Register.test "both directions carry traffic at once" ``both directions carry traffic at once``
+        Register.test "sending and receiving small frames allocates nothing per frame" ``sending and receiving small frames allocates nothing per frame``
+        Register.test "a peer process killed with SIGKILL is a transport-closed error, not a hang" ``a peer process killed with SIGKILL is a transport-closed error, not a hang``
+    ]

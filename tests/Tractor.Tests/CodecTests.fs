@@ -81,14 +81,12 @@ let private bytes (x: 'T) = MsgPack.serialize x
 let private roundTrip (x: 'T) : 'T = MsgPack.deserialize<'T> (MsgPack.serialize x)
 let private decodes (x: 'T) = decodeValue (ReadOnlySequence(bytes x))
 
-[<Test>]
 let ``a record is an array of its fields in declaration order`` () =
     let job = { Name = "build"; Priority = 3; Tags = [ "a"; "b" ] }
     Assert.That(decodes job, Is.EqualTo(Arr [ Str "build"; Int 3; Arr [ Str "a"; Str "b" ] ]))
     Assert.That(roundTrip job, Is.EqualTo job)
     Assert.That(roundTrip { X = -1; Y = 2 }, Is.EqualTo { X = -1; Y = 2 })
 
-[<Test>]
 let ``a union case is its tag, or [tag, fields...] when it has fields`` () =
     Assert.That(decodes Empty, Is.EqualTo(Int 2))
     Assert.That(decodes (Circle 1.5), Is.EqualTo(Arr [ Int 0; Float64 1.5 ]))
@@ -102,7 +100,6 @@ let ``a union case is its tag, or [tag, fields...] when it has fields`` () =
     // A fieldless case also reads from [tag].
     Assert.That(MsgPack.deserialize<Shape> (encodeValue (Arr [ Int 2 ])), Is.EqualTo Empty)
 
-[<Test>]
 let ``options are nil or the value, wrapped in [x] only when the value could be nil`` () =
     Assert.That(decodes (None: int option), Is.EqualTo Nil)
     Assert.That(decodes (Some 5), Is.EqualTo(Int 5))
@@ -121,7 +118,6 @@ let ``options are nil or the value, wrapped in [x] only when the value could be 
     Assert.That(roundTrip (Some()), Is.EqualTo(Some()))
     Assert.That(roundTrip (ValueSome(ValueNone: int voption)), Is.EqualTo(ValueSome(ValueNone: int voption)))
 
-[<Test>]
 let ``primitives and standard types have the documented encodings`` () =
     Assert.That(decodes (), Is.EqualTo Nil)
     Assert.That(decodes 'A', Is.EqualTo(Int 65))
@@ -144,7 +140,6 @@ let ``primitives and standard types have the documented encodings`` () =
     Assert.That(decodes (null: int array), Is.EqualTo Nil)
     Assert.That(decodes (null: string), Is.EqualTo Nil)
 
-[<Test>]
 let ``long tuples are flat arrays`` () =
     let t = (1, 2, 3, 4, 5, 6, 7, 8, "nine")
     Assert.That(decodes t, Is.EqualTo(Arr [ Int 1; Int 2; Int 3; Int 4; Int 5; Int 6; Int 7; Int 8; Str "nine" ]))
@@ -152,7 +147,6 @@ let ``long tuples are flat arrays`` () =
     let s = struct (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, "16")
     Assert.That(roundTrip s, Is.EqualTo s)
 
-[<Test>]
 let ``collections round trip`` () =
     let d = Dictionary<string, int list>()
     d["a"] <- [ 1 ]
@@ -166,7 +160,6 @@ let ``collections round trip`` () =
     Assert.That(List.ofSeq (roundTrip ra), Is.EqualTo(box (List.ofSeq ra)))
     Assert.That(roundTrip (Map.ofList [ 1, Some "a"; 2, None ]), Is.EqualTo(box (Map.ofList [ 1, Some "a"; 2, None ])))
 
-[<Test>]
 let ``recursive types round trip`` () =
     let rec build n = if n = 0 then Leaf 0 else Node(build (n - 1), Leaf n)
     let tree = build 20
@@ -178,7 +171,6 @@ let ``recursive types round trip`` () =
     let back = roundTrip linked
     Assert.That((back.Value, back.Next.Value, back.Next.Next), Is.EqualTo((1, 2, (null: Linked))))
 
-[<Test>]
 let ``nesting beyond the limit fails cleanly both ways`` () =
     let rec build n = if n = 0 then Leaf 0 else Node(build (n - 1), Leaf n)
     let deep = build 100
@@ -194,7 +186,6 @@ let ``nesting beyond the limit fails cleanly both ways`` () =
     a.Next <- a
     Assert.Throws<MsgPackEncodeException>(fun () -> MsgPack.serialize a |> ignore) |> ignore
 
-[<Test>]
 let ``plain classes are maps of their restorable members`` () =
     let p = Person("bob", 42)
     Assert.That(decodes p, Is.EqualTo(Map [ Str "Name", Str "bob"; Str "Age", Int 42 ]))
@@ -210,12 +201,10 @@ let ``plain classes are maps of their restorable members`` () =
     Assert.That((s''.Host, s''.Port), Is.EqualTo(("localhost", 1)))
     Assert.That(roundTrip Unchecked.defaultof<Settings>, Is.Null)
 
-[<Test>]
 let ``private F# types work`` () =
     let h = { Secret = 7; Other = "x" }
     Assert.That(roundTrip h, Is.EqualTo h)
 
-[<Test>]
 let ``records accept extra trailing fields and reject missing ones`` () =
     let newer = encodeValue (Arr [ Str "n"; Int 1; Arr []; Str "added later"; Map [ Int 1, Int 2 ] ])
     Assert.That(MsgPack.deserialize<Job> newer, Is.EqualTo { Name = "n"; Priority = 1; Tags = [] })
@@ -223,7 +212,6 @@ let ``records accept extra trailing fields and reject missing ones`` () =
     let e = Assert.Throws<MsgPackDecodeException>(fun () -> MsgPack.deserialize<Job> older |> ignore)
     Assert.That(e.Message, Is.EqualTo "record `Job` has 3 fields, found an array of 2 at offset 0")
 
-[<Test>]
 let ``bad union tags are decode errors`` () =
     let e = Assert.Throws<MsgPackDecodeException>(fun () -> MsgPack.deserialize<Shape> (encodeValue (Int 9)) |> ignore)
     Assert.That(e.Message, Is.EqualTo "unknown tag 9 for union `Shape` (3 cases) at offset 0")
@@ -234,7 +222,6 @@ let ``bad union tags are decode errors`` () =
     let e = Assert.Throws<MsgPackDecodeException>(fun () -> MsgPack.deserialize<Shape> (encodeValue (Str "Circle")) |> ignore)
     Assert.That(e.Message, Is.EqualTo "expected array, found str at offset 0")
 
-[<Test>]
 let ``null F# values and trailing bytes are errors`` () =
     let e = Assert.Throws<MsgPackEncodeException>(fun () -> MsgPack.serialize (Unchecked.defaultof<Job>) |> ignore)
     Assert.That(e.Message, Does.Contain "null is not a valid value of `Job`")
@@ -245,7 +232,6 @@ let private fails<'T> () =
     let e = Assert.Throws<UnserializableTypeException>(fun () -> serializer().Validate typeof<'T>)
     e.Message
 
-[<Test>]
 let ``unserialisable types fail when the codec is built, naming the member path`` () =
     Assert.That(fails<WithCallback> (), Is.EqualTo "cannot serialise field `Callback` of record `WithCallback`: function types are not serialisable (path: WithCallback.Callback)")
     Assert.That(fails<Order> (), Is.EqualTo "cannot serialise field `Callback` of record `WithCallback`: function types are not serialisable (path: Order.Jobs[].Callback)")
@@ -266,7 +252,6 @@ let ``unserialisable types fail when the codec is built, naming the member path`
     let f = let k = 3 in fun x -> x + k
     Assert.That((Assert.Throws<UnserializableTypeException>(fun () -> serializer().Validate(f.GetType()))).Reason, Is.EqualTo "function types are not serialisable")
 
-[<Test>]
 let ``a failed build leaves nothing half-built behind`` () =
     let s = serializer ()
     Assert.Throws<UnserializableTypeException>(fun () -> s.Validate typeof<Order>) |> ignore
@@ -274,7 +259,6 @@ let ``a failed build leaves nothing half-built behind`` () =
     // WithCallback's sibling types built during the failed attempt still work.
     Assert.That(s.Deserialize<Job>(s.SerializeToArray { Name = "x"; Priority = 1; Tags = [] }).Name, Is.EqualTo "x")
 
-[<Test>]
 let ``custom codecs replace the built-in encoding, also inside other types`` () =
     let s = serializer ()
     s.Resolver.Register(MoneyCodec())
@@ -285,7 +269,6 @@ let ``custom codecs replace the built-in encoding, also inside other types`` () 
     // The default serializer is untouched.
     Assert.That(decodes invoice.Total, Is.EqualTo(Arr [ Str "12.5"; Str "EUR" ]))
 
-[<Test>]
 let ``factories can serve whole families of types, e.g. obj as a string`` () =
     let s = serializer ()
     s.Resolver.AddFactory(fun t _ ->
@@ -298,13 +281,11 @@ let ``factories can serve whole families of types, e.g. obj as a string`` () =
     let back = s.Deserialize<Holder>(s.SerializeToArray { Anything = box 42 })
     Assert.That(back.Anything, Is.EqualTo "42")
 
-[<Test>]
 let ``registering a codec of the wrong type is refused`` () =
     let s = serializer ()
     let e = Assert.Throws<ArgumentException>(fun () -> s.Resolver.AddFactory(fun _ _ -> MoneyCodec()); s.Validate typeof<Job>)
     Assert.That(e.Message, Does.Contain "must derive from MsgPackCodec<Job>")
 
-[<Test>]
 let ``the Type-based API and the IWireSerializer interface`` () =
     let s = serializer () :> IWireSerializer
     let buffer = ArrayBufferWriter<byte>()
@@ -317,7 +298,6 @@ let ``the Type-based API and the IWireSerializer interface`` () =
     Assert.Throws<ArgumentNullException>(fun () -> s.Serialize(ArrayBufferWriter<byte>(), typeof<int>, null)) |> ignore
     Assert.Throws<UnserializableTypeException>(fun () -> s.Validate typeof<WithCallback>) |> ignore
 
-[<Test>]
 let ``values read from multi-segment input`` () =
     let job = { Name = String('j', 100); Priority = 70000; Tags = [ "x"; "ÿ€" ] }
     let bytes = bytes job
@@ -325,7 +305,6 @@ let ``values read from multi-segment input`` () =
     let g = Guid.NewGuid()
     Assert.That(MsgPackSerializer.Default.Deserialize<Guid>(segmented 3 (MsgPack.serialize g)), Is.EqualTo g)
 
-[<Test>]
 let ``the codec path does not allocate beyond the value`` () =
     let codec = MsgPackCodecResolver.Default.GetCodec<SPoint>()
     let buffer = ArrayBufferWriter<byte>(1024)
@@ -343,3 +322,30 @@ let ``the codec path does not allocate beyond the value`` () =
     for _ in 1..1000 do
         run ()
     Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan 1000L)
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "CodecTests" [
+        Register.test "a record is an array of its fields in declaration order" ``a record is an array of its fields in declaration order``
+        Register.test "a union case is its tag, or [tag, fields...] when it has fields" ``a union case is its tag, or [tag, fields...] when it has fields``
+        Register.test "options are nil or the value, wrapped in [x] only when the value could be nil" ``options are nil or the value, wrapped in [x] only when the value could be nil``
+        Register.test "primitives and standard types have the documented encodings" ``primitives and standard types have the documented encodings``
+        Register.test "long tuples are flat arrays" ``long tuples are flat arrays``
+        Register.test "collections round trip" ``collections round trip``
+        Register.test "recursive types round trip" ``recursive types round trip``
+        Register.test "nesting beyond the limit fails cleanly both ways" ``nesting beyond the limit fails cleanly both ways``
+        Register.test "plain classes are maps of their restorable members" ``plain classes are maps of their restorable members``
+        Register.test "private F# types work" ``private F# types work``
+        Register.test "records accept extra trailing fields and reject missing ones" ``records accept extra trailing fields and reject missing ones``
+        Register.test "bad union tags are decode errors" ``bad union tags are decode errors``
+        Register.test "null F# values and trailing bytes are errors" ``null F# values and trailing bytes are errors``
+        Register.test "unserialisable types fail when the codec is built, naming the member path" ``unserialisable types fail when the codec is built, naming the member path``
+        Register.test "a failed build leaves nothing half-built behind" ``a failed build leaves nothing half-built behind``
+        Register.test "custom codecs replace the built-in encoding, also inside other types" ``custom codecs replace the built-in encoding, also inside other types``
+        Register.test "factories can serve whole families of types, e.g. obj as a string" ``factories can serve whole families of types, e.g. obj as a string``
+        Register.test "registering a codec of the wrong type is refused" ``registering a codec of the wrong type is refused``
+        Register.test "the Type-based API and the IWireSerializer interface" ``the Type-based API and the IWireSerializer interface``
+        Register.test "values read from multi-segment input" ``values read from multi-segment input``
+        Register.test "the codec path does not allocate beyond the value" ``the codec path does not allocate beyond the value``
+    ]

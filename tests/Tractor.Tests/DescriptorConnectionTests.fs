@@ -25,7 +25,6 @@ let private receive (c: IConnection) (n: int) =
         return Array.sub buffer 0 got
     }
 
-[<Test>]
 let ``bytes already there are received at once, without the reader thread`` () : Task =
     task {
         let c, peer = pair ()
@@ -37,7 +36,6 @@ let ``bytes already there are received at once, without the reader thread`` () :
         Assert.That(vt.Result, Is.EqualTo 3)
     }
 
-[<Test>]
 let ``a receive waits for bytes that come later, and reads at most the buffer`` () : Task =
     task {
         let c, peer = pair ()
@@ -52,7 +50,6 @@ let ``a receive waits for bytes that come later, and reads at most the buffer`` 
         Assert.That(rest, eq [| 9uy |])
     }
 
-[<Test>]
 let ``sent bytes arrive in order, also more than the socket buffer holds`` () : Task =
     task {
         let c, peer = pair ()
@@ -72,7 +69,6 @@ let ``sent bytes arrive in order, also more than the socket buffer holds`` () : 
         Assert.That((got = data), Is.True, "the bytes the peer read differ from the bytes sent")
     }
 
-[<Test>]
 let ``end of stream reads 0, after the bytes before it`` () : Task =
     task {
         let c, peer = pair ()
@@ -88,7 +84,6 @@ let ``end of stream reads 0, after the bytes before it`` () : Task =
         peer.Dispose()
     }
 
-[<Test>]
 let ``a receive waiting when the peer dies ends with end of stream`` () : Task =
     task {
         let c, peer = pair ()
@@ -99,7 +94,6 @@ let ``a receive waiting when the peer dies ends with end of stream`` () : Task =
         Assert.That(got, Is.Empty)
     }
 
-[<Test>]
 let ``disposing ends a waiting receive and later calls fail clearly`` () : Task =
     task {
         let c, peer = pair ()
@@ -124,7 +118,6 @@ let ``disposing ends a waiting receive and later calls fail clearly`` () : Task 
         |> ignore
     }
 
-[<Test>]
 let ``sending to a dead peer fails with the system's reason`` () =
     let c, peer = pair ()
     use _ = c
@@ -132,7 +125,6 @@ let ``sending to a dead peer fails with the system's reason`` () =
     let e = Assert.Throws<IOException>(fun () -> c.SendAsync(ReadOnlyMemory [| 1uy |], Threading.CancellationToken.None) |> ignore)
     Assert.That(e.Message, Does.Contain("send").And.Contain("pipe"))
 
-[<Test>]
 let ``a channel over it carries frames both ways`` () : Task =
     task {
         let c, peer = pair ()
@@ -150,3 +142,17 @@ let ``a channel over it carries frames both ways`` () : Task =
             Assert.That(more, Is.True)
             Assert.That(theirs.Current.ToArray(), eq [| byte (i + 1) |])
     }
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "DescriptorConnectionTests" [
+        Register.test "bytes already there are received at once, without the reader thread" ``bytes already there are received at once, without the reader thread``
+        Register.test "a receive waits for bytes that come later, and reads at most the buffer" ``a receive waits for bytes that come later, and reads at most the buffer``
+        Register.test "sent bytes arrive in order, also more than the socket buffer holds" ``sent bytes arrive in order, also more than the socket buffer holds``
+        Register.test "end of stream reads 0, after the bytes before it" ``end of stream reads 0, after the bytes before it``
+        Register.test "a receive waiting when the peer dies ends with end of stream" ``a receive waiting when the peer dies ends with end of stream``
+        Register.test "disposing ends a waiting receive and later calls fail clearly" ``disposing ends a waiting receive and later calls fail clearly``
+        Register.test "sending to a dead peer fails with the system's reason" ``sending to a dead peer fails with the system's reason``
+        Register.test "a channel over it carries frames both ways" ``a channel over it carries frames both ways``
+    ]

@@ -38,7 +38,6 @@ let examples () =
     [| for lang in [ "FSharp"; "CSharp" ] do
            for name in names lang -> TestCaseData(lang, name).SetName($"example {lang} {name}") |]
 
-[<TestCaseSource(nameof examples)>]
 let ``example runs to exit code 0`` (lang: string, name: string) =
     let code, out, err = runExample lang [ name ] (TimeSpan.FromMinutes 2.0)
     Assert.That(code, Is.EqualTo 0, $"stdout:\n{out}\nstderr:\n{err}")
@@ -46,14 +45,21 @@ let ``example runs to exit code 0`` (lang: string, name: string) =
 /// F#-only examples: task-seq shows F#'s taskSeq builder, which C# replaces with async iterators.
 let private fsharpOnly = set [ "task-seq" ]
 
-[<Test>]
 let ``every F# example but task-seq has a C# twin of the same name`` () =
     let missing = Set.ofArray (names "FSharp") - Set.ofArray (names "CSharp") - fsharpOnly
     Assert.That(missing, Is.Empty, "F# examples without a C# twin")
 
-[<Test>]
 let ``an unknown example name is refused with exit code 2`` () =
     for lang in [ "FSharp"; "CSharp" ] do
         let code, _, err = runExample lang [ "no-such-example" ] (TimeSpan.FromMinutes 1.0)
         Assert.That(code, Is.EqualTo 2)
         Assert.That(err, Does.Contain "unknown example")
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "ExamplesTests" [
+        yield! Register.casesFrom "example runs to exit code 0" examples ``example runs to exit code 0``
+        Register.test "every F# example but task-seq has a C# twin of the same name" ``every F# example but task-seq has a C# twin of the same name``
+        Register.test "an unknown example name is refused with exit code 2" ``an unknown example name is refused with exit code 2``
+    ]

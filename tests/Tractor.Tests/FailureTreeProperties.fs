@@ -418,24 +418,20 @@ module private Made =
 
 let private violationsOf o = check o |> String.concat "\n"
 
-[<Test>]
 let ``the checker accepts a failure relayed correctly`` () =
     let o = Made.observe Made.deepRaise (Error(Made.raised "n11" [ "n1" ] "fail:n11")) Made.deepRaiseLines
     Assert.That(check o, Is.Empty)
 
-[<Test>]
 let ``the checker catches a lost error`` () =
     let o = Made.observe Made.deepRaise (Ok []) Made.deepRaiseLines
     Assert.That(violationsOf o, Does.Contain "a failure was certain")
     Assert.That(violationsOf o, Does.Contain "R:n11 reached the top of the tree but the root did not report it")
 
-[<Test>]
 let ``the checker catches an error stopped at an actor nobody cancelled`` () =
     let lines = Made.deepRaiseLines |> List.filter (fun (a, e, _) -> not (a = "n1" && e = "fail")) |> fun l -> l @ [ "n1", "return", [ "1" ] ]
     let o = Made.observe Made.deepRaise (Ok []) lines
     Assert.That(violationsOf o, Does.Contain "R:n11 stopped at 'n1', which was neither cancelled nor dead")
 
-[<Test>]
 let ``the checker excuses an error stopped at an actor cancelled from above`` () =
     let lines = Made.deepRaiseLines |> List.filter (fun (a, e, _) -> not (a = "n1" && e = "fail")) |> fun l -> l @ [ "n1", "cancel", [] ]
     let tree = Made.deepRaise @ [ Made.node "n2" (Raise 0) [] ]
@@ -443,7 +439,6 @@ let ``the checker excuses an error stopped at an actor cancelled from above`` ()
     let o = Made.observe tree (Error(Made.raised "n2" [] "fail:n2")) lines
     Assert.That(check o, Is.Empty)
 
-[<Test>]
 let ``the checker catches an invented error and a wrong relay path`` () =
     let o = Made.observe Made.deepRaise (Error(MultiErrorException [ Made.raised "n11" [] "fail:n11"; Made.raised "n1" [] "fail:n1"; Made.raised "n1" [] "boom" ])) Made.deepRaiseLines
     let v = violationsOf o
@@ -451,13 +446,11 @@ let ``the checker catches an invented error and a wrong relay path`` () =
     Assert.That(v, Does.Contain "'n1' never raised")
     Assert.That(v, Does.Contain "invented error")
 
-[<Test>]
 let ``the checker catches one failure reported twice`` () =
     let twice = MultiErrorException [ Made.raised "n11" [ "n1" ] "fail:n11"; Made.raised "n11" [ "n1" ] "fail:n11" ]
     let o = Made.observe Made.deepRaise (Error twice) Made.deepRaiseLines
     Assert.That(violationsOf o, Does.Contain "the root reported R:n11 2 times for one failure")
 
-[<Test>]
 let ``the checker catches a process left alive and a value never delivered`` () =
     let tree = [ Made.node "n1" (Return(7, 0)) [ Made.node "n11" (Return(5, 0)) [] ] ]
     let lines = [ "n1", "start", [ "1" ]; "n11", "start", [ "2" ]; "n11", "return", [ "5" ]; "n1", "return", [ "7" ] ]
@@ -468,7 +461,6 @@ let ``the checker catches a process left alive and a value never delivered`` () 
     Assert.That(v, Does.Contain "'n11' returned 5 but 'n1' never got it")
     Assert.That(v, Does.Contain "'n1' returned 7 but 'root' never got it")
 
-[<Test>]
 let ``the checker excuses a value lost to a cancellation, not one returned before any failure and dropped`` () =
     let tree = [ Made.node "n1" (Return(7, 0)) [ Made.node "n11" (Return(5, 0)) [] ]; Made.node "n2" (Raise 0) [] ]
 
@@ -492,14 +484,12 @@ let ``the checker excuses a value lost to a cancellation, not one returned befor
     Assert.That(observe true [ "n1", "lost", [ "n11"; "C" ] ], Does.Not.Contain "never got it", "cancelled on its way")
     Assert.That(observe true [ "n1", "lost", [ "n11"; "O" ] ], Does.Contain "'n11' returned 5 but 'n1' never got it")
 
-[<Test>]
 let ``the checker catches a running actor that was never cancelled`` () =
     let tree = [ Made.node "n1" Hang []; Made.node "n2" (Raise 0) [] ]
     let lines = [ "n1", "start", [ "1" ]; "n2", "start", [ "2" ]; "n2", "raise", []; "n2", "fail", [ "R:n2" ]; "root", "ncancel", [] ]
     let o = { Made.observe tree (Error(Made.raised "n2" [] "fail:n2")) lines with Run = { Outcome = Error(Made.raised "n2" [] "fail:n2"); StartedAt = 0L; CancelledAt = Some 0L; ExitedAt = 0L } }
     Assert.That(violationsOf o, Does.Contain "'n1' neither finished nor was cancelled")
 
-[<Test>]
 let ``the checker catches a stream that lost, reordered, repeated or mixed up items`` () =
     let tree = [ { Made.node "n1" (Streams(ViaContext, 3, 0, Finish)) [] with Spawn = Daemon } ]
 
@@ -524,7 +514,6 @@ let ``the checker catches a stream that lost, reordered, repeated or mixed up it
     Assert.That(short, Does.Contain "'root' got the value of 'n1' but received only")
     Assert.That(short, Does.Contain "nothing could cut the stream of 'n1' short")
 
-[<Test>]
 let ``the model predicts what is certain`` () =
     let p = predict [ Made.node "n1" Block [ Made.node "n11" (Raise 0) [] ]; Made.node "n2" Hang [] ]
     Assert.That(p.MayFail, Is.Empty, "a failure below a blocked actor cannot leave it")
@@ -672,7 +661,7 @@ let private run (cases: int) (maxNodes: int) (shrinkBudget: int) (loops: int) (r
     let seed = $"{replay.Rnd.Seed},{replay.Rnd.Gamma}"
     let load = if loops > 0 then $" beside {loops} busy loops (TRACTOR_FUZZ_LOAD={loops})" else ""
 
-    TestContext.Progress.WriteLine(
+    System.Console.Out.WriteLine(
         $"failure-tree fuzz: {cases} cases of up to {maxNodes} actors{load}; replay this run with TRACTOR_FUZZ_SEED=\"{seed}\" and the same case count"
     )
 
@@ -684,7 +673,7 @@ let private run (cases: int) (maxNodes: int) (shrinkBudget: int) (loops: int) (r
             .WithEndSize(maxNodes)
             .WithReplay(Some replay)
 
-    Check.One(config, property maxNodes shrinkBudget TestContext.Progress)
+    Check.One(config, property maxNodes shrinkBudget System.Console.Out)
 
 /// Seeds the quick tier rotates through, one a day: each run is reproducible, and over days the
 /// suite sees different trees.
@@ -705,14 +694,12 @@ let private quickReplay (shift: int) =
         let seed, gamma = quickSeeds[(DateTime.UtcNow.DayOfYear + shift) % quickSeeds.Length]
         { Rnd = Rnd(seed, gamma); Size = None }
 
-[<Test>]
 let ``random failure trees keep the runtime's promises (quick tier)`` () =
     run 30 5 20 (CpuLoad.fromEnvironment ()) (quickReplay 0)
 
 /// Busy loops per core in the loaded quick tier (TRACTOR_FUZZ_LOAD overrides the total).
 let private loopsPerCore = 3
 
-[<Test>]
 let ``random failure trees keep the runtime's promises with the cores starved (quick tier)`` () =
     let loops =
         match CpuLoad.fromEnvironment () with
@@ -723,7 +710,6 @@ let ``random failure trees keep the runtime's promises with the cores starved (q
 
 /// The long tier: hundreds of random cases (`dotnet fsi build.fsx -t Fuzz`). Skipped unless
 /// TRACTOR_FUZZ_LONG is set (to the number of cases); TRACTOR_FUZZ_LOAD adds CPU starvation.
-[<Test; Category "Fuzz">]
 let ``random failure trees keep the runtime's promises (long tier)`` () =
     match env "TRACTOR_FUZZ_LONG" with
     | None -> Assert.Ignore "long tier: set TRACTOR_FUZZ_LONG=<cases> (dotnet fsi build.fsx -t Fuzz)"
@@ -735,3 +721,23 @@ let ``random failure trees keep the runtime's promises (long tier)`` () =
 
         let maxNodes = env "TRACTOR_FUZZ_NODES" |> Option.map int |> Option.defaultValue 8
         run (int cases) maxNodes 200 (CpuLoad.fromEnvironment ()) rnd
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "FailureTreeProperties" [
+        Register.test "the checker accepts a failure relayed correctly" ``the checker accepts a failure relayed correctly``
+        Register.test "the checker catches a lost error" ``the checker catches a lost error``
+        Register.test "the checker catches an error stopped at an actor nobody cancelled" ``the checker catches an error stopped at an actor nobody cancelled``
+        Register.test "the checker excuses an error stopped at an actor cancelled from above" ``the checker excuses an error stopped at an actor cancelled from above``
+        Register.test "the checker catches an invented error and a wrong relay path" ``the checker catches an invented error and a wrong relay path``
+        Register.test "the checker catches one failure reported twice" ``the checker catches one failure reported twice``
+        Register.test "the checker catches a process left alive and a value never delivered" ``the checker catches a process left alive and a value never delivered``
+        Register.test "the checker excuses a value lost to a cancellation, not one returned before any failure and dropped" ``the checker excuses a value lost to a cancellation, not one returned before any failure and dropped``
+        Register.test "the checker catches a running actor that was never cancelled" ``the checker catches a running actor that was never cancelled``
+        Register.test "the checker catches a stream that lost, reordered, repeated or mixed up items" ``the checker catches a stream that lost, reordered, repeated or mixed up items``
+        Register.test "the model predicts what is certain" ``the model predicts what is certain``
+        Register.test "random failure trees keep the runtime's promises (quick tier)" ``random failure trees keep the runtime's promises (quick tier)``
+        Register.test "random failure trees keep the runtime's promises with the cores starved (quick tier)" ``random failure trees keep the runtime's promises with the cores starved (quick tier)``
+        yield! Register.category "Fuzz" [ Register.test "random failure trees keep the runtime's promises (long tier)" ``random failure trees keep the runtime's promises (long tier)`` ]
+    ]

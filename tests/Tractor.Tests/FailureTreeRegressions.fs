@@ -70,7 +70,6 @@ let private deathOf (e: exn) =
     | :? TransportClosedError as t -> Some(t.Peer.Split('#')[0])
     | _ -> None
 
-[<Test>]
 let ``a daemon that dies during a portal call is reported once`` () : Task =
     task {
         let! e =
@@ -100,7 +99,6 @@ let private errorWhileDaemonRuns (body: Portal -> Task<'T>) : Task<exn> =
             return! body d
         })
 
-[<Test>]
 let ``a daemon that dies during a context is reported once`` () : Task =
     task {
         let received = ResizeArray<int>()
@@ -122,7 +120,6 @@ let ``a daemon that dies during a context is reported once`` () : Task =
         diedOnce e
     }
 
-[<Test>]
 let ``a daemon that dies before its context started is reported once`` () : Task =
     task {
         let! e =
@@ -136,7 +133,6 @@ let ``a daemon that dies before its context started is reported once`` () : Task
         diedOnce e
     }
 
-[<Test>]
 let ``a daemon that dies during a one-way stream is reported once`` () : Task =
     task {
         let received = ResizeArray<int>()
@@ -154,7 +150,6 @@ let ``a daemon that dies during a one-way stream is reported once`` () : Task =
         diedOnce e
     }
 
-[<Test>]
 let ``a runInActor child that dies is reported as ActorDiedError with its exit code`` () : Task =
     task {
         let! e =
@@ -187,7 +182,6 @@ let private goneWhenNurseryExits (parent: unit -> Task<int>) : Task =
         Assert.That(alive |> List.map _.CommandLine, Is.Empty, "processes alive after the nursery exited")
     }
 
-[<Test>]
 let ``a grandchild still starting when its parent is SIGKILLed is gone when the nursery exits`` () : Task =
     goneWhenNurseryExits (fun () ->
         nursery {
@@ -196,7 +190,6 @@ let ``a grandchild still starting when its parent is SIGKILLed is gone when the 
         })
 
 /// The same without the race: what the root's kill of its child's process group must reach.
-[<Test>]
 let ``a process without a parent-death signal below a child of the root is gone when that child is SIGKILLed and the nursery exits`` () : Task =
     goneWhenNurseryExits (fun () ->
         nursery {
@@ -220,7 +213,6 @@ let groupsBelow () : Task<string> =
         return $"{Environment.ProcessId} {groupOf Environment.ProcessId} {grandchild}"
     }
 
-[<Test>]
 let ``an actor of the root leads a process group that its own actors share`` () : Task =
     task {
         let! seen =
@@ -270,7 +262,6 @@ type private ClosingLink() =
 
         member _.DisposeAsync() = ValueTask.CompletedTask
 
-[<Test>]
 let ``cancelling a call whose connection just closed raises nothing from the cancellation`` () =
     let link = ClosingLink()
     let codec = PayloadCodec Wire.MsgPackSerializer.Default :> IPayloadCodec
@@ -285,3 +276,18 @@ let ``cancelling a call whose connection just closed raises nothing from the can
     // error of the nursery (the fuzzer saw a ChannelClosedException among the real errors).
     Assert.DoesNotThrow(fun () -> cts.Cancel())
     ignore running
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "FailureTreeRegressions" [
+        Register.test "a daemon that dies during a portal call is reported once" ``a daemon that dies during a portal call is reported once``
+        Register.test "a daemon that dies during a context is reported once" ``a daemon that dies during a context is reported once``
+        Register.test "a daemon that dies before its context started is reported once" ``a daemon that dies before its context started is reported once``
+        Register.test "a daemon that dies during a one-way stream is reported once" ``a daemon that dies during a one-way stream is reported once``
+        Register.test "a runInActor child that dies is reported as ActorDiedError with its exit code" ``a runInActor child that dies is reported as ActorDiedError with its exit code``
+        Register.test "a grandchild still starting when its parent is SIGKILLed is gone when the nursery exits" ``a grandchild still starting when its parent is SIGKILLed is gone when the nursery exits``
+        Register.test "a process without a parent-death signal below a child of the root is gone when that child is SIGKILLed and the nursery exits" ``a process without a parent-death signal below a child of the root is gone when that child is SIGKILLed and the nursery exits``
+        Register.test "an actor of the root leads a process group that its own actors share" ``an actor of the root leads a process group that its own actors share``
+        Register.test "cancelling a call whose connection just closed raises nothing from the cancellation" ``cancelling a call whose connection just closed raises nothing from the cancellation``
+    ]

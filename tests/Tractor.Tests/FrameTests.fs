@@ -8,11 +8,9 @@ open System.Threading.Tasks
 open System.Buffers
 open FsCheck
 open NUnit.Framework
-open FsCheck.NUnit
 open TractorNet.Ipc
 open TractorNet.Tests.IpcSupport
 
-[<Property(MaxTest = 200)>]
 let ``a payload length prefix reads back as that length`` (length: PositiveInt) =
     let n = length.Get
     let buffer = Array.zeroCreate<byte> 4
@@ -20,7 +18,6 @@ let ``a payload length prefix reads back as that length`` (length: PositiveInt) 
     Frame.readHeader (ReadOnlySpan buffer) = Payload n
     && buffer[0] = byte (n >>> 24) // big-endian
 
-[<Test>]
 let ``the goodbye marker and top-bit prefixes are told apart from lengths`` () =
     let read (bytes: byte[]) = Frame.readHeader (ReadOnlySpan bytes)
     Assert.That(read [| 0uy; 0uy; 0uy; 0uy |], Is.EqualTo(Payload 0))
@@ -28,7 +25,6 @@ let ``the goodbye marker and top-bit prefixes are told apart from lengths`` () =
     Assert.That(read [| 0xFFuy; 0xFFuy; 0xFFuy; 0xFFuy |], Is.EqualTo Goodbye)
     Assert.That(read [| 0x80uy; 0uy; 0uy; 1uy |], Is.EqualTo(Malformed 0x80000001u))
 
-[<Test>]
 let ``a configured limit outside 1 byte to 1 GiB is refused`` () =
     let listener, c, s = connectedPair (freshUds ())
     use _ = listener
@@ -37,7 +33,6 @@ let ``a configured limit outside 1 byte to 1 GiB is refused`` () =
     Assert.Throws<ArgumentOutOfRangeException>(fun () -> new Channel(c, ChannelOptions(MaxFrameSize = Int32.MaxValue)) |> ignore) |> ignore
     c.Dispose()
 
-[<TestCase("uds"); TestCase("tcp")>]
 let ``an incoming frame over the limit closes that connection with a logged reason`` (kind: string) =
     let log = CollectingLog()
     let listener, client, server = channelPair kind (ChannelOptions(MaxFrameSize = 1024, Log = log))
@@ -56,7 +51,6 @@ let ``an incoming frame over the limit closes that connection with a logged reas
     Assert.ThrowsAsync<TransportClosedException>(fun () -> client.ReceiveAsync().AsTask()) |> ignore
     Assert.Throws<ChannelClosedException>(fun () -> server.SendAsync([| 1uy |]) |> ignore) |> ignore
 
-[<TestCase("uds"); TestCase("tcp")>]
 let ``a malformed prefix closes that connection with a logged reason`` (kind: string) =
     let log = CollectingLog()
     let listener, client, server = connectedPair (addressFor kind)
@@ -70,7 +64,6 @@ let ``a malformed prefix closes that connection with a logged reason`` (kind: st
     let buffer = Array.zeroCreate<byte> 16
     Assert.That(awaitValue (client.ReceiveAsync(Memory buffer, Threading.CancellationToken.None).AsTask()), Is.EqualTo 0)
 
-[<Test>]
 let ``an outgoing frame over the limit is refused and the channel stays up`` () =
     let listener, client, server = channelPair "uds" (ChannelOptions(MaxFrameSize = 100))
     use _ = listener
@@ -85,7 +78,6 @@ let ``an outgoing frame over the limit is refused and the channel stays up`` () 
     let frames = awaitValue (receiveAll server)
     Assert.That(frames |> Seq.map _.Length |> Seq.toArray, Is.EqualTo<int[]> [| 100; 1 |])
 
-[<Test>]
 let ``an oversized frame on one connection leaves the listener and other connections serving`` () =
     let log = CollectingLog()
     let options = ChannelOptions(MaxFrameSize = 1024, Log = log)
@@ -124,3 +116,22 @@ let ``an oversized frame on one connection leaves the listener and other connect
         await (c.DisposeAsync().AsTask())
     listener.Dispose()
     await serve
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "FrameTests" [
+        Register.property 200 [] "a payload length prefix reads back as that length" ``a payload length prefix reads back as that length``
+        Register.test "the goodbye marker and top-bit prefixes are told apart from lengths" ``the goodbye marker and top-bit prefixes are told apart from lengths``
+        Register.test "a configured limit outside 1 byte to 1 GiB is refused" ``a configured limit outside 1 byte to 1 GiB is refused``
+        yield! Register.cases "an incoming frame over the limit closes that connection with a logged reason" [
+            "(\"uds\")", (fun () -> ``an incoming frame over the limit closes that connection with a logged reason`` ("uds"))
+            "(\"tcp\")", (fun () -> ``an incoming frame over the limit closes that connection with a logged reason`` ("tcp"))
+        ]
+        yield! Register.cases "a malformed prefix closes that connection with a logged reason" [
+            "(\"uds\")", (fun () -> ``a malformed prefix closes that connection with a logged reason`` ("uds"))
+            "(\"tcp\")", (fun () -> ``a malformed prefix closes that connection with a logged reason`` ("tcp"))
+        ]
+        Register.test "an outgoing frame over the limit is refused and the channel stays up" ``an outgoing frame over the limit is refused and the channel stays up``
+        Register.test "an oversized frame on one connection leaves the listener and other connections serving" ``an oversized frame on one connection leaves the listener and other connections serving``
+    ]

@@ -31,7 +31,6 @@ let private roundTrip (ch: Channel) (text: string) =
         return if more then Text.Encoding.UTF8.GetString ch.Current.Span else "<end>"
     }
 
-[<TestCase("uds"); TestCase("tcp")>]
 let ``peers that share the secret learn each other's identity`` (kind: string) =
     let log = CollectingLog()
     let serverSide = options "server" secret log
@@ -52,8 +51,6 @@ let ``peers that share the secret learn each other's identity`` (kind: string) =
         await (server.DisposeAsync().AsTask())
     Assert.That(log.Lines |> List.filter (fun (l, _) -> l >= LogLevel.Warning), Is.Empty)
 
-[<TestCase("client")>]
-[<TestCase("server")>]
 let ``a peer with the wrong secret is refused, logged, and the server keeps serving`` (wrongSide: string) =
     let log = CollectingLog()
     let other = Handshake.NewSecret()
@@ -73,7 +70,6 @@ let ``a peer with the wrong secret is refused, logged, and the server keeps serv
     finally
         await (server.DisposeAsync().AsTask())
 
-[<Test>]
 let ``a protocol version mismatch names both versions on both sides`` () =
     let log = CollectingLog()
     let server = echoServer "uds" (options "server" secret log) log
@@ -89,7 +85,6 @@ let ``a protocol version mismatch names both versions on both sides`` () =
     finally
         await (server.DisposeAsync().AsTask())
 
-[<Test>]
 let ``a silent peer is timed out: the server drops it, a client gives up`` () =
     let log = CollectingLog()
     let serverSide = options "server" secret log
@@ -137,7 +132,6 @@ let private rawPeer (server: IpcServer) =
         return ch, ch.Current.ToArray()
     }
 
-[<Test>]
 let ``a hello reflected back to its sender is refused`` () =
     let log = CollectingLog()
     let server = echoServer "uds" (options "server" secret log) log
@@ -149,7 +143,6 @@ let ``a hello reflected back to its sender is refused`` () =
     finally
         await (server.DisposeAsync().AsTask())
 
-[<Test>]
 let ``a proof reflected back to the acceptor is refused`` () =
     let log = CollectingLog()
     let server = echoServer "uds" (options "server" secret log) log
@@ -168,7 +161,6 @@ let ``a proof reflected back to the acceptor is refused`` () =
     finally
         await (server.DisposeAsync().AsTask())
 
-[<Test>]
 let ``the proof binds the prover's role and both hellos`` () =
     let a = Array.init 40 byte
     let b = Array.init 40 (fun i -> byte (i + 1))
@@ -179,9 +171,6 @@ let ``the proof binds the prover's role and both hellos`` () =
     Assert.That(Handshake.Proof(Handshake.NewSecret(), HandshakeRole.Connector, a, b), Is.Not.EqualTo<byte[]> p)
     Assert.That(Handshake.Proof(secret, HandshakeRole.Connector, a, b), Is.EqualTo<byte[]> p)
 
-[<TestCase("garbage")>]
-[<TestCase("not-tractor")>]
-[<TestCase("short-nonce")>]
 let ``a malformed hello is refused with a clear reason`` (variant: string) =
     let log = CollectingLog()
     let server = echoServer "uds" (options "server" secret log) log
@@ -203,12 +192,10 @@ let ``a malformed hello is refused with a clear reason`` (variant: string) =
     finally
         await (server.DisposeAsync().AsTask())
 
-[<Test>]
 let ``a short secret is refused up front`` () =
     let e = Assert.Throws<ArgumentException>(fun () -> HandshakeOptions(IpcIdentity.ForThisProcess "x", Array.zeroCreate 8) |> ignore)
     Assert.That(e.Message, Does.Contain "at least 16 bytes")
 
-[<Test>]
 let ``a hello's bytes are as docs/protocol.md shows`` () =
     let identity = { Name = "parent"; Uid = String('0', 32); Pid = 12345 }
     let hello = Handshake.EncodeHello(1, HandshakeRole.Connector, identity, Array.create 32 0xABuy)
@@ -224,3 +211,29 @@ let ``a hello's bytes are as docs/protocol.md shows`` () =
               [| 0xC4uy; 0x20uy |]; Array.create 32 0xABuy ]
     Assert.That(hello, Is.EqualTo<byte[]> expected)
     Assert.That(hello.Length, Is.EqualTo 98)
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "HandshakeTests" [
+        yield! Register.cases "peers that share the secret learn each other's identity" [
+            "(\"uds\")", (fun () -> ``peers that share the secret learn each other's identity`` ("uds"))
+            "(\"tcp\")", (fun () -> ``peers that share the secret learn each other's identity`` ("tcp"))
+        ]
+        yield! Register.cases "a peer with the wrong secret is refused, logged, and the server keeps serving" [
+            "(\"client\")", (fun () -> ``a peer with the wrong secret is refused, logged, and the server keeps serving`` ("client"))
+            "(\"server\")", (fun () -> ``a peer with the wrong secret is refused, logged, and the server keeps serving`` ("server"))
+        ]
+        Register.test "a protocol version mismatch names both versions on both sides" ``a protocol version mismatch names both versions on both sides``
+        Register.test "a silent peer is timed out: the server drops it, a client gives up" ``a silent peer is timed out: the server drops it, a client gives up``
+        Register.test "a hello reflected back to its sender is refused" ``a hello reflected back to its sender is refused``
+        Register.test "a proof reflected back to the acceptor is refused" ``a proof reflected back to the acceptor is refused``
+        Register.test "the proof binds the prover's role and both hellos" ``the proof binds the prover's role and both hellos``
+        yield! Register.cases "a malformed hello is refused with a clear reason" [
+            "(\"garbage\")", (fun () -> ``a malformed hello is refused with a clear reason`` ("garbage"))
+            "(\"not-tractor\")", (fun () -> ``a malformed hello is refused with a clear reason`` ("not-tractor"))
+            "(\"short-nonce\")", (fun () -> ``a malformed hello is refused with a clear reason`` ("short-nonce"))
+        ]
+        Register.test "a short secret is refused up front" ``a short secret is refused up front``
+        Register.test "a hello's bytes are as docs/protocol.md shows" ``a hello's bytes are as docs/protocol.md shows``
+    ]

@@ -4,13 +4,11 @@ module TractorNet.Tests.IdTableTests
 open System.Collections.Generic
 open System.Threading.Tasks
 open NUnit.Framework
-open FsCheck.NUnit
 open TractorNet.Runtime
 
 /// Any sequence of sets and removes leaves the table agreeing with a Dictionary: lookups,
 /// removal results, count and the key and value snapshots (keys from a small range, so they
 /// collide and repeat; negative ones as the peer's stream endpoints use).
-[<Property(MaxTest = 200)>]
 let ``the table agrees with a dictionary after any sets and removes`` (ops: (bool * int16 * string) list) =
     let table = IdTable<string>()
     let model = Dictionary<int64, string>()
@@ -40,7 +38,6 @@ let ``the table agrees with a dictionary after any sets and removes`` (ops: (boo
     && Set.ofArray (table.Keys()) = Set.ofSeq model.Keys
     && List.sort (List.ofArray (table.Values())) = List.sort (List.ofSeq model.Values)
 
-[<Test>]
 let ``setting a present key replaces its value`` () =
     let table = IdTable<string>()
     table[7L] <- "a"
@@ -48,7 +45,6 @@ let ``setting a present key replaces its value`` () =
     Assert.That(table.TryGetValue 7L, Is.EqualTo((true, "b")))
     Assert.That(table.Count, Is.EqualTo 1)
 
-[<Test>]
 let ``thousands of entries grow the table and stay reachable`` () =
     let table = IdTable<string>()
 
@@ -62,7 +58,6 @@ let ``thousands of entries grow the table and stay reachable`` () =
         Assert.That(table.TryGetValue k, Is.EqualTo((true, string k)))
         Assert.That(table.TryGetValue -k, Is.EqualTo((true, string -k)))
 
-[<Test>]
 let ``threads adding and removing their own ids leave exactly what they kept`` () =
     let table = IdTable<obj>()
     let threads = 4
@@ -86,3 +81,13 @@ let ``threads adding and removing their own ids leave exactly what they kept`` (
 
     Assert.That(table.Count, Is.EqualTo(int64 threads * perThread / 2L |> int))
     Assert.That(table.Keys() |> Array.forall (fun k -> k % 2L = 0L), "only the even ids remain")
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "IdTableTests" [
+        Register.property 200 [] "the table agrees with a dictionary after any sets and removes" ``the table agrees with a dictionary after any sets and removes``
+        Register.test "setting a present key replaces its value" ``setting a present key replaces its value``
+        Register.test "thousands of entries grow the table and stay reachable" ``thousands of entries grow the table and stay reachable``
+        Register.test "threads adding and removing their own ids leave exactly what they kept" ``threads adding and removing their own ids leave exactly what they kept``
+    ]

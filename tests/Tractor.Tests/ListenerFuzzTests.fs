@@ -135,7 +135,7 @@ let private fuzz (kind: string) (connections: int) =
         match Environment.GetEnvironmentVariable "TRACTOR_FUZZ_SEED" with
         | null | "" -> Random.Shared.Next()
         | s -> int s
-    TestContext.Out.WriteLine $"fuzz seed {seed} ({kind}); replay with TRACTOR_FUZZ_SEED={seed}"
+    System.Console.Out.WriteLine $"fuzz seed {seed} ({kind}); replay with TRACTOR_FUZZ_SEED={seed}"
     let log = CountingLog()
     let handshake = HandshakeOptions(IpcIdentity.ForThisProcess "server", secret, Log = log, Timeout = TimeSpan.FromMilliseconds 250.0)
     let server =
@@ -179,15 +179,21 @@ let private fuzz (kind: string) (connections: int) =
         stop.Cancel()
         let n = awaitValue rounds
         Assert.That(n, Is.GreaterThan 0)
-        TestContext.Out.WriteLine $"well-behaved round trips during the fuzz: {n}; refusals logged: {log.Count LogLevel.Warning}"
+        System.Console.Out.WriteLine $"well-behaved round trips during the fuzz: {n}; refusals logged: {log.Count LogLevel.Warning}"
         Assert.That(log.Count LogLevel.Warning, Is.GreaterThan(connections / 2), "the fuzz should have been refused and logged")
         Assert.That(log.Count LogLevel.Error, Is.EqualTo 0, sprintf "%A" log.Samples)
         await (good.DisposeAsync().AsTask())
     finally
         await (server.DisposeAsync().AsTask())
 
-[<Test>]
 let ``a Unix socket server survives thousands of hostile connections`` () = fuzz "uds" 2000
 
-[<Test>]
 let ``a TCP server survives thousands of hostile connections`` () = fuzz "tcp" 1500
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "ListenerFuzzTests" [
+        Register.test "a Unix socket server survives thousands of hostile connections" ``a Unix socket server survives thousands of hostile connections``
+        Register.test "a TCP server survives thousands of hostile connections" ``a TCP server survives thousands of hostile connections``
+    ]

@@ -9,7 +9,6 @@ open Microsoft.FSharp.Reflection
 open NUnit.Framework
 open FsCheck
 open FsCheck.FSharp
-open FsCheck.NUnit
 open TractorNet
 open TractorNet.Runtime
 open TractorNet.Wire
@@ -77,12 +76,10 @@ let private samples: Message list =
 let private tagOf (m: Message) =
     (FSharpValue.GetUnionFields(m, typeof<Message>, true) |> fst).Tag
 
-[<Test>]
 let ``the samples cover every Message case`` () =
     let cases = FSharpType.GetUnionCases(typeof<Message>, true) |> Array.map _.Tag |> Set.ofArray
     Assert.That(samples |> List.map tagOf |> Set.ofList, Is.EqualTo(box cases))
 
-[<Test>]
 let ``case tags are the declaration indexes`` () =
     let byName = FSharpType.GetUnionCases(typeof<Message>, true) |> Array.map (fun c -> c.Name, c.Tag) |> Map.ofArray
     let expected =
@@ -96,7 +93,6 @@ let ``case tags are the declaration indexes`` () =
     for name, tag in expected do
         Assert.That(tag, Is.EqualTo byName[name], name)
 
-[<Test>]
 let ``every case encodes as the reflection-built codec does and round-trips`` () =
     for m in samples do
         let bytes = handBytes m
@@ -181,14 +177,12 @@ type Messages =
 
 /// Same bytes as the reflection codec, and back to the same bytes (ActorId equality looks at
 /// the uid only, so the re-encoding is the full check).
-[<Property(MaxTest = 200, Arbitrary = [| typeof<Messages> |])>]
 let ``any message encodes as the reflection-built codec does and round-trips`` (m: AnyMessage) =
     let m = m.Message
     let bytes = handBytes m
     bytes = reference.SerializeToArray m && handBytes (handRead bytes) = bytes
 
 /// Whatever the decoders make of arbitrary bytes, they agree: the same message, or both fail.
-[<Property(MaxTest = 200)>]
 let ``random bytes decode as the reflection-built codec decodes them`` (prefix: byte, bytes: byte[]) =
     // Bias towards plausible envelopes: a small array header or a small tag first.
     let bytes = Array.append [| (if prefix % 2uy = 0uy then 0x90uy ||| (prefix % 6uy) else prefix % 16uy) |] bytes
@@ -201,7 +195,6 @@ let ``random bytes decode as the reflection-built codec decodes them`` (prefix: 
     | Result.Error _, Result.Error _ -> true
     | a, b -> failwith $"hand-written: {a}, reflection-built: {b}"
 
-[<Test>]
 let ``fields appended by a newer writer are skipped`` () =
     // [Credit, key, count, extra] and a SpawnSpec with a seventh field.
     let credit = [| 0x94uy; byte MessageCodec.CreditTag; 0x05uy; 0x07uy; 0xa1uy; byte 'x' |]
@@ -212,7 +205,6 @@ let ``fields appended by a newer writer are skipped`` () =
     let widened = Array.concat [ spec[.. inner - 1]; [| 0x97uy |]; spec[inner + 1 ..]; [| 0xc0uy |] ]
     Assert.That(handRead widened, Is.EqualTo samples.Head)
 
-[<Test>]
 let ``bad envelopes fail with a decode error naming the problem`` () =
     let fails (bytes: byte[]) (fragment: string) =
         let e = Assert.Throws<MsgPackDecodeException>(fun () -> handRead bytes |> ignore)
@@ -225,10 +217,23 @@ let ``bad envelopes fail with a decode error naming the problem`` () =
     fails [| byte MessageCodec.ReadyTag; 0x00uy |] "left over"
     fails [| 0x92uy; byte MessageCodec.StopTag |] "" // truncated
 
-[<Test>]
 let ``nesting deeper than the limit is refused both ways`` () =
     let rec nest n inner =
         if n = 0 then inner else nest (n - 1) { error with Inner = [ inner ] }
     let deep = Error(1L, nest 100 error)
     Assert.Throws<MsgPackEncodeException>(fun () -> handBytes deep |> ignore) |> ignore
     Assert.Throws<MsgPackEncodeException>(fun () -> reference.SerializeToArray deep |> ignore) |> ignore
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "MessageCodecTests" [
+        Register.test "the samples cover every Message case" ``the samples cover every Message case``
+        Register.test "case tags are the declaration indexes" ``case tags are the declaration indexes``
+        Register.test "every case encodes as the reflection-built codec does and round-trips" ``every case encodes as the reflection-built codec does and round-trips``
+        Register.property 200 [ typeof<Messages> ] "any message encodes as the reflection-built codec does and round-trips" ``any message encodes as the reflection-built codec does and round-trips``
+        Register.property 200 [] "random bytes decode as the reflection-built codec decodes them" ``random bytes decode as the reflection-built codec decodes them``
+        Register.test "fields appended by a newer writer are skipped" ``fields appended by a newer writer are skipped``
+        Register.test "bad envelopes fail with a decode error naming the problem" ``bad envelopes fail with a decode error naming the problem``
+        Register.test "nesting deeper than the limit is refused both ways" ``nesting deeper than the limit is refused both ways``
+    ]

@@ -7,7 +7,6 @@ open System.Diagnostics
 open FsCheck
 open FsCheck.FSharp
 open NUnit.Framework
-open FsCheck.NUnit
 open TractorNet.Wire
 open TractorNet.Tests.MsgPackTestSupport
 
@@ -25,7 +24,6 @@ let private samples: MsgValue list =
       Timestamp(1L, 1u)
       Ext(1y, Array.zeroCreate 300) ]
 
-[<Test>]
 let ``truncation at every cut point is a decode error`` () =
     for v in samples do
         let bytes = encodeValue v
@@ -37,7 +35,6 @@ let ``truncation at every cut point is a decode error`` () =
             let e = decodeFails part (ReadFunc(fun r -> r.Skip()))
             Assert.That(e.Offset, Is.InRange(0L, int64 cut))
 
-[<Test>]
 let ``wrong types are named`` () =
     let e = decodeFails (encodeValue (Arr [])) (ReadFunc(fun r -> r.ReadString()))
     Assert.That(e.Message, Is.EqualTo "expected str, found array at offset 0")
@@ -54,7 +51,6 @@ let ``wrong types are named`` () =
     let e = decodeFails [| 0xc1uy |] (ReadFunc(fun r -> r.ReadInt64()))
     Assert.That(e.Message, Is.EqualTo "expected int, found the never-used byte 0xc1 at offset 0")
 
-[<Test>]
 let ``absurd lengths fail at once, before allocating`` () =
     let cases =
         [ "db ffffffff 6162", "str header claims 4294967295 bytes but only 2 bytes remain"
@@ -71,7 +67,6 @@ let ``absurd lengths fail at once, before allocating`` () =
         let e = decodeFails bytes (ReadFunc(fun r -> r.Skip()))
         Assert.That(e.Message, Is.EqualTo(message + " at offset 0"))
 
-[<Test>]
 let ``nesting beyond the limit is refused, and Skip copes with any depth`` () =
     let depth = 100_000
     let bytes = Array.append (Array.create depth 0x91uy) [| 0x01uy |]
@@ -84,7 +79,6 @@ let ``nesting beyond the limit is refused, and Skip copes with any depth`` () =
     let mutable r = MsgPackReader(ReadOnlyMemory(Array.append (Array.create 100 0x91uy) [| 0x01uy |]), 200)
     Assert.That(readValue &r, Is.Not.EqualTo Nil)
 
-[<Test>]
 let ``invalid UTF-8 in a str is a decode error`` () =
     for bad in [ "a1ff"; "a2c328"; "a3e28228"; "a2eda0"; "a3f0908c" ] do
         let e = decodeFails (unhex bad) (ReadFunc(fun r -> r.ReadString()))
@@ -98,7 +92,6 @@ let ``invalid UTF-8 in a str is a decode error`` () =
         message <- e.Message
     Assert.That(message, Is.EqualTo "invalid UTF-8 in str at offset 0")
 
-[<Test>]
 let ``invalid timestamps are decode errors`` () =
     // 64-bit form with nanoseconds 1e9 + 1; a 5-byte timestamp.
     let tooManyNanos = (uint64 1_000_000_001 <<< 34) ||| 1UL
@@ -109,7 +102,6 @@ let ``invalid timestamps are decode errors`` () =
     Assert.That(e.Message, Does.Contain "invalid timestamp length 5")
 
 /// Random bytes either decode or fail with MsgPackDecodeException, quickly.
-[<Property(MaxTest = 1000)>]
 let ``random bytes decode or fail cleanly`` (bytes: byte array) =
     let sw = Stopwatch.StartNew()
     let outcome (f: ReadFunc<'T>) =
@@ -123,7 +115,6 @@ let ``random bytes decode or fail cleanly`` (bytes: byte array) =
     ok && sw.ElapsedMilliseconds < 1000L
 
 /// Random bytes biased towards headers (lengths, containers) decode or fail cleanly too.
-[<Property(MaxTest = 1000)>]
 let ``random header-heavy bytes decode or fail cleanly`` () =
     let headerish = Gen.elements [ 0xc4uy; 0xc5uy; 0xc6uy; 0xc7uy; 0xc9uy; 0xd9uy; 0xdbuy; 0xdcuy; 0xdduy; 0xdeuy; 0xdfuy; 0x9fuy; 0x8fuy; 0xffuy; 0x00uy; 0xd7uy; 0xcfuy ]
     let gen = Gen.frequency [ 3, headerish; 1, Gen.choose (0, 255) |> Gen.map byte ] |> Gen.arrayOf
@@ -143,3 +134,17 @@ let ``random header-heavy bytes decode or fail cleanly`` () =
             with :? MsgPackDecodeException ->
                 true
         a && b)
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "MsgPackBadInputTests" [
+        Register.test "truncation at every cut point is a decode error" ``truncation at every cut point is a decode error``
+        Register.test "wrong types are named" ``wrong types are named``
+        Register.test "absurd lengths fail at once, before allocating" ``absurd lengths fail at once, before allocating``
+        Register.test "nesting beyond the limit is refused, and Skip copes with any depth" ``nesting beyond the limit is refused, and Skip copes with any depth``
+        Register.test "invalid UTF-8 in a str is a decode error" ``invalid UTF-8 in a str is a decode error``
+        Register.test "invalid timestamps are decode errors" ``invalid timestamps are decode errors``
+        Register.property 1000 [] "random bytes decode or fail cleanly" ``random bytes decode or fail cleanly``
+        Register.property 1000 [] "random header-heavy bytes decode or fail cleanly" ``random header-heavy bytes decode or fail cleanly``
+    ]

@@ -92,14 +92,12 @@ let rec private sameValue (expected: MsgValue) (actual: MsgValue) =
     | Map xs, Map ys -> xs.Length = ys.Length && List.forall2 (fun (a, b) (c, d) -> sameValue a c && sameValue b d) xs ys
     | _ -> expected = actual
 
-[<Test>]
 let ``the suite is present and complete`` () =
     ignoreIfAbsent ()
     let all = vectors ()
     Assert.That(all |> List.map _.Group |> List.distinct |> List.length, Is.EqualTo 15)
     Assert.That(all.Length, Is.GreaterThanOrEqualTo 80)
 
-[<TestCaseSource(nameof vectors)>]
 let ``every listed encoding decodes to the value`` (v: Vector) =
     ignoreIfAbsent ()
     for encoding in v.Encodings do
@@ -120,7 +118,6 @@ let ``every listed encoding decodes to the value`` (v: Vector) =
         | _ -> r.Skip()
         Assert.That(r.End, Is.True, encoding)
 
-[<TestCaseSource(nameof vectors)>]
 let ``our encoding of the value is a listed one, normally the first`` (v: Vector) =
     ignoreIfAbsent ()
     let ours = hex (encodeValue v.Value)
@@ -131,3 +128,12 @@ let ``our encoding of the value is a listed one, normally the first`` (v: Vector
     match v.Value with
     | Float64 _ -> ()
     | _ -> Assert.That(ours.Length, Is.EqualTo listed.Head.Length)
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "MsgPackConformanceTests" [
+        Register.test "the suite is present and complete" ``the suite is present and complete``
+        yield! Register.casesFrom "every listed encoding decodes to the value" vectors ``every listed encoding decodes to the value``
+        yield! Register.casesFrom "our encoding of the value is a listed one, normally the first" vectors ``our encoding of the value is a listed one, normally the first``
+    ]

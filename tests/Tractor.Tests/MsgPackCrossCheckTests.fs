@@ -49,7 +49,6 @@ let richValues: MsgValue list =
       yield Timestamp(-1L, 999999999u)
       yield Timestamp(-62135596800L, 0u) ]
 
-[<Test>]
 let ``python decodes what we encode to the expected values`` () =
     let exe = pythonOrIgnore ()
     let script =
@@ -66,7 +65,6 @@ for line in sys.stdin:
     for v, seen in List.zip richValues (List.ofArray output) do
         Assert.That(seen, Is.EqualTo(MsgValue.Canon v))
 
-[<Test>]
 let ``we decode what python encodes`` () =
     let exe = pythonOrIgnore ()
     let script =
@@ -101,7 +99,6 @@ type private Shape =
     | Rect of float * float
     | Empty
 
-[<Test>]
 let ``python reads our typed encodings as documented`` () =
     let exe = pythonOrIgnore ()
     let due = DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Utc).AddTicks 1234L
@@ -129,7 +126,6 @@ for line in sys.stdin:
     for (_, expected), seen in List.zip cases (List.ofArray output) do
         Assert.That(seen, Is.EqualTo expected)
 
-[<Test>]
 let ``our typed decoders read what python writes`` () =
     let exe = pythonOrIgnore ()
     let script =
@@ -150,3 +146,13 @@ print(msgpack.packb({"x": 1, "y": None}).hex())
     Assert.That(MsgPack.deserialize<Shape list> (unhex lines[1]), Is.EqualTo(box [ Circle 1.5; Rect(2.0, 0.5); Empty ]))
     Assert.That(MsgPack.deserialize<Guid> (unhex lines[2]), Is.EqualTo(Guid.Parse "00112233-4455-6677-8899-aabbccddeeff"))
     Assert.That(MsgPack.deserialize<Map<string, int option>> (unhex lines[3]), Is.EqualTo(box (Map.ofList [ "x", Some 1; "y", None ])))
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "MsgPackCrossCheckTests" [
+        Register.test "python decodes what we encode to the expected values" ``python decodes what we encode to the expected values``
+        Register.test "we decode what python encodes" ``we decode what python encodes``
+        Register.test "python reads our typed encodings as documented" ``python reads our typed encodings as documented``
+        Register.test "our typed decoders read what python writes" ``our typed decoders read what python writes``
+    ]

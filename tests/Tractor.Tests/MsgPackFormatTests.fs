@@ -11,33 +11,12 @@ open TractorNet.Tests.MsgPackTestSupport
 
 let private bytesOf (f: WriteAction) = hex (encode f)
 
-[<TestCase(0L, "00")>]
-[<TestCase(127L, "7f")>]
-[<TestCase(128L, "cc80")>]
-[<TestCase(255L, "ccff")>]
-[<TestCase(256L, "cd0100")>]
-[<TestCase(65535L, "cdffff")>]
-[<TestCase(65536L, "ce00010000")>]
-[<TestCase(4294967295L, "ceffffffff")>]
-[<TestCase(4294967296L, "cf0000000100000000")>]
-[<TestCase(Int64.MaxValue, "cf7fffffffffffffff")>]
-[<TestCase(-1L, "ff")>]
-[<TestCase(-32L, "e0")>]
-[<TestCase(-33L, "d0df")>]
-[<TestCase(-128L, "d080")>]
-[<TestCase(-129L, "d1ff7f")>]
-[<TestCase(-32768L, "d18000")>]
-[<TestCase(-32769L, "d2ffff7fff")>]
-[<TestCase(-2147483648L, "d280000000")>]
-[<TestCase(-2147483649L, "d3ffffffff7fffffff")>]
-[<TestCase(Int64.MinValue, "d38000000000000000")>]
 let ``integers take their smallest encoding`` (value: int64, expected: string) =
     Assert.That(bytesOf (WriteAction(fun w -> w.WriteInt64 value)), Is.EqualTo expected)
     let mutable r = MsgPackReader(ReadOnlyMemory(unhex expected))
     Assert.That(r.ReadInt64(), Is.EqualTo value)
     Assert.That(r.End, Is.True)
 
-[<Test>]
 let ``narrow integer writers agree with WriteInt64`` () =
     for v in [ -129L; -128L; -33L; -1L; 0L; 1L; 127L; 128L; 255L ] do
         if v >= -128L && v <= 127L then
@@ -52,7 +31,6 @@ let ``narrow integer writers agree with WriteInt64`` () =
             Assert.That(bytesOf (WriteAction(fun w -> w.WriteByte(byte v))), Is.EqualTo(bytesOf (WriteAction(fun w -> w.WriteInt64 v))))
     Assert.That(bytesOf (WriteAction(fun w -> w.WriteUInt64 UInt64.MaxValue)), Is.EqualTo "cfffffffffffffffff")
 
-[<Test>]
 let ``integer reads accept every encoding that fits and reject the rest`` () =
     // 200 as uint8, uint16, uint32, uint64, int16, int32, int64
     for enc in [ "ccc8"; "cd00c8"; "ce000000c8"; "cf00000000000000c8"; "d100c8"; "d2000000c8"; "d300000000000000c8" ] do
@@ -73,7 +51,6 @@ let ``integer reads accept every encoding that fits and reject the rest`` () =
     let e = decodeFails (unhex "d3ffffffff7fffffff") (ReadFunc(fun r -> r.ReadInt32()))
     Assert.That(e.Message, Does.Contain "-2147483649 does not fit in Int32")
 
-[<Test>]
 let ``nil bool and floats`` () =
     Assert.That(bytesOf (WriteAction(fun w -> w.WriteNil())), Is.EqualTo "c0")
     Assert.That(bytesOf (WriteAction(fun w -> w.WriteBoolean false; w.WriteBoolean true)), Is.EqualTo "c2c3")
@@ -89,7 +66,6 @@ let ``nil bool and floats`` () =
     Assert.That(Double.IsNaN(r.ReadDouble()), Is.True)
     Assert.That(r.End, Is.True)
 
-[<Test>]
 let ``float reads widen narrow and convert integers`` () =
     let mutable r = MsgPackReader(ReadOnlyMemory(Array.append (unhex "ca3fc00000") (unhex "cb3ff8000000000000")))
     Assert.That(r.ReadDouble(), Is.EqualTo 1.5)
@@ -99,13 +75,6 @@ let ``float reads widen narrow and convert integers`` () =
     let e = decodeFails (unhex "a0") (ReadFunc(fun r -> r.ReadDouble()))
     Assert.That(e.Message, Is.EqualTo "expected float, found str at offset 0")
 
-[<TestCase(0, "a0")>]
-[<TestCase(31, "bf")>]
-[<TestCase(32, "d920")>]
-[<TestCase(255, "d9ff")>]
-[<TestCase(256, "da0100")>]
-[<TestCase(65535, "daffff")>]
-[<TestCase(65536, "db00010000")>]
 let ``str headers at each size`` (length: int, header: string) =
     let text = String('x', length)
     let bytes = encode (WriteAction(fun w -> w.WriteString text))
@@ -118,7 +87,6 @@ let ``str headers at each size`` (length: int, header: string) =
     let mutable r = MsgPackReader(ReadOnlyMemory bytes)
     Assert.That(r.ReadStringBytes().Length, Is.EqualTo(int64 length))
 
-[<Test>]
 let ``strings are UTF-8 from string, span and raw bytes`` () =
     for text in [ "h"; "héllo"; "ひらがな"; "🍺"; String('é', 10); String('ж', 11); String.replicate 20000 "🍺"; "a" + String('ひ', 40000) ] do
         let utf8 = Encoding.UTF8.GetBytes text
@@ -136,11 +104,6 @@ let ``strings are UTF-8 from string, span and raw bytes`` () =
     Assert.That(bytesOf (WriteAction(fun w -> w.WriteString "a\ud800")), Is.EqualTo "a461efbfbd")
     Assert.That(bytesOf (WriteAction(fun w -> w.WriteString(String('a', 20) + "\ud800"))), Does.StartWith "b7")
 
-[<TestCase(0, "c400")>]
-[<TestCase(255, "c4ff")>]
-[<TestCase(256, "c50100")>]
-[<TestCase(65535, "c5ffff")>]
-[<TestCase(65536, "c600010000")>]
 let ``bin headers at each size`` (length: int, header: string) =
     let data = Array.init length byte
     let bytes = encode (WriteAction(fun w -> w.WriteBinary(ReadOnlySpan data)))
@@ -150,11 +113,6 @@ let ``bin headers at each size`` (length: int, header: string) =
     let mutable r = MsgPackReader(ReadOnlyMemory bytes)
     assertBytes (r.ReadByteArray()) (data)
 
-[<TestCase(0, "90", "80")>]
-[<TestCase(15, "9f", "8f")>]
-[<TestCase(16, "dc0010", "de0010")>]
-[<TestCase(65535, "dcffff", "deffff")>]
-[<TestCase(65536, "dd00010000", "df00010000")>]
 let ``array and map headers at each size`` (count: int, arrayHeader: string, mapHeader: string) =
     Assert.That(bytesOf (WriteAction(fun w -> w.WriteArrayHeader count)), Is.EqualTo arrayHeader)
     Assert.That(bytesOf (WriteAction(fun w -> w.WriteMapHeader count)), Is.EqualTo mapHeader)
@@ -165,16 +123,6 @@ let ``array and map headers at each size`` (count: int, arrayHeader: string, map
     let mutable r = MsgPackReader(ReadOnlyMemory map)
     Assert.That(r.ReadMapHeader(), Is.EqualTo count)
 
-[<TestCase(1, "d405")>]
-[<TestCase(2, "d505")>]
-[<TestCase(4, "d605")>]
-[<TestCase(8, "d705")>]
-[<TestCase(16, "d805")>]
-[<TestCase(0, "c70005")>]
-[<TestCase(3, "c70305")>]
-[<TestCase(255, "c7ff05")>]
-[<TestCase(256, "c8010005")>]
-[<TestCase(65536, "c90001000005")>]
 let ``ext headers at each size`` (length: int, header: string) =
     let data = Array.init length (fun i -> byte (i * 7))
     let bytes = encode (WriteAction(fun w -> w.WriteExt(5y, ReadOnlySpan data)))
@@ -185,19 +133,11 @@ let ``ext headers at each size`` (length: int, header: string) =
     assertBytes (e.Data.ToArray()) (data)
     Assert.That(r.End, Is.True)
 
-[<TestCase(0L, 0u, "d6ff00000000")>]
-[<TestCase(4294967295L, 0u, "d6ffffffffff")>]
-[<TestCase(4294967296L, 0u, "d7ff0000000100000000")>]
-[<TestCase(0L, 1u, "d7ff0000000400000000")>]
-[<TestCase(17179869183L, 999999999u, "d7ffee6b27ffffffffff")>]
-[<TestCase(17179869184L, 0u, "c70cff000000000000000400000000")>]
-[<TestCase(-1L, 999999999u, "c70cff3b9ac9ffffffffffffffffff")>]
 let ``timestamps take their smallest form`` (seconds: int64, nanos: uint32, expected: string) =
     Assert.That(bytesOf (WriteAction(fun w -> w.WriteTimestamp(MsgPackTimestamp(seconds, nanos)))), Is.EqualTo expected)
     let mutable r = MsgPackReader(ReadOnlyMemory(unhex expected))
     Assert.That(r.ReadTimestamp(), Is.EqualTo(MsgPackTimestamp(seconds, nanos)))
 
-[<Test>]
 let ``DateTime goes through the timestamp extension as UTC`` () =
     for dt in [ DateTime.UnixEpoch; DateTime(1969, 12, 31, 23, 59, 59, 999, DateTimeKind.Utc).AddTicks 9L; DateTime.MinValue; DateTime.MaxValue; DateTime(2024, 2, 29, 12, 0, 0, DateTimeKind.Utc) ] do
         let bytes = encode (WriteAction(fun w -> w.WriteDateTime dt))
@@ -212,7 +152,6 @@ let ``DateTime goes through the timestamp extension as UTC`` () =
     let e = decodeFails (encode (WriteAction(fun w -> w.WriteTimestamp(MsgPackTimestamp(Int64.MaxValue, 0u))))) (ReadFunc(fun r -> r.ReadDateTime()))
     Assert.That(e.Message, Does.Contain "outside DateTime's range")
 
-[<Test>]
 let ``Skip and ReadRawValue step over whole values`` () =
     let value =
         Arr [ Map [ Str "a", Arr [ Int 1; Float64 2.0; Bin [| 1uy |] ]; Int 300, Ext(3y, [| 1uy; 2uy; 3uy |]) ]; Timestamp(1L, 2u); Nil; Bool true; Float32 1.0f; Int -5000000000L ]
@@ -224,7 +163,6 @@ let ``Skip and ReadRawValue step over whole values`` () =
     let mutable r = MsgPackReader(ReadOnlyMemory bytes)
     assertBytes (r.ReadRawValue().ToArray()) (bytes[.. bytes.Length - 2])
 
-[<Test>]
 let ``wrong-type errors name both types and leave the reader on the value`` () =
     let bytes = encodeValue (Arr [ Int 1; Arr []; Str "x" ])
     let mutable r = MsgPackReader(ReadOnlyMemory bytes)
@@ -241,7 +179,6 @@ let ``wrong-type errors name both types and leave the reader on the value`` () =
     Assert.That(r.ReadArrayHeader(), Is.EqualTo 0)
     Assert.That(r.ReadString(), Is.EqualTo "x")
 
-[<Test>]
 let ``every value reads back across one-byte segments`` () =
     let value =
         Arr [ Str(String('ж', 100)); Bin(Array.init 300 byte); Int Int64.MinValue; UInt UInt64.MaxValue; Float64 -1.25; Float32 3.5f
@@ -253,7 +190,6 @@ let ``every value reads back across one-byte segments`` () =
         r.Skip()
         Assert.That(r.End, Is.True)
 
-[<Test>]
 let ``writer works with a buffer writer that hands out small blocks`` () =
     let value = Arr [ Str(String('ж', 100)); Bin(Array.init 5000 byte); Int 1; Str "tail"; Str(String('x', 70000)) ]
     let stingy = StingyBufferWriter(3)
@@ -263,7 +199,6 @@ let ``writer works with a buffer writer that hands out small blocks`` () =
     w.Flush()
     assertBytes (stingy.Written) (encodeValue value)
 
-[<Test>]
 let ``nothing reaches the output before Flush`` () =
     let buffer = ArrayBufferWriter<byte>()
     let mutable w = MsgPackWriter(buffer)
@@ -273,7 +208,6 @@ let ``nothing reaches the output before Flush`` () =
     w.Flush()
     Assert.That(buffer.WrittenCount, Is.EqualTo 1)
 
-[<Test>]
 let ``writer depth limit catches runaway nesting`` () =
     let buffer = ArrayBufferWriter<byte>()
     let mutable w = MsgPackWriter(buffer, 3)
@@ -287,3 +221,87 @@ let ``writer depth limit catches runaway nesting`` () =
         failed <- Some e.Message
     Assert.That(failed, Is.EqualTo(Some "nesting deeper than 3 levels (a cyclic object graph?)"))
     Assert.That(w.Depth, Is.EqualTo 3)
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "MsgPackFormatTests" [
+        yield! Register.cases "integers take their smallest encoding" [
+            "(0L, \"00\")", (fun () -> ``integers take their smallest encoding`` (0L, "00"))
+            "(127L, \"7f\")", (fun () -> ``integers take their smallest encoding`` (127L, "7f"))
+            "(128L, \"cc80\")", (fun () -> ``integers take their smallest encoding`` (128L, "cc80"))
+            "(255L, \"ccff\")", (fun () -> ``integers take their smallest encoding`` (255L, "ccff"))
+            "(256L, \"cd0100\")", (fun () -> ``integers take their smallest encoding`` (256L, "cd0100"))
+            "(65535L, \"cdffff\")", (fun () -> ``integers take their smallest encoding`` (65535L, "cdffff"))
+            "(65536L, \"ce00010000\")", (fun () -> ``integers take their smallest encoding`` (65536L, "ce00010000"))
+            "(4294967295L, \"ceffffffff\")", (fun () -> ``integers take their smallest encoding`` (4294967295L, "ceffffffff"))
+            "(4294967296L, \"cf0000000100000000\")", (fun () -> ``integers take their smallest encoding`` (4294967296L, "cf0000000100000000"))
+            "(Int64.MaxValue, \"cf7fffffffffffffff\")", (fun () -> ``integers take their smallest encoding`` (Int64.MaxValue, "cf7fffffffffffffff"))
+            "(-1L, \"ff\")", (fun () -> ``integers take their smallest encoding`` (-1L, "ff"))
+            "(-32L, \"e0\")", (fun () -> ``integers take their smallest encoding`` (-32L, "e0"))
+            "(-33L, \"d0df\")", (fun () -> ``integers take their smallest encoding`` (-33L, "d0df"))
+            "(-128L, \"d080\")", (fun () -> ``integers take their smallest encoding`` (-128L, "d080"))
+            "(-129L, \"d1ff7f\")", (fun () -> ``integers take their smallest encoding`` (-129L, "d1ff7f"))
+            "(-32768L, \"d18000\")", (fun () -> ``integers take their smallest encoding`` (-32768L, "d18000"))
+            "(-32769L, \"d2ffff7fff\")", (fun () -> ``integers take their smallest encoding`` (-32769L, "d2ffff7fff"))
+            "(-2147483648L, \"d280000000\")", (fun () -> ``integers take their smallest encoding`` (-2147483648L, "d280000000"))
+            "(-2147483649L, \"d3ffffffff7fffffff\")", (fun () -> ``integers take their smallest encoding`` (-2147483649L, "d3ffffffff7fffffff"))
+            "(Int64.MinValue, \"d38000000000000000\")", (fun () -> ``integers take their smallest encoding`` (Int64.MinValue, "d38000000000000000"))
+        ]
+        Register.test "narrow integer writers agree with WriteInt64" ``narrow integer writers agree with WriteInt64``
+        Register.test "integer reads accept every encoding that fits and reject the rest" ``integer reads accept every encoding that fits and reject the rest``
+        Register.test "nil bool and floats" ``nil bool and floats``
+        Register.test "float reads widen narrow and convert integers" ``float reads widen narrow and convert integers``
+        yield! Register.cases "str headers at each size" [
+            "(0, \"a0\")", (fun () -> ``str headers at each size`` (0, "a0"))
+            "(31, \"bf\")", (fun () -> ``str headers at each size`` (31, "bf"))
+            "(32, \"d920\")", (fun () -> ``str headers at each size`` (32, "d920"))
+            "(255, \"d9ff\")", (fun () -> ``str headers at each size`` (255, "d9ff"))
+            "(256, \"da0100\")", (fun () -> ``str headers at each size`` (256, "da0100"))
+            "(65535, \"daffff\")", (fun () -> ``str headers at each size`` (65535, "daffff"))
+            "(65536, \"db00010000\")", (fun () -> ``str headers at each size`` (65536, "db00010000"))
+        ]
+        Register.test "strings are UTF-8 from string, span and raw bytes" ``strings are UTF-8 from string, span and raw bytes``
+        yield! Register.cases "bin headers at each size" [
+            "(0, \"c400\")", (fun () -> ``bin headers at each size`` (0, "c400"))
+            "(255, \"c4ff\")", (fun () -> ``bin headers at each size`` (255, "c4ff"))
+            "(256, \"c50100\")", (fun () -> ``bin headers at each size`` (256, "c50100"))
+            "(65535, \"c5ffff\")", (fun () -> ``bin headers at each size`` (65535, "c5ffff"))
+            "(65536, \"c600010000\")", (fun () -> ``bin headers at each size`` (65536, "c600010000"))
+        ]
+        yield! Register.cases "array and map headers at each size" [
+            "(0, \"90\", \"80\")", (fun () -> ``array and map headers at each size`` (0, "90", "80"))
+            "(15, \"9f\", \"8f\")", (fun () -> ``array and map headers at each size`` (15, "9f", "8f"))
+            "(16, \"dc0010\", \"de0010\")", (fun () -> ``array and map headers at each size`` (16, "dc0010", "de0010"))
+            "(65535, \"dcffff\", \"deffff\")", (fun () -> ``array and map headers at each size`` (65535, "dcffff", "deffff"))
+            "(65536, \"dd00010000\", \"df00010000\")", (fun () -> ``array and map headers at each size`` (65536, "dd00010000", "df00010000"))
+        ]
+        yield! Register.cases "ext headers at each size" [
+            "(1, \"d405\")", (fun () -> ``ext headers at each size`` (1, "d405"))
+            "(2, \"d505\")", (fun () -> ``ext headers at each size`` (2, "d505"))
+            "(4, \"d605\")", (fun () -> ``ext headers at each size`` (4, "d605"))
+            "(8, \"d705\")", (fun () -> ``ext headers at each size`` (8, "d705"))
+            "(16, \"d805\")", (fun () -> ``ext headers at each size`` (16, "d805"))
+            "(0, \"c70005\")", (fun () -> ``ext headers at each size`` (0, "c70005"))
+            "(3, \"c70305\")", (fun () -> ``ext headers at each size`` (3, "c70305"))
+            "(255, \"c7ff05\")", (fun () -> ``ext headers at each size`` (255, "c7ff05"))
+            "(256, \"c8010005\")", (fun () -> ``ext headers at each size`` (256, "c8010005"))
+            "(65536, \"c90001000005\")", (fun () -> ``ext headers at each size`` (65536, "c90001000005"))
+        ]
+        yield! Register.cases "timestamps take their smallest form" [
+            "(0L, 0u, \"d6ff00000000\")", (fun () -> ``timestamps take their smallest form`` (0L, 0u, "d6ff00000000"))
+            "(4294967295L, 0u, \"d6ffffffffff\")", (fun () -> ``timestamps take their smallest form`` (4294967295L, 0u, "d6ffffffffff"))
+            "(4294967296L, 0u, \"d7ff0000000100000000\")", (fun () -> ``timestamps take their smallest form`` (4294967296L, 0u, "d7ff0000000100000000"))
+            "(0L, 1u, \"d7ff0000000400000000\")", (fun () -> ``timestamps take their smallest form`` (0L, 1u, "d7ff0000000400000000"))
+            "(17179869183L, 999999999u, \"d7ffee6b27ffffffffff\")", (fun () -> ``timestamps take their smallest form`` (17179869183L, 999999999u, "d7ffee6b27ffffffffff"))
+            "(17179869184L, 0u, \"c70cff000000000000000400000000\")", (fun () -> ``timestamps take their smallest form`` (17179869184L, 0u, "c70cff000000000000000400000000"))
+            "(-1L, 999999999u, \"c70cff3b9ac9ffffffffffffffffff\")", (fun () -> ``timestamps take their smallest form`` (-1L, 999999999u, "c70cff3b9ac9ffffffffffffffffff"))
+        ]
+        Register.test "DateTime goes through the timestamp extension as UTC" ``DateTime goes through the timestamp extension as UTC``
+        Register.test "Skip and ReadRawValue step over whole values" ``Skip and ReadRawValue step over whole values``
+        Register.test "wrong-type errors name both types and leave the reader on the value" ``wrong-type errors name both types and leave the reader on the value``
+        Register.test "every value reads back across one-byte segments" ``every value reads back across one-byte segments``
+        Register.test "writer works with a buffer writer that hands out small blocks" ``writer works with a buffer writer that hands out small blocks``
+        Register.test "nothing reaches the output before Flush" ``nothing reaches the output before Flush``
+        Register.test "writer depth limit catches runaway nesting" ``writer depth limit catches runaway nesting``
+    ]

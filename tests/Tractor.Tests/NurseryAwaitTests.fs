@@ -25,7 +25,6 @@ let private withLadder (graceful: float) (terminate: float) (body: unit -> Task<
 // what the inner nursery awaited on it ends only when the cancellation has travelled to the
 // daemon and its answer back.
 
-[<Test>]
 let ``a call awaited in a cancelled nursery has ended when the nursery returns`` () : Task =
     task {
         let mutable call: Task<int> = null
@@ -52,7 +51,6 @@ let ``a call awaited in a cancelled nursery has ended when the nursery returns``
         Assert.That(e, Is.Null, "the nursery absorbed its own cancellation")
     }
 
-[<Test>]
 let ``a context awaited in a cancelled nursery has ended when the nursery returns`` () : Task =
     task {
         let mutable result: Task<int> = null
@@ -80,7 +78,6 @@ let ``a context awaited in a cancelled nursery has ended when the nursery return
         Assert.That(e, Is.Null, "the nursery absorbed its own cancellation")
     }
 
-[<Test>]
 let ``a foreign task that ignores cancellation is given the ladder's time, then left behind`` () : Task =
     withLadder 0.1 0.1 (fun () ->
         task {
@@ -117,14 +114,12 @@ let private contextDirectlyInNursery () =
         return first, pong, count
     }
 
-[<Test>]
 let ``OpenContext with an argument type-checks directly in nursery`` () : Task =
     task {
         let! first, pong, count = contextDirectlyInNursery ()
         Assert.That((first, pong, count), Is.EqualTo((11, "pong", 1)))
     }
 
-[<Test>]
 let ``raise works as a statement anywhere in a nursery and return raise where a value is due`` () : Task =
     task {
         let boom = InvalidOperationException "boom"
@@ -154,3 +149,14 @@ let ``raise works as a statement anywhere in a nursery and return raise where a 
         for e in [ a; b; c ] do
             Assert.That(e, Is.SameAs boom)
     }
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "NurseryAwaitTests" [
+        Register.test "a call awaited in a cancelled nursery has ended when the nursery returns" ``a call awaited in a cancelled nursery has ended when the nursery returns``
+        Register.test "a context awaited in a cancelled nursery has ended when the nursery returns" ``a context awaited in a cancelled nursery has ended when the nursery returns``
+        Register.test "a foreign task that ignores cancellation is given the ladder's time, then left behind" ``a foreign task that ignores cancellation is given the ladder's time, then left behind``
+        Register.test "OpenContext with an argument type-checks directly in nursery" ``OpenContext with an argument type-checks directly in nursery``
+        Register.test "raise works as a statement anywhere in a nursery and return raise where a value is due" ``raise works as a statement anywhere in a nursery and return raise where a value is due``
+    ]

@@ -25,7 +25,6 @@ type private Counting(n: int) =
                     this.Disposed <- this.Disposed + 1
                     ValueTask.CompletedTask }
 
-[<Test>]
 let ``binds Task, Task of unit, ValueTask and Async and returns the value`` () : Task =
     task {
         let! v =
@@ -40,7 +39,6 @@ let ``binds Task, Task of unit, ValueTask and Async and returns the value`` () :
         Assert.That(v, Is.EqualTo 6)
     }
 
-[<Test>]
 let ``for over an async sequence visits every item and disposes once`` () : Task =
     task {
         let source = Counting 5
@@ -56,7 +54,6 @@ let ``for over an async sequence visits every item and disposes once`` () : Task
         Assert.That(source.Disposed, Is.EqualTo 1)
     }
 
-[<Test>]
 let ``an error inside an async for loop still disposes the sequence once`` () =
     let source = Counting 5
 
@@ -70,7 +67,6 @@ let ``an error inside an async for loop still disposes the sequence once`` () =
 
     Assert.That(source.Disposed, Is.EqualTo 1)
 
-[<Test>]
 let ``cancelling the nursery stops the body at its next bind and is absorbed for unit bodies`` () : Task =
     task {
         let mutable after = false
@@ -86,7 +82,6 @@ let ``cancelling the nursery stops the body at its next bind and is absorbed for
         Assert.That(after, Is.False, "the bind after Cancel() was a checkpoint")
     }
 
-[<Test>]
 let ``a body with a value that is cancelled raises OperationCanceledException`` () =
     Assert.CatchAsync<OperationCanceledException>(fun () ->
         nursery {
@@ -98,3 +93,13 @@ let ``a body with a value that is cancelled raises OperationCanceledException`` 
         :> Task)
     |> ignore
 
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "NurseryBuilderTests" [
+        Register.test "binds Task, Task of unit, ValueTask and Async and returns the value" ``binds Task, Task of unit, ValueTask and Async and returns the value``
+        Register.test "for over an async sequence visits every item and disposes once" ``for over an async sequence visits every item and disposes once``
+        Register.test "an error inside an async for loop still disposes the sequence once" ``an error inside an async for loop still disposes the sequence once``
+        Register.test "cancelling the nursery stops the body at its next bind and is absorbed for unit bodies" ``cancelling the nursery stops the body at its next bind and is absorbed for unit bodies``
+        Register.test "a body with a value that is cancelled raises OperationCanceledException" ``a body with a value that is cancelled raises OperationCanceledException``
+    ]

@@ -7,7 +7,6 @@ open System.Threading.Tasks
 open NUnit.Framework
 open TractorNet
 
-[<Test>]
 let ``the current actor's own portal runs a call here, in this process`` () : Task =
     task {
         let me = Actor.portal ()
@@ -17,13 +16,11 @@ let ``the current actor's own portal runs a call here, in this process`` () : Ta
         Assert.That((pid, sum, me.Pid), Is.EqualTo((Environment.ProcessId, 5, Environment.ProcessId)))
     }
 
-[<Test>]
 let ``opening a context with oneself is refused at the call site`` () =
     let me = Actor.portal ()
     let e = Assert.Throws<InvalidOperationException>(fun () -> me.OpenContext(StreamingFunctions.simpleRpc, 1) |> ignore)
     Assert.That(e.Message, Does.Contain($"'{Actor.id ()}'").And.Contain "from itself")
 
-[<Test>]
 let ``opening a stream from oneself or cancelling oneself through the portal is refused`` () =
     let me = Actor.portal ()
     let stream = Assert.Throws<InvalidOperationException>(fun () -> me.OpenStreamFrom(fun () -> StreamingFunctions.numbers 3) |> ignore)
@@ -31,7 +28,6 @@ let ``opening a stream from oneself or cancelling oneself through the portal is 
     Assert.That(stream.Message, Does.Contain "from itself")
     Assert.That(cancel.Message, Does.Contain "cancel")
 
-[<Test>]
 let ``inside a child, its own portal refuses a context with itself too`` () : Task =
     task {
         let! v =
@@ -42,3 +38,13 @@ let ``inside a child, its own portal refuses a context with itself too`` () : Ta
 
         Assert.That(v, Does.Contain("'lonely#").And.Contain "from itself")
     }
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "SelfPortalTests" [
+        Register.test "the current actor's own portal runs a call here, in this process" ``the current actor's own portal runs a call here, in this process``
+        Register.test "opening a context with oneself is refused at the call site" ``opening a context with oneself is refused at the call site``
+        Register.test "opening a stream from oneself or cancelling oneself through the portal is refused" ``opening a stream from oneself or cancelling oneself through the portal is refused``
+        Register.test "inside a child, its own portal refuses a context with itself too" ``inside a child, its own portal refuses a context with itself too``
+    ]

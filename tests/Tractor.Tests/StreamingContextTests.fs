@@ -65,7 +65,6 @@ let private pingPong (portal: Portal) =
         return first, pongs, result
     }
 
-[<Test>]
 let ``ping-pong: ten pings, ten pongs, started value and result`` () : Task =
     task {
         let! first, pongs, result = withDaemon "rpc_server" pingPong
@@ -74,7 +73,6 @@ let ``ping-pong: ten pings, ten pongs, started value and result`` () : Task =
         Assert.That(result, Is.EqualTo 10, "the server counted ten pings")
     }
 
-[<Test>]
 let ``a second Started raises in the callee and surfaces as RemoteActorError`` () : Task =
     task {
         let! e =
@@ -96,7 +94,6 @@ let ``a second Started raises in the callee and surfaces as RemoteActorError`` (
 
 // ---- the callee leaving at every phase ----
 
-[<Test>]
 let ``callee returning before Started fails OpenContext clearly`` () : Task =
     task {
         let! e = catchAsync (fun () -> withDaemon "nostart" (fun portal -> task { let! _ = portal.OpenContext neverStarts in return () }))
@@ -104,7 +101,6 @@ let ``callee returning before Started fails OpenContext clearly`` () : Task =
         Assert.That(e.Message, Does.Contain "without calling ctx.Started")
     }
 
-[<Test>]
 let ``callee raising before Started fails OpenContext with the remote error`` () : Task =
     task {
         let! e = catchAsync (fun () -> withDaemon "failstart" (fun portal -> task { let! _ = portal.OpenContext failBeforeStarted in return () }))
@@ -112,7 +108,6 @@ let ``callee raising before Started fails OpenContext with the remote error`` ()
         Assert.That((e :?> RemoteActorError).RemoteMessage, Is.EqualTo "no start today")
     }
 
-[<Test>]
 let ``callee returning right after Started: result arrives, the stream is empty, sends are dropped`` () : Task =
     task {
         let! first, items, result =
@@ -132,7 +127,6 @@ let ``callee returning right after Started: result arrives, the stream is empty,
         Assert.That(result, Is.EqualTo 42)
     }
 
-[<Test>]
 let ``callee returning mid-stream: the caller reads every item, then the result`` () : Task =
     task {
         let! items, result =
@@ -150,7 +144,6 @@ let ``callee returning mid-stream: the caller reads every item, then the result`
         Assert.That(result, Is.EqualTo "sent")
     }
 
-[<Test>]
 let ``callee raising mid-stream: the caller reads the items sent before, then RemoteActorError`` () : Task =
     task {
         let items = ResizeArray<int>()
@@ -172,7 +165,6 @@ let ``callee raising mid-stream: the caller reads the items sent before, then Re
         Assert.That((e :?> RemoteActorError).RemoteMessage, Is.EqualTo "failed after 3 items")
     }
 
-[<Test>]
 let ``callee stopping its side: the caller's iteration ends, its own items still reach the callee`` () : Task =
     task {
         let! items, result =
@@ -197,7 +189,6 @@ let ``callee stopping its side: the caller's iteration ends, its own items still
 
 // ---- the caller leaving at every phase ----
 
-[<Test>]
 let ``caller cancelled before Started: OpenContext ends cancelled and the callee is cancelled`` () : Task =
     task {
         let! outcome, waiting, cancelled =
@@ -224,7 +215,6 @@ let ``caller cancelled before Started: OpenContext ends cancelled and the callee
         Assert.That(cancelled, Is.True, "the callee's function was cancelled")
     }
 
-[<Test>]
 let ``caller leaving after Started cancels the callee, and the cancellation is absorbed`` () : Task =
     task {
         let! first, cancelled =
@@ -246,7 +236,6 @@ let ``caller leaving after Started cancels the callee, and the cancellation is a
         Assert.That(cancelled, Is.True)
     }
 
-[<Test>]
 let ``caller leaving mid-stream cancels the blocked producer`` () : Task =
     task {
         let! items, cancelled =
@@ -269,7 +258,6 @@ let ``caller leaving mid-stream cancels the blocked producer`` () : Task =
         Assert.That(cancelled, Is.True)
     }
 
-[<Test>]
 let ``caller stopping its side ends the callee's iteration and the result follows`` () : Task =
     task {
         let! echoes, result =
@@ -292,7 +280,6 @@ let ``caller stopping its side ends the callee's iteration and the result follow
         Assert.That(result, Is.EqualTo 3)
     }
 
-[<Test>]
 let ``an error in the caller's body cancels the callee and propagates as itself`` () : Task =
     task {
         let! e, cancelled =
@@ -316,7 +303,6 @@ let ``an error in the caller's body cancels the callee and propagates as itself`
 
 // ---- cancellation: ours is absorbed, the peer's is raised ----
 
-[<Test>]
 let ``ctx.Cancel from the caller: Result raises ContextCancelledError naming us, exit absorbs it`` () : Task =
     task {
         let! e =
@@ -333,7 +319,6 @@ let ``ctx.Cancel from the caller: Result raises ContextCancelledError naming us,
         | other -> Assert.Fail $"expected ContextCancelledError, got {other}"
     }
 
-[<Test>]
 let ``ctx.Cancel from the caller ends its stream's iteration with ContextCancelledError naming us, exit absorbs it`` () : Task =
     task {
         let! items, e, ranPastTheLoop =
@@ -368,7 +353,6 @@ let ``ctx.Cancel from the caller ends its stream's iteration with ContextCancell
         | other -> Assert.Fail $"expected ContextCancelledError, got {other}"
     }
 
-[<Test>]
 let ``a callee cancelling its own context raises ContextCancelledError naming it at context exit`` () : Task =
     task {
         let mutable callee = Unchecked.defaultof<ActorId>
@@ -392,7 +376,6 @@ let ``a callee cancelling its own context raises ContextCancelledError naming it
 
 // ---- flow control ----
 
-[<Test>]
 let ``backpressure: a slow consumer loses nothing and the sender never runs more than a window ahead`` () : Task =
     task {
         let window = 4
@@ -420,7 +403,6 @@ let ``backpressure: a slow consumer loses nothing and the sender never runs more
         Assert.That(maxAhead, Is.LessThanOrEqualTo window, "the sender waited for credit")
     }
 
-[<Test>]
 let ``Overruns.Fail: a receiver that falls behind gets StreamOverrunError after its buffer`` () : Task =
     task {
         let! items, e =
@@ -441,7 +423,6 @@ let ``Overruns.Fail: a receiver that falls behind gets StreamOverrunError after 
         Assert.That(e, Is.InstanceOf<StreamOverrunError>())
     }
 
-[<Test>]
 let ``Overruns.Allow: an unbounded buffer keeps every item`` () : Task =
     task {
         let! items, result =
@@ -470,7 +451,6 @@ let private cancelled (token: CancellationToken) : Task<bool> =
         return token.IsCancellationRequested
     }
 
-[<Test>]
 let ``Overruns.Fail: a callee overrunning a caller that never opens its stream fails the context on both sides`` () : Task =
     task {
         let! tokenCancelled, e, events =
@@ -499,7 +479,6 @@ let ``Overruns.Fail: a callee overrunning a caller that never opens its stream f
         Assert.That(events, Does.Contain "sender:StreamOverrunError", "the callee's next send raised the overrun")
     }
 
-[<Test>]
 let ``Overruns.Fail: a caller overrunning a callee that never opens its stream fails the context on both sides`` () : Task =
     task {
         let mutable callee = Unchecked.defaultof<ActorId>
@@ -543,7 +522,6 @@ let ``Overruns.Fail: a caller overrunning a callee that never opens its stream f
         | other -> Assert.Fail $"expected RemoteActorError, got {other}"
     }
 
-[<Test>]
 let ``Overruns.Fail: exactly BufferSize items waiting for a caller that has not opened its stream are legal`` () : Task =
     task {
         let! result, tokenCancelled, items =
@@ -563,7 +541,6 @@ let ``Overruns.Fail: exactly BufferSize items waiting for a caller that has not 
         Assert.That(items, eq [ 0..7 ])
     }
 
-[<Test>]
 let ``Overruns.Fail: exactly BufferSize items waiting for a callee that has not opened its stream are legal`` () : Task =
     task {
         let! sum =
@@ -585,13 +562,11 @@ let ``Overruns.Fail: exactly BufferSize items waiting for a callee that has not 
         Assert.That(sum, Is.EqualTo 28)
     }
 
-[<Test>]
 let ``a context to this actor itself is refused`` () =
     let me = ActorId.New "me"
     let e = Assert.Throws<InvalidOperationException>(fun () -> TractorNet.StreamingCalls.refuseSelf me me)
     Assert.That(e.Message, Does.Contain "from itself")
 
-[<Test>]
 let ``a context stream cut by the caller's own cancel scope raises there, it does not end quietly`` () : Task =
     withDaemon "cutctx" (fun portal ->
         assertCutByOwnScope (fun loop ->
@@ -601,3 +576,34 @@ let ``a context stream cut by the caller's own cancel scope raises there, it doe
                 use stream = ctx.OpenStream<unit, int>()
                 do! loop stream
             }))
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "StreamingContextTests" [
+        Register.test "ping-pong: ten pings, ten pongs, started value and result" ``ping-pong: ten pings, ten pongs, started value and result``
+        Register.test "a second Started raises in the callee and surfaces as RemoteActorError" ``a second Started raises in the callee and surfaces as RemoteActorError``
+        Register.test "callee returning before Started fails OpenContext clearly" ``callee returning before Started fails OpenContext clearly``
+        Register.test "callee raising before Started fails OpenContext with the remote error" ``callee raising before Started fails OpenContext with the remote error``
+        Register.test "callee returning right after Started: result arrives, the stream is empty, sends are dropped" ``callee returning right after Started: result arrives, the stream is empty, sends are dropped``
+        Register.test "callee returning mid-stream: the caller reads every item, then the result" ``callee returning mid-stream: the caller reads every item, then the result``
+        Register.test "callee raising mid-stream: the caller reads the items sent before, then RemoteActorError" ``callee raising mid-stream: the caller reads the items sent before, then RemoteActorError``
+        Register.test "callee stopping its side: the caller's iteration ends, its own items still reach the callee" ``callee stopping its side: the caller's iteration ends, its own items still reach the callee``
+        Register.test "caller cancelled before Started: OpenContext ends cancelled and the callee is cancelled" ``caller cancelled before Started: OpenContext ends cancelled and the callee is cancelled``
+        Register.test "caller leaving after Started cancels the callee, and the cancellation is absorbed" ``caller leaving after Started cancels the callee, and the cancellation is absorbed``
+        Register.test "caller leaving mid-stream cancels the blocked producer" ``caller leaving mid-stream cancels the blocked producer``
+        Register.test "caller stopping its side ends the callee's iteration and the result follows" ``caller stopping its side ends the callee's iteration and the result follows``
+        Register.test "an error in the caller's body cancels the callee and propagates as itself" ``an error in the caller's body cancels the callee and propagates as itself``
+        Register.test "ctx.Cancel from the caller: Result raises ContextCancelledError naming us, exit absorbs it" ``ctx.Cancel from the caller: Result raises ContextCancelledError naming us, exit absorbs it``
+        Register.test "ctx.Cancel from the caller ends its stream's iteration with ContextCancelledError naming us, exit absorbs it" ``ctx.Cancel from the caller ends its stream's iteration with ContextCancelledError naming us, exit absorbs it``
+        Register.test "a callee cancelling its own context raises ContextCancelledError naming it at context exit" ``a callee cancelling its own context raises ContextCancelledError naming it at context exit``
+        Register.test "backpressure: a slow consumer loses nothing and the sender never runs more than a window ahead" ``backpressure: a slow consumer loses nothing and the sender never runs more than a window ahead``
+        Register.test "Overruns.Fail: a receiver that falls behind gets StreamOverrunError after its buffer" ``Overruns.Fail: a receiver that falls behind gets StreamOverrunError after its buffer``
+        Register.test "Overruns.Allow: an unbounded buffer keeps every item" ``Overruns.Allow: an unbounded buffer keeps every item``
+        Register.test "Overruns.Fail: a callee overrunning a caller that never opens its stream fails the context on both sides" ``Overruns.Fail: a callee overrunning a caller that never opens its stream fails the context on both sides``
+        Register.test "Overruns.Fail: a caller overrunning a callee that never opens its stream fails the context on both sides" ``Overruns.Fail: a caller overrunning a callee that never opens its stream fails the context on both sides``
+        Register.test "Overruns.Fail: exactly BufferSize items waiting for a caller that has not opened its stream are legal" ``Overruns.Fail: exactly BufferSize items waiting for a caller that has not opened its stream are legal``
+        Register.test "Overruns.Fail: exactly BufferSize items waiting for a callee that has not opened its stream are legal" ``Overruns.Fail: exactly BufferSize items waiting for a callee that has not opened its stream are legal``
+        Register.test "a context to this actor itself is refused" ``a context to this actor itself is refused``
+        Register.test "a context stream cut by the caller's own cancel scope raises there, it does not end quietly" ``a context stream cut by the caller's own cancel scope raises there, it does not end quietly``
+    ]

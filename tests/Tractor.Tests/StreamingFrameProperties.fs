@@ -4,7 +4,6 @@ module TractorNet.Tests.StreamingFrameProperties
 
 open System
 open System.Buffers
-open FsCheck.NUnit
 open TractorNet.Runtime
 open TractorNet.Wire
 
@@ -20,7 +19,6 @@ let private keyAndItem (k: int64) (shift: byte) (item: byte[]) (pad: byte) =
 
     key, item
 
-[<Property(MaxTest = 200)>]
 let ``an item frame is the union codec's encoding of Yield`` (k: int64) (shift: byte) (item: byte[]) (pad: byte) =
     let key, item = keyAndItem k shift item pad
     let frame = ArrayBufferWriter<byte>()
@@ -28,7 +26,6 @@ let ``an item frame is the union codec's encoding of Yield`` (k: int64) (shift: 
     let reference = MsgPackSerializer.Default.SerializeToArray<Message>(Yield(key, item))
     frame.WrittenSpan.ToArray() = reference
 
-[<Property(MaxTest = 200)>]
 let ``an item frame parses back to its key and item`` (k: int64) (shift: byte) (item: byte[]) (pad: byte) =
     let key, item = keyAndItem k shift item pad
     let frame = ArrayBufferWriter<byte>()
@@ -36,3 +33,11 @@ let ``an item frame parses back to its key and item`` (k: int64) (shift: byte) (
     let mutable parsedKey = 0L
     let mutable parsed = ReadOnlyMemory<byte>.Empty
     YieldFrames.tryParse (frame.WrittenMemory, &parsedKey, &parsed) && parsedKey = key && parsed.ToArray() = item
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "StreamingFrameProperties" [
+        Register.property 200 [] "an item frame is the union codec's encoding of Yield" ``an item frame is the union codec's encoding of Yield``
+        Register.property 200 [] "an item frame parses back to its key and item" ``an item frame parses back to its key and item``
+    ]

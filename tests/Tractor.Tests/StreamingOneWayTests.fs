@@ -25,14 +25,12 @@ let private readAll (stream: IAsyncEnumerable<'T>) : Task<'T list> =
         return List.ofSeq items
     }
 
-[<Test>]
 let ``a one-way stream delivers every item in order`` () : Task =
     task {
         let! items = withDaemon "numbers" (fun portal -> readAll (portal.OpenStreamFrom(fun () -> numbers 1000)))
         Assert.That(items, eq [ 0..999 ])
     }
 
-[<Test>]
 let ``each iteration of a one-way stream runs the function again`` () : Task =
     task {
         let! a, b =
@@ -48,7 +46,6 @@ let ``each iteration of a one-way stream runs the function again`` () : Task =
         Assert.That(b, eq [ 0; 1; 2 ])
     }
 
-[<Test>]
 let ``breaking out of a one-way stream cancels the remote generator`` () : Task =
     task {
         let! items, events =
@@ -71,7 +68,6 @@ let ``breaking out of a one-way stream cancels the remote generator`` () : Task 
         Assert.That(events, Does.Contain "generator:disposed", "the remote generator was ended")
     }
 
-[<Test>]
 let ``a generator raising mid-stream raises RemoteActorError at the iteration site after its items`` () : Task =
     task {
         let items = ResizeArray<int>()
@@ -89,7 +85,6 @@ let ``a generator raising mid-stream raises RemoteActorError at the iteration si
         Assert.That((e :?> RemoteActorError).RemoteMessage, Is.EqualTo "generator failed")
     }
 
-[<Test>]
 let ``one-way backpressure: the generator never runs more than a window ahead`` () : Task =
     task {
         let window = 4
@@ -114,7 +109,6 @@ let ``one-way backpressure: the generator never runs more than a window ahead`` 
         Assert.That(maxAhead, Is.LessThanOrEqualTo(window + 1))
     }
 
-[<Test>]
 let ``broadcast: each subscriber gets its own copy of every item`` () : Task =
     task {
         let! a, b =
@@ -147,7 +141,6 @@ let ``broadcast: each subscriber gets its own copy of every item`` () : Task =
         Assert.That(b, eq [ 0..299 ])
     }
 
-[<Test>]
 let ``broadcast: a subscriber that falls behind gets LaggedError, the others carry on`` () : Task =
     task {
         let capacity = 16
@@ -194,7 +187,6 @@ let ``broadcast: a subscriber that falls behind gets LaggedError, the others car
         | other -> Assert.Fail $"expected LaggedError, got {other}"
     }
 
-[<Test>]
 let ``broadcast: subscribing again after every subscription left runs the stream anew`` () : Task =
     task {
         let! rounds =
@@ -215,7 +207,6 @@ let ``broadcast: subscribing again after every subscription left runs the stream
         Assert.That(rounds, eq [ [ 0..49 ]; [ 0..49 ] ])
     }
 
-[<Test>]
 let ``broadcast: a context's stream can be subscribed again, the new round gets the items still to come`` () : Task =
     task {
         let! first, rest =
@@ -237,7 +228,6 @@ let ``broadcast: a context's stream can be subscribed again, the new round gets 
         Assert.That(rest, eq [ 3; 4; 5 ])
     }
 
-[<Test>]
 let ``broadcast: the last subscription leaving while a read waits on a silent generator cancels it`` () : Task =
     task {
         let! left, cancelled =
@@ -262,7 +252,6 @@ let ``broadcast: the last subscription leaving while a read waits on a silent ge
         Assert.That(cancelled, Is.True, "the remote generator was cancelled")
     }
 
-[<Test>]
 let ``broadcast: cancelling the scope of the subscriber reading the stream leaves the others every item`` () : Task =
     task {
         let! seen, cancelledRemotely =
@@ -285,7 +274,6 @@ let ``broadcast: cancelling the scope of the subscriber reading the stream leave
         Assert.That(cancelledRemotely, Is.False, "the remote generator ran to its end")
     }
 
-[<Test>]
 let ``broadcast: a subscription's iteration is cut by its own cancel scope, like the stream's`` () : Task =
     withDaemon "cut-subscriber" (fun portal ->
         assertCutByOwnScope (fun loop ->
@@ -296,7 +284,6 @@ let ``broadcast: a subscription's iteration is cut by its own cancel scope, like
                 if not (isNull error) then raise error
             }))
 
-[<Test>]
 let ``a Broadcast whose last subscription left refuses new ones with a clear error`` () : Task =
     task {
         let b = new Broadcast<int>(TaskSeq.ofList [ 1; 2; 3 ], 4)
@@ -308,7 +295,6 @@ let ``a Broadcast whose last subscription left refuses new ones with a clear err
         Assert.That(e.Message, Does.Contain "last subscription left")
     }
 
-[<Test>]
 let ``many contexts and streams share one portal, both directions at once`` () : Task =
     task {
         let! results =
@@ -350,7 +336,6 @@ let ``many contexts and streams share one portal, both directions at once`` () :
         Assert.That(results, Has.All.True)
     }
 
-[<Test>]
 let ``the peer dying mid-stream ends the iteration with its death, reported once`` () : Task =
     task {
         let mutable atIteration: exn = null
@@ -393,6 +378,27 @@ let ``the peer dying mid-stream ends the iteration with its death, reported once
         Assert.That(atIteration, Is.SameAs(e).Or.InstanceOf<OperationCanceledException>())
     }
 
-[<Test>]
 let ``a one-way stream cut by the caller's own cancel scope raises there, it does not end quietly`` () : Task =
     withDaemon "cut" (fun portal -> assertCutByOwnScope (fun loop -> loop (portal.OpenStreamFrom endless)))
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "StreamingOneWayTests" [
+        Register.test "a one-way stream delivers every item in order" ``a one-way stream delivers every item in order``
+        Register.test "each iteration of a one-way stream runs the function again" ``each iteration of a one-way stream runs the function again``
+        Register.test "breaking out of a one-way stream cancels the remote generator" ``breaking out of a one-way stream cancels the remote generator``
+        Register.test "a generator raising mid-stream raises RemoteActorError at the iteration site after its items" ``a generator raising mid-stream raises RemoteActorError at the iteration site after its items``
+        Register.test "one-way backpressure: the generator never runs more than a window ahead" ``one-way backpressure: the generator never runs more than a window ahead``
+        Register.test "broadcast: each subscriber gets its own copy of every item" ``broadcast: each subscriber gets its own copy of every item``
+        Register.test "broadcast: a subscriber that falls behind gets LaggedError, the others carry on" ``broadcast: a subscriber that falls behind gets LaggedError, the others carry on``
+        Register.test "broadcast: subscribing again after every subscription left runs the stream anew" ``broadcast: subscribing again after every subscription left runs the stream anew``
+        Register.test "broadcast: a context's stream can be subscribed again, the new round gets the items still to come" ``broadcast: a context's stream can be subscribed again, the new round gets the items still to come``
+        Register.test "broadcast: the last subscription leaving while a read waits on a silent generator cancels it" ``broadcast: the last subscription leaving while a read waits on a silent generator cancels it``
+        Register.test "broadcast: cancelling the scope of the subscriber reading the stream leaves the others every item" ``broadcast: cancelling the scope of the subscriber reading the stream leaves the others every item``
+        Register.test "broadcast: a subscription's iteration is cut by its own cancel scope, like the stream's" ``broadcast: a subscription's iteration is cut by its own cancel scope, like the stream's``
+        Register.test "a Broadcast whose last subscription left refuses new ones with a clear error" ``a Broadcast whose last subscription left refuses new ones with a clear error``
+        Register.test "many contexts and streams share one portal, both directions at once" ``many contexts and streams share one portal, both directions at once``
+        Register.test "the peer dying mid-stream ends the iteration with its death, reported once" ``the peer dying mid-stream ends the iteration with its death, reported once``
+        Register.test "a one-way stream cut by the caller's own cancel scope raises there, it does not end quietly" ``a one-way stream cut by the caller's own cancel scope raises there, it does not end quietly``
+    ]

@@ -10,7 +10,6 @@ open System.Threading.Tasks
 open FsCheck
 open FsCheck.FSharp
 open NUnit.Framework
-open FsCheck.NUnit
 open TractorNet
 
 /// What one task of the tree does.
@@ -206,13 +205,11 @@ let rec private leaves (e: exn) : exn list =
 
 let private shortDeadline = TimeSpan.FromMilliseconds 15.0
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Trees> |])>]
 let ``no task outlives its nursery`` (AnyTree tree) =
     let r = runTree shortDeadline tree
     Assert.That(r.Violations, Is.Empty)
     Assert.That(r.HangsCancelled, Is.EqualTo r.HangsStarted, "every hanging task ended, by cancellation")
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Trees> |])>]
 let ``every error is reported, once, and cancellations are not errors`` (AnyTree tree) =
     let r = runTree shortDeadline tree
     match r.Outcome with
@@ -227,7 +224,6 @@ let ``every error is reported, once, and cancellations are not errors`` (AnyTree
         if r.Failed.Length = 1 then
             Assert.That(e, Is.InstanceOf<TreeFailure>())
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Trees> |])>]
 let ``the first error cancels all siblings and bodies`` (FailingTree tree) =
     // No deadline: only the error can end the hanging tasks and bodies, and it must end all of them.
     let r = runTree Timeout.InfiniteTimeSpan tree
@@ -237,14 +233,12 @@ let ``the first error cancels all siblings and bodies`` (FailingTree tree) =
     Assert.That(r.HangsCancelled, Is.EqualTo r.HangsStarted)
     Assert.That(r.Violations, Is.Empty)
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Trees> |])>]
 let ``cancellation is awaited`` (StubbornTree tree) =
     let r = runTree shortDeadline tree
     // Each nursery checked on return that all its tasks, stubborn ones included, had ended.
     Assert.That(r.Violations, Is.Empty)
     Assert.That(r.StubbornFinished, Is.EqualTo r.StubbornStarted)
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Trees> |])>]
 let ``a deadline fires, not early, within a generous bound`` (DeadlineTree tree) =
     let r = runTree shortDeadline tree
     match r.Outcome with
@@ -255,3 +249,14 @@ let ``a deadline fires, not early, within a generous bound`` (DeadlineTree tree)
     | Error _ -> Assert.That(r.Failed, Is.Not.Empty, "an error was raised but no task failed")
     // Stubborn tasks add a few ms each; seconds mean the deadline did not fire by itself.
     Assert.That(r.Elapsed, Is.LessThan(TimeSpan.FromSeconds 5.0))
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "TaskNurseryProperties" [
+        Register.property 100 [ typeof<Trees> ] "no task outlives its nursery" ``no task outlives its nursery``
+        Register.property 100 [ typeof<Trees> ] "every error is reported, once, and cancellations are not errors" ``every error is reported, once, and cancellations are not errors``
+        Register.property 100 [ typeof<Trees> ] "the first error cancels all siblings and bodies" ``the first error cancels all siblings and bodies``
+        Register.property 100 [ typeof<Trees> ] "cancellation is awaited" ``cancellation is awaited``
+        Register.property 100 [ typeof<Trees> ] "a deadline fires, not early, within a generous bound" ``a deadline fires, not early, within a generous bound``
+    ]

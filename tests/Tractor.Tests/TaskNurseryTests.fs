@@ -44,7 +44,6 @@ let private onCancel (ct: CancellationToken) (f: unit -> unit) =
             if ct.IsCancellationRequested then f ()
     }
 
-[<Test>]
 let ``the nursery waits for every child, even one still running when the body returns`` () =
     let gate = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
     let finished = ConcurrentBag<string>()
@@ -59,7 +58,6 @@ let ``the nursery waits for every child, even one still running when the body re
     |> await
     Assert.That(finished, Is.EquivalentTo [ "waiter"; "releaser" ])
 
-[<Test>]
 let ``StartChild returns the child's task and its value`` () =
     let r =
         TaskNursery.runValue (fun n -> task {
@@ -73,7 +71,6 @@ let ``StartChild returns the child's task and its value`` () =
         |> await
     Assert.That(r, Is.EqualTo(ValueSome 42))
 
-[<Test>]
 let ``a child's error cancels its siblings and the body, and is re-raised as itself`` () =
     let cancelled = ConcurrentBag<string>()
     let e =
@@ -90,7 +87,6 @@ let ``a child's error cancels its siblings and the body, and is re-raised as its
     Assert.That(e.StackTrace, Does.Contain(nameof throwBoom), "the original stack trace is kept")
     Assert.That(cancelled, Is.EquivalentTo [ "sibling"; "body" ])
 
-[<Test>]
 let ``an error in the body cancels every child and is re-raised as itself`` () =
     let cancelled = ConcurrentBag<int>()
     let started = Barrier 3
@@ -107,7 +103,6 @@ let ``an error in the body cancels every child and is re-raised as itself`` () =
     Assert.That(e.Message, Is.EqualTo "boom")
     Assert.That(cancelled, Is.EquivalentTo [ 1; 2 ])
 
-[<Test>]
 let ``two errors are re-raised together as one MultiErrorException`` () =
     let both = Barrier 2
     let e =
@@ -124,7 +119,6 @@ let ``two errors are re-raised together as one MultiErrorException`` () =
     Assert.That(m, Is.InstanceOf<AggregateException>())
     Assert.That(m.InnerExceptions |> Seq.map _.Message, Is.EquivalentTo [ "a"; "b" ])
 
-[<Test>]
 let ``errors of an inner nursery stay nested inside the outer one's`` () =
     let all = Barrier 3
     let failAfterAll name (_: CancellationToken) =
@@ -147,7 +141,6 @@ let ``errors of an inner nursery stay nested inside the outer one's`` () =
     Assert.That(m.InnerExceptions |> Seq.map _.Message, Does.Contain "outer")
     Assert.That(m.Flatten().InnerExceptions.Count, Is.EqualTo 3)
 
-[<Test>]
 let ``cancellation is awaited: a child that ignores it for a while is waited for`` () =
     let finished = ref false
     let started = Barrier 2
@@ -168,7 +161,6 @@ let ``cancellation is awaited: a child that ignores it for a while is waited for
     Assert.That(e.Message, Is.EqualTo "boom")
     Assert.That(finished.Value, Is.True, "the nursery returned before its child had finished")
 
-[<Test>]
 let ``the nursery's own Cancel is absorbed, and cancellations it causes are not errors`` () =
     let cancelled = ConcurrentBag<int>()
     let n' = ref Unchecked.defaultof<TaskNursery>
@@ -184,7 +176,6 @@ let ``the nursery's own Cancel is absorbed, and cancellations it causes are not 
     Assert.That(cancelled, Is.EquivalentTo [ 1; 2; 3 ])
     Assert.That(n'.Value.CancelScope.CancelledCaught, Is.False, "nothing was cut short in the body")
 
-[<Test>]
 let ``a Cancel from a child cuts the body short: runValue returns ValueNone`` () =
     let n' = ref Unchecked.defaultof<TaskNursery>
     let r =
@@ -197,7 +188,6 @@ let ``a Cancel from a child cuts the body short: runValue returns ValueNone`` ()
     Assert.That(r, Is.EqualTo(ValueNone: int voption))
     Assert.That(n'.Value.CancelScope.CancelledCaught, Is.True)
 
-[<Test>]
 let ``the nursery can be cancelled from outside`` () =
     let opened = TaskCompletionSource<TaskNursery>(TaskCreationOptions.RunContinuationsAsynchronously)
     let running =
@@ -211,7 +201,6 @@ let ``the nursery can be cancelled from outside`` () =
     Assert.That(raisedBy running, Is.Null)
     Assert.That(n.IsClosed, Is.True)
 
-[<Test>]
 let ``an enclosing scope's cancellation cancels the nursery and propagates to that scope`` () =
     let cancelled = ConcurrentBag<string>()
     let mutable afterNursery = false
@@ -227,7 +216,6 @@ let ``an enclosing scope's cancellation cancels the nursery and propagates to th
     Assert.That(cancelled, Is.EquivalentTo [ "child"; "body" ])
     Assert.That(afterNursery, Is.False)
 
-[<Test>]
 let ``children cut short by an enclosing scope make the nursery raise the cancellation even if its body returned`` () =
     let outer = CancelScope()
     let mutable afterNursery = false
@@ -243,7 +231,6 @@ let ``children cut short by an enclosing scope make the nursery raise the cancel
     Assert.That(afterNursery, Is.False)
     Assert.That(outer.CancelledCaught, Is.True)
 
-[<Test>]
 let ``a deadline on the nursery's scope cancels it and is absorbed`` () =
     let r =
         TaskNursery.runValue (fun n -> task {
@@ -254,14 +241,12 @@ let ``a deadline on the nursery's scope cancels it and is absorbed`` () =
         |> await
     Assert.That(r, Is.EqualTo(ValueNone: int voption))
 
-[<Test>]
 let ``starting a child on a closed nursery is a clear error`` () =
     let n = TaskNursery.runValue (fun n -> task { return n }) |> await
     Assert.That(n.Value.IsClosed, Is.True)
     let e = Assert.Throws<InvalidOperationException>(fun () -> n.Value.StartSoon(fun _ -> Task.CompletedTask))
     Assert.That(e.Message, Does.Contain "closed")
 
-[<Test>]
 let ``a child can start another child after the body has returned; the nursery waits for it`` () =
     let finished = ref false
     TaskNursery.run (fun n -> task {
@@ -274,7 +259,6 @@ let ``a child can start another child after the body has returned; the nursery w
     |> await
     Assert.That(finished.Value, Is.True)
 
-[<Test>]
 let ``children run with the nursery's scope as ambient scope, whoever starts them`` () =
     let fromOutside = TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
     TaskNursery.run (fun n -> task {
@@ -288,7 +272,6 @@ let ``children run with the nursery's scope as ambient scope, whoever starts the
         Assert.That(seen, Is.True) })
     |> await
 
-[<Test>]
 let ``checkpoint in a child throws once the nursery is cancelled`` () =
     let reached = ref false
     let started = Barrier 2
@@ -304,25 +287,21 @@ let ``checkpoint in a child throws once the nursery is cancelled`` () =
     |> await
     Assert.That(reached.Value, Is.False)
 
-[<Test>]
 let ``a cancellation a child raises on its own is an error`` () =
     use other = new CancellationTokenSource()
     other.Cancel()
     let e = raisedBy (TaskNursery.run (fun n -> task { n.StartSoon(fun _ -> Task.Delay(Timeout.Infinite, other.Token)) }))
     Assert.That(e, Is.InstanceOf<OperationCanceledException>())
 
-[<Test>]
 let ``a child that throws before returning a task is reported`` () =
     let e = raisedBy (TaskNursery.run (fun n -> task { n.StartSoon(fun _ -> throwBoom (); Task.CompletedTask) }))
     Assert.That(e.Message, Is.EqualTo "boom")
 
-[<Test>]
 let ``a child that returns a null task is a clear error`` () =
     let e = raisedBy (TaskNursery.run (fun n -> task { n.StartSoon(Func<CancellationToken, Task>(fun _ -> null)) }))
     Assert.That(e, Is.InstanceOf<InvalidOperationException>())
     Assert.That(e.Message, Does.Contain "null")
 
-[<Test>]
 let ``Start returns the started value while the child keeps running in the nursery`` () =
     let release = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
     let finished = ref false
@@ -338,7 +317,6 @@ let ``Start returns the started value while the child keeps running in the nurse
     |> await
     Assert.That(finished.Value, Is.True)
 
-[<Test>]
 let ``Start fails with the child's error when it fails before starting; the nursery reports it once`` () =
     let seenByBody = ref null
     let e =
@@ -354,14 +332,12 @@ let ``Start fails with the child's error when it fails before starting; the nurs
     Assert.That(e.Message, Is.EqualTo "boom")
     Assert.That(e, Is.SameAs seenByBody.Value)
 
-[<Test>]
 let ``Start fails when the child returns without signalling`` () =
     let e =
         raisedBy (TaskNursery.run (fun n -> task { n.Start(fun (_: StartSignal<int>) _ -> Task.CompletedTask) |> ignore }))
     Assert.That(e, Is.InstanceOf<InvalidOperationException>())
     Assert.That(e.Message, Does.Contain "Started")
 
-[<Test>]
 let ``signalling Started twice is an error of the child`` () =
     let e =
         raisedBy (
@@ -373,3 +349,33 @@ let ``signalling Started twice is an error of the child`` () =
                 Assert.That(v, Is.EqualTo 1) })
         )
     Assert.That(e, Is.InstanceOf<InvalidOperationException>())
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "TaskNurseryTests" [
+        Register.test "the nursery waits for every child, even one still running when the body returns" ``the nursery waits for every child, even one still running when the body returns``
+        Register.test "StartChild returns the child's task and its value" ``StartChild returns the child's task and its value``
+        Register.test "a child's error cancels its siblings and the body, and is re-raised as itself" ``a child's error cancels its siblings and the body, and is re-raised as itself``
+        Register.test "an error in the body cancels every child and is re-raised as itself" ``an error in the body cancels every child and is re-raised as itself``
+        Register.test "two errors are re-raised together as one MultiErrorException" ``two errors are re-raised together as one MultiErrorException``
+        Register.test "errors of an inner nursery stay nested inside the outer one's" ``errors of an inner nursery stay nested inside the outer one's``
+        Register.test "cancellation is awaited: a child that ignores it for a while is waited for" ``cancellation is awaited: a child that ignores it for a while is waited for``
+        Register.test "the nursery's own Cancel is absorbed, and cancellations it causes are not errors" ``the nursery's own Cancel is absorbed, and cancellations it causes are not errors``
+        Register.test "a Cancel from a child cuts the body short: runValue returns ValueNone" ``a Cancel from a child cuts the body short: runValue returns ValueNone``
+        Register.test "the nursery can be cancelled from outside" ``the nursery can be cancelled from outside``
+        Register.test "an enclosing scope's cancellation cancels the nursery and propagates to that scope" ``an enclosing scope's cancellation cancels the nursery and propagates to that scope``
+        Register.test "children cut short by an enclosing scope make the nursery raise the cancellation even if its body returned" ``children cut short by an enclosing scope make the nursery raise the cancellation even if its body returned``
+        Register.test "a deadline on the nursery's scope cancels it and is absorbed" ``a deadline on the nursery's scope cancels it and is absorbed``
+        Register.test "starting a child on a closed nursery is a clear error" ``starting a child on a closed nursery is a clear error``
+        Register.test "a child can start another child after the body has returned; the nursery waits for it" ``a child can start another child after the body has returned; the nursery waits for it``
+        Register.test "children run with the nursery's scope as ambient scope, whoever starts them" ``children run with the nursery's scope as ambient scope, whoever starts them``
+        Register.test "checkpoint in a child throws once the nursery is cancelled" ``checkpoint in a child throws once the nursery is cancelled``
+        Register.test "a cancellation a child raises on its own is an error" ``a cancellation a child raises on its own is an error``
+        Register.test "a child that throws before returning a task is reported" ``a child that throws before returning a task is reported``
+        Register.test "a child that returns a null task is a clear error" ``a child that returns a null task is a clear error``
+        Register.test "Start returns the started value while the child keeps running in the nursery" ``Start returns the started value while the child keeps running in the nursery``
+        Register.test "Start fails with the child's error when it fails before starting; the nursery reports it once" ``Start fails with the child's error when it fails before starting; the nursery reports it once``
+        Register.test "Start fails when the child returns without signalling" ``Start fails when the child returns without signalling``
+        Register.test "signalling Started twice is an error of the child" ``signalling Started twice is an error of the child``
+    ]

@@ -14,7 +14,6 @@ open System.Threading.Tasks
 open NUnit.Framework
 open FsCheck
 open FsCheck.FSharp
-open FsCheck.NUnit
 open TractorNet
 open TractorNet.Tests.TaskSeqTests
 
@@ -417,25 +416,21 @@ type Programs =
 
 // ---- Properties of the builder ----
 
-[<Test>]
 let ``the interpreters really take the static and the dynamic path`` () =
     TaskSeqTests.requireOptimisedBuild ()
     Assert.That(interpret (Trace()) (Yield 1), Is.Not.InstanceOf<TaskSeqDynamic<int>>())
     Assert.That(interpretDynamically (Trace()) (Yield 1), Is.InstanceOf<TaskSeqDynamic<int>>())
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Programs> |])>]
 let ``a random program gives the events of its sequential model`` (program: Prog) =
     let expected = fullRun (model program)
     let trace = Trace()
     expectTrace expected (pull trace everything None (interpret trace program))
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Programs> |])>]
 let ``a random program gives the events of its sequential model on the dynamic path`` (program: Prog) =
     let expected = fullRun (model program)
     let trace = Trace()
     expectTrace expected (pull trace everything None (interpretDynamically trace program))
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Programs> |])>]
 let ``stopping after n elements runs every pending clean-up exactly once`` (program: Prog) (NonNegativeInt n) =
     let expected = stoppedAfter n (model program)
     for run in [ interpret; interpretDynamically ] do
@@ -444,7 +439,6 @@ let ``stopping after n elements runs every pending clean-up exactly once`` (prog
         expectTrace expected events
         expectBalanced events
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Programs> |])>]
 let ``TaskSeq.truncate n stops the source like an early break`` (program: Prog) (NonNegativeInt n) =
     let expected = stoppedAfter n (model program)
     let trace = Trace()
@@ -452,7 +446,6 @@ let ``TaskSeq.truncate n stops the source like an early break`` (program: Prog) 
 
 exception Stop
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Programs> |])>]
 let ``an exception in the consumer's task { for } body disposes like an early break`` (program: Prog) (PositiveInt n) =
     let expected = stoppedAfter n (model program)
     let trace = Trace()
@@ -471,7 +464,6 @@ let ``an exception in the consumer's task { for } body disposes like an early br
     waitUnit consumer
     expectTrace expected trace.Events
 
-[<Property(MaxTest = 100, Arbitrary = [| typeof<Programs> |])>]
 let ``cancelling after n elements fails the next step and the clean-ups still run once`` (program: Prog) (NonNegativeInt n) =
     let expected = stoppedAfter n (model program)
     for run in [ interpret; interpretDynamically ] do
@@ -506,7 +498,6 @@ let private listResult (f: unit -> 'T list) : Result<'T list, string> =
 let private agree (name: string) (expected: 'T) (actual: 'T) =
     if actual <> expected then Assert.Fail($"{name}: expected %A{expected}\nbut was %A{actual}")
 
-[<Property(MaxTest = 100)>]
 let ``TaskSeq transformations agree with List`` (xs: int list) (ys: int list) (NonNegativeInt n) =
     let s = source xs
     let even x = x % 2 = 0
@@ -528,7 +519,6 @@ let ``TaskSeq transformations agree with List`` (xs: int list) (ys: int list) (N
     agree "skip" (listResult (fun () -> Seq.skip n xs |> List.ofSeq)) (collected (TaskSeq.skip n s))
     agree "takeWhile" (List.takeWhile ((<) 0) xs) (consume (TaskSeq.takeWhile ((<) 0) s))
 
-[<Property(MaxTest = 100)>]
 let ``TaskSeq consumers agree with List`` (xs: int list) (threshold: int) =
     let s = source xs
     let above x = x > threshold
@@ -546,3 +536,18 @@ let ``TaskSeq consumers agree with List`` (xs: int list) (threshold: int) =
     agree "isEmpty" xs.IsEmpty (wait (TaskSeq.isEmpty s))
     agree "toArrayAsync" (Array.ofList xs) (wait (TaskSeq.toArrayAsync s))
     agree "toListAsync" xs (wait (TaskSeq.toListAsync s))
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "TaskSeqProperties" [
+        Register.test "the interpreters really take the static and the dynamic path" ``the interpreters really take the static and the dynamic path``
+        Register.property 100 [ typeof<Programs> ] "a random program gives the events of its sequential model" ``a random program gives the events of its sequential model``
+        Register.property 100 [ typeof<Programs> ] "a random program gives the events of its sequential model on the dynamic path" ``a random program gives the events of its sequential model on the dynamic path``
+        Register.property 100 [ typeof<Programs> ] "stopping after n elements runs every pending clean-up exactly once" ``stopping after n elements runs every pending clean-up exactly once``
+        Register.property 100 [ typeof<Programs> ] "TaskSeq.truncate n stops the source like an early break" ``TaskSeq.truncate n stops the source like an early break``
+        Register.property 100 [ typeof<Programs> ] "an exception in the consumer's task { for } body disposes like an early break" ``an exception in the consumer's task { for } body disposes like an early break``
+        Register.property 100 [ typeof<Programs> ] "cancelling after n elements fails the next step and the clean-ups still run once" ``cancelling after n elements fails the next step and the clean-ups still run once``
+        Register.property 100 [] "TaskSeq transformations agree with List" ``TaskSeq transformations agree with List``
+        Register.property 100 [] "TaskSeq consumers agree with List" ``TaskSeq consumers agree with List``
+    ]

@@ -77,7 +77,6 @@ type BothResource(log: Log) =
 
 // ---- Laziness and restart ----
 
-[<Test>]
 let ``nothing runs before the first MoveNextAsync, not even at GetAsyncEnumerator`` () =
     let log = Log()
     let s =
@@ -91,7 +90,6 @@ let ``nothing runs before the first MoveNextAsync, not even at GetAsyncEnumerato
     Assert.That(log.Items, eq [ "start" ])
     waitVT (e.DisposeAsync())
 
-[<Test>]
 let ``each enumeration restarts the body, also two at once`` () =
     let mutable starts = 0
     let s =
@@ -115,7 +113,6 @@ let ``each enumeration restarts the body, also two at once`` () =
 
 // ---- Constructs ----
 
-[<Test>]
 let ``yield, yield! of seq and task sequences, for, while, if and match`` () =
     let inner = taskSeq { yield! [ 10; 11 ] }
     let s =
@@ -139,7 +136,6 @@ let ``yield, yield! of seq and task sequences, for, while, if and match`` () =
         }
     Assert.That(consume s, eq [ 1; 2; 3; 10; 11; 4; 5; 20; 21; 30; 31; 40; 50 ])
 
-[<Test>]
 let ``let! and do! on Task, ValueTask and Async, completed and truly asynchronous`` () =
     let s =
         taskSeq {
@@ -161,7 +157,6 @@ let ``let! and do! on Task, ValueTask and Async, completed and truly asynchronou
         }
     Assert.That(consume s, eq [ 1; 2; 3; 4; 5; 6 ])
 
-[<Test>]
 let ``try/with catches an exception thrown after a yield, also across awaits`` () =
     let s =
         taskSeq {
@@ -176,7 +171,6 @@ let ``try/with catches an exception thrown after a yield, also across awaits`` (
         }
     Assert.That(consume s, eq [ 1; 2; 107 ])
 
-[<Test>]
 let ``an exception from the body surfaces at MoveNextAsync after the earlier elements`` () =
     let s =
         taskSeq {
@@ -192,7 +186,6 @@ let ``an exception from the body surfaces at MoveNextAsync after the earlier ele
     Assert.That(wait (e.MoveNextAsync().AsTask()), Is.False, "a faulted sequence is over")
     waitVT (e.DisposeAsync())
 
-[<Test>]
 let ``use disposes at the end of its scope; use! binds a task's resource`` () =
     let log = Log()
     let s =
@@ -208,7 +201,6 @@ let ``use disposes at the end of its scope; use! binds a task's resource`` () =
     Assert.That(consume s, eq [ 1; 2 ])
     Assert.That(log.Items, eq [ "in a"; "dispose a"; "in b"; "dispose b" ])
 
-[<Test>]
 let ``use of an IAsyncDisposable awaits DisposeAsync before going on`` () =
     let log = Log()
     let s =
@@ -225,7 +217,6 @@ let ``use of an IAsyncDisposable awaits DisposeAsync before going on`` () =
     Assert.That(consume s, eq [ 2 ])
     Assert.That(log.Items, eq [ "body"; "disposeAsync r"; "after" ])
 
-[<Test>]
 let ``a resource that is both kinds of disposable is disposed asynchronously, once`` () =
     let log = Log()
     let s =
@@ -251,7 +242,6 @@ let private nested (log: Log) =
             log.Add "outer finally"
     }
 
-[<Test>]
 let ``early break runs every pending clean-up once, innermost first`` () =
     let log = Log()
     let e = (nested log).GetAsyncEnumerator()
@@ -262,13 +252,11 @@ let ``early break runs every pending clean-up once, innermost first`` () =
     Assert.That(log.Items, eq [ "inner finally"; "middle finally"; "dispose outer"; "outer finally" ])
     Assert.That(wait (e.MoveNextAsync().AsTask()), Is.False, "a disposed enumerator has no more elements")
 
-[<Test>]
 let ``a full enumeration runs every clean-up once`` () =
     let log = Log()
     Assert.That(consume (nested log), eq [ 1; 2; 3 ])
     Assert.That(log.Items, eq [ "inner finally"; "middle finally"; "dispose outer"; "outer finally" ])
 
-[<Test>]
 let ``an exception in the body runs the clean-ups once and then surfaces`` () =
     let log = Log()
     let s =
@@ -283,7 +271,6 @@ let ``an exception in the body runs the clean-ups once and then surfaces`` () =
     Assert.That(ex.Data0, eq 1)
     Assert.That(log.Items, eq [ "finally" ])
 
-[<Test>]
 let ``an exception in the consumer of task { for } disposes the sequence once`` () =
     let log = Log()
     let run =
@@ -294,7 +281,6 @@ let ``an exception in the consumer of task { for } disposes the sequence once`` 
     Assert.Throws<Boom>(fun () -> waitUnit run) |> ignore
     Assert.That(log.Items, eq [ "inner finally"; "middle finally"; "dispose outer"; "outer finally" ])
 
-[<Test>]
 let ``early DisposeAsync awaits an asynchronous clean-up`` () =
     let log = Log()
     let gate = TaskCompletionSource()
@@ -312,7 +298,6 @@ let ``early DisposeAsync awaits an asynchronous clean-up`` () =
     waitUnit disposing
     Assert.That(log.Items, eq [ "disposeAsync r" ])
 
-[<Test>]
 let ``a throwing finally does not stop the enclosing ones; DisposeAsync reports it`` () =
     let log = Log()
     let s =
@@ -330,7 +315,6 @@ let ``a throwing finally does not stop the enclosing ones; DisposeAsync reports 
     Assert.Throws<Boom>(fun () -> waitVT (e.DisposeAsync())) |> ignore
     Assert.That(log.Items, eq [ "outer" ])
 
-[<Test>]
 let ``MoveNextAsync or DisposeAsync while a MoveNextAsync is pending is refused`` () =
     let gate = TaskCompletionSource<int>()
     let s =
@@ -350,7 +334,6 @@ let ``MoveNextAsync or DisposeAsync while a MoveNextAsync is pending is refused`
 
 // ---- Cancellation ----
 
-[<Test>]
 let ``a cancelled token stops iteration at the next step with OperationCanceledException`` () =
     let log = Log()
     use cts = new CancellationTokenSource()
@@ -374,7 +357,6 @@ let ``a cancelled token stops iteration at the next step with OperationCanceledE
     waitVT (e.DisposeAsync())
     Assert.That(log.Items, eq [ "finally" ])
 
-[<Test>]
 let ``WithCancellation passes its token; the body and nested sequences and Async see it`` () =
     use cts = new CancellationTokenSource()
     let seen = ResizeArray<CancellationToken>()
@@ -407,7 +389,6 @@ let ``WithCancellation passes its token; the body and nested sequences and Async
     Assert.That(wait run, eq [ 1; 2 ])
     Assert.That(List.ofSeq seen, eq [ cts.Token; cts.Token; cts.Token ])
 
-[<Test>]
 let ``TaskSeq.withCancellation enumerates its source with its own token`` () =
     use cts = new CancellationTokenSource()
     let s =
@@ -418,7 +399,6 @@ let ``TaskSeq.withCancellation enumerates its source with its own token`` () =
     let seen = wait (TaskSeq.toListAsync (TaskSeq.withCancellation cts.Token s))
     Assert.That(seen, eq [ cts.Token ])
 
-[<Test>]
 let ``the body can hand the token to its own awaits, which then stop promptly`` () =
     use cts = new CancellationTokenSource()
     let s =
@@ -449,7 +429,6 @@ let requireOptimisedBuild () =
     if not optimised then
         Assert.Ignore "the test assembly is not optimised, so taskSeq bodies here use the dynamic path (run with -c Release)"
 
-[<Test>]
 let ``a body without real awaits completes MoveNextAsync synchronously, allocation-free per element`` () =
     requireOptimisedBuild ()
     let n = 10_000
@@ -501,7 +480,6 @@ let private dynamicBody (log: Log) : TaskSeqCode<int> =
             ))
     )
 
-[<Test>]
 let ``a body the compiler cannot make a state machine runs dynamically with the same behaviour`` () =
     let log = Log()
     let s = taskSeq.Run(taskSeq.Delay(fun () -> dynamicBody log))
@@ -517,7 +495,6 @@ let ``a body the compiler cannot make a state machine runs dynamically with the 
 
 // ---- for in task { } ----
 
-[<Test>]
 let ``task { for } iterates a task sequence with awaits in the body and disposes it`` () =
     let log = Log()
     let s =
@@ -542,7 +519,6 @@ let ``task { for } iterates a task sequence with awaits in the body and disposes
 
 let private src (xs: int list) = TaskSeq.ofList xs
 
-[<Test>]
 let ``creating: empty, singleton, ofSeq, ofArray, ofList, init`` () =
     Assert.That(consume TaskSeq.empty<int>, Is.Empty)
     Assert.That(consume (TaskSeq.singleton 4), eq [ 4 ])
@@ -553,7 +529,6 @@ let ``creating: empty, singleton, ofSeq, ofArray, ofList, init`` () =
     Assert.Throws<ArgumentException>(fun () -> TaskSeq.init -1 id |> ignore) |> ignore
     Assert.Throws<ArgumentNullException>(fun () -> TaskSeq.ofSeq (null: int seq) |> ignore) |> ignore
 
-[<Test>]
 let ``transforming: map, mapAsync, filter, filterAsync, choose, collect, indexed, append, concat, zip`` () =
     let xs = src [ 1; 2; 3; 4 ]
     Assert.That(consume (TaskSeq.map (fun x -> x * 2) xs), eq [ 2; 4; 6; 8 ])
@@ -568,7 +543,6 @@ let ``transforming: map, mapAsync, filter, filterAsync, choose, collect, indexed
     Assert.That(consume (TaskSeq.concat (TaskSeq.ofList [ src [ 1 ]; TaskSeq.empty; src [ 2; 3 ] ])), eq [ 1; 2; 3 ])
     Assert.That(consume (TaskSeq.zip xs (src [ 9; 8 ])), eq [ (1, 9); (2, 8) ])
 
-[<Test>]
 let ``take, truncate, skip, takeWhile, and their errors`` () =
     let xs = src [ 1; 2; 3; 4 ]
     Assert.That(consume (TaskSeq.take 2 xs), eq [ 1; 2 ])
@@ -582,7 +556,6 @@ let ``take, truncate, skip, takeWhile, and their errors`` () =
     Assert.Throws<InvalidOperationException>(fun () -> consume (TaskSeq.skip 5 xs) |> ignore) |> ignore
     Assert.That(consume (TaskSeq.takeWhile (fun x -> x < 3) xs), eq [ 1; 2 ])
 
-[<Test>]
 let ``take and truncate never ask the source for more than they return`` () =
     let mutable pulled = 0
     let counting =
@@ -596,7 +569,6 @@ let ``take and truncate never ask the source for more than they return`` () =
     Assert.That(consume (TaskSeq.truncate 2 counting), eq [ 1; 2 ])
     Assert.That(pulled, eq 2)
 
-[<Test>]
 let ``consuming: iter, iterAsync, fold, foldAsync, sum, length, exists, forall, heads, lasts, isEmpty, to*`` () =
     let xs = src [ 1; 2; 3 ]
     let seen = ResizeArray()
@@ -625,7 +597,6 @@ let ``consuming: iter, iterAsync, fold, foldAsync, sum, length, exists, forall, 
     Assert.That(TaskSeq.toList xs, eq [ 1; 2; 3 ])
     Assert.That(TaskSeq.toArray xs, eq [| 1; 2; 3 |])
 
-[<Test>]
 let ``exists and tryHead stop pulling once they know the answer, and dispose the source`` () =
     let log = Log()
     let s =
@@ -641,3 +612,38 @@ let ``exists and tryHead stop pulling once they know the answer, and dispose the
     Assert.That(log.Items, eq [ "pull 1"; "pull 2"; "finally" ])
     Assert.That(wait (TaskSeq.tryHead s), eq (Some 1))
     Assert.That(log.Count "finally", eq 2)
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "TaskSeqTests" [
+        Register.test "nothing runs before the first MoveNextAsync, not even at GetAsyncEnumerator" ``nothing runs before the first MoveNextAsync, not even at GetAsyncEnumerator``
+        Register.test "each enumeration restarts the body, also two at once" ``each enumeration restarts the body, also two at once``
+        Register.test "yield, yield! of seq and task sequences, for, while, if and match" ``yield, yield! of seq and task sequences, for, while, if and match``
+        Register.test "let! and do! on Task, ValueTask and Async, completed and truly asynchronous" ``let! and do! on Task, ValueTask and Async, completed and truly asynchronous``
+        Register.test "try/with catches an exception thrown after a yield, also across awaits" ``try/with catches an exception thrown after a yield, also across awaits``
+        Register.test "an exception from the body surfaces at MoveNextAsync after the earlier elements" ``an exception from the body surfaces at MoveNextAsync after the earlier elements``
+        Register.test "use disposes at the end of its scope; use! binds a task's resource" ``use disposes at the end of its scope; use! binds a task's resource``
+        Register.test "use of an IAsyncDisposable awaits DisposeAsync before going on" ``use of an IAsyncDisposable awaits DisposeAsync before going on``
+        Register.test "a resource that is both kinds of disposable is disposed asynchronously, once" ``a resource that is both kinds of disposable is disposed asynchronously, once``
+        Register.test "early break runs every pending clean-up once, innermost first" ``early break runs every pending clean-up once, innermost first``
+        Register.test "a full enumeration runs every clean-up once" ``a full enumeration runs every clean-up once``
+        Register.test "an exception in the body runs the clean-ups once and then surfaces" ``an exception in the body runs the clean-ups once and then surfaces``
+        Register.test "an exception in the consumer of task { for } disposes the sequence once" ``an exception in the consumer of task { for } disposes the sequence once``
+        Register.test "early DisposeAsync awaits an asynchronous clean-up" ``early DisposeAsync awaits an asynchronous clean-up``
+        Register.test "a throwing finally does not stop the enclosing ones; DisposeAsync reports it" ``a throwing finally does not stop the enclosing ones; DisposeAsync reports it``
+        Register.test "MoveNextAsync or DisposeAsync while a MoveNextAsync is pending is refused" ``MoveNextAsync or DisposeAsync while a MoveNextAsync is pending is refused``
+        Register.test "a cancelled token stops iteration at the next step with OperationCanceledException" ``a cancelled token stops iteration at the next step with OperationCanceledException``
+        Register.test "WithCancellation passes its token; the body and nested sequences and Async see it" ``WithCancellation passes its token; the body and nested sequences and Async see it``
+        Register.test "TaskSeq.withCancellation enumerates its source with its own token" ``TaskSeq.withCancellation enumerates its source with its own token``
+        Register.test "the body can hand the token to its own awaits, which then stop promptly" ``the body can hand the token to its own awaits, which then stop promptly``
+        Register.test "a body without real awaits completes MoveNextAsync synchronously, allocation-free per element" ``a body without real awaits completes MoveNextAsync synchronously, allocation-free per element``
+        Register.test "a body the compiler cannot make a state machine runs dynamically with the same behaviour" ``a body the compiler cannot make a state machine runs dynamically with the same behaviour``
+        Register.test "task { for } iterates a task sequence with awaits in the body and disposes it" ``task { for } iterates a task sequence with awaits in the body and disposes it``
+        Register.test "creating: empty, singleton, ofSeq, ofArray, ofList, init" ``creating: empty, singleton, ofSeq, ofArray, ofList, init``
+        Register.test "transforming: map, mapAsync, filter, filterAsync, choose, collect, indexed, append, concat, zip" ``transforming: map, mapAsync, filter, filterAsync, choose, collect, indexed, append, concat, zip``
+        Register.test "take, truncate, skip, takeWhile, and their errors" ``take, truncate, skip, takeWhile, and their errors``
+        Register.test "take and truncate never ask the source for more than they return" ``take and truncate never ask the source for more than they return``
+        Register.test "consuming: iter, iterAsync, fold, foldAsync, sum, length, exists, forall, heads, lasts, isEmpty, to*" ``consuming: iter, iterAsync, fold, foldAsync, sum, length, exists, forall, heads, lasts, isEmpty, to*``
+        Register.test "exists and tryHead stop pulling once they know the answer, and dispose the source" ``exists and tryHead stop pulling once they know the answer, and dispose the source``
+    ]

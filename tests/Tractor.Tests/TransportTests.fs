@@ -8,7 +8,6 @@ open System.Threading
 open FsCheck
 open FsCheck.FSharp
 open NUnit.Framework
-open FsCheck.NUnit
 open TractorNet.Ipc
 open TractorNet.Tests.IpcSupport
 
@@ -27,31 +26,15 @@ let private addresses =
 type private Addresses =
     static member Address() = addresses
 
-[<Property(MaxTest = 300, Arbitrary = [| typeof<Addresses> |])>]
 let ``an address prints and parses back to itself`` (address: IpcAddress) =
     IpcAddress.Parse(address.ToString()) = address
 
-[<Test>]
 let ``the documented forms parse`` () =
     Assert.That(IpcAddress.Parse "uds:///run/user/1000/tractor/name.sock", Is.EqualTo(IpcAddress.Uds "/run/user/1000/tractor/name.sock"))
     Assert.That(IpcAddress.Parse "tcp://127.0.0.1:1616", Is.EqualTo(IpcAddress.Tcp("127.0.0.1", 1616)))
     Assert.That(IpcAddress.Parse "tcp://[::1]:1616", Is.EqualTo(IpcAddress.Tcp("::1", 1616)))
     Assert.That((IpcAddress.Tcp("::1", 1616)).ToString(), Is.EqualTo "tcp://[::1]:1616")
 
-[<TestCase("", "missing scheme")>]
-[<TestCase("/tmp/x.sock", "missing scheme")>]
-[<TestCase("http://x:1", "unknown scheme 'http'")>]
-[<TestCase("uds://relative.sock", "absolute path")>]
-[<TestCase("uds:///tmp/dir/", "names a directory")>]
-[<TestCase("tcp://127.0.0.1", "missing ':port'")>]
-[<TestCase("tcp://127.0.0.1:", "is not a port number")>]
-[<TestCase("tcp://127.0.0.1:65536", "'65536' is not a port number")>]
-[<TestCase("tcp://127.0.0.1:-1", "is not a port number")>]
-[<TestCase("tcp://:80", "missing host")>]
-[<TestCase("tcp://::1:80", "must be in brackets")>]
-[<TestCase("tcp://[::1:80", "closed with ']'")>]
-[<TestCase("tcp://[::1]", "missing ':port'")>]
-[<TestCase("tcp://[1.2.3.4]:80", "not an IPv6 address")>]
 let ``a bad address gets an error saying what is wrong`` (text: string, expected: string) =
     let e = Assert.Throws<FormatException>(fun () -> IpcAddress.Parse text |> ignore)
     Assert.That(e.Message, Does.Contain expected)
@@ -59,7 +42,6 @@ let ``a bad address gets an error saying what is wrong`` (text: string, expected
     let mutable parsed = Unchecked.defaultof<IpcAddress>
     Assert.That(IpcAddress.TryParse(text, &parsed), Is.False)
 
-[<Test>]
 let ``the socket directory is private to the user (0700)`` () =
     let dir = UnixSocketDirectory.ensure ()
     Assert.That(File.GetUnixFileMode dir, Is.EqualTo(UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute))
@@ -73,7 +55,6 @@ let ``the socket directory is private to the user (0700)`` () =
     finally
         Directory.Delete other
 
-[<Test>]
 let ``a symlink is refused as the socket directory`` () =
     let target = Directory.CreateTempSubdirectory("tractor-target-")
     let link = Path.Combine(Path.GetTempPath(), $"tractor-link-{Guid.NewGuid():N}")
@@ -85,7 +66,6 @@ let ``a symlink is refused as the socket directory`` () =
         File.Delete link
         target.Delete()
 
-[<TestCase("uds"); TestCase("tcp")>]
 let ``bytes cross a connection both ways`` (kind: string) =
     let listener, client, server = connectedPair (addressFor kind)
     use _ = listener
@@ -101,7 +81,6 @@ let ``bytes cross a connection both ways`` (kind: string) =
     client.ShutdownSend()
     Assert.That(awaitValue (server.ReceiveAsync(Memory buffer, CancellationToken.None).AsTask()), Is.EqualTo 0)
 
-[<Test>]
 let ``a TCP listener on port 0 reports the port it bound`` () =
     use listener = Transport.Listen(IpcAddress.Parse "tcp://127.0.0.1:0")
     match listener.Address with
@@ -111,7 +90,6 @@ let ``a TCP listener on port 0 reports the port it bound`` () =
         Assert.That(c.RemoteAddress, Is.EqualTo listener.Address)
     | other -> Assert.Fail $"unexpected bound address {other}"
 
-[<Test>]
 let ``TCP over IPv6 loopback works when the host has it`` () =
     if not Socket.OSSupportsIPv6 then Assert.Ignore "no IPv6"
     let listener =
@@ -126,7 +104,6 @@ let ``TCP over IPv6 loopback works when the host has it`` () =
     use s = awaitValue (listener.AcceptAsync(CancellationToken.None).AsTask())
     Assert.That(c.RemoteAddress, Is.EqualTo listener.Address)
 
-[<Test>]
 let ``connecting where nobody listens fails clearly`` () =
     let missing = freshUds ()
     let e = Assert.ThrowsAsync<ConnectException>(fun () -> Transport.ConnectAsync missing)
@@ -140,7 +117,6 @@ let ``connecting where nobody listens fails clearly`` () =
     let e = Assert.ThrowsAsync<ConnectException>(fun () -> Transport.ConnectAsync(IpcAddress.Tcp("127.0.0.1", port)))
     Assert.That(e.Message, Does.Contain "connection refused")
 
-[<Test>]
 let ``a stale socket file is replaced and a live one is address-in-use`` () =
     let address = freshUds ()
     let path = match address with IpcAddress.Uds p -> p | _ -> failwith "uds"
@@ -157,7 +133,6 @@ let ``a stale socket file is replaced and a live one is address-in-use`` () =
     use c = awaitValue (Transport.ConnectAsync address)
     Assert.That(c, Is.Not.Null)
 
-[<Test>]
 let ``a regular file at the socket path is never replaced`` () =
     let address = freshUds ()
     let path = match address with IpcAddress.Uds p -> p | _ -> failwith "uds"
@@ -169,7 +144,6 @@ let ``a regular file at the socket path is never replaced`` () =
     finally
         File.Delete path
 
-[<Test>]
 let ``closing a Unix socket listener removes its file`` () =
     let address = freshUds ()
     let path = match address with IpcAddress.Uds p -> p | _ -> failwith "uds"
@@ -179,9 +153,45 @@ let ``closing a Unix socket listener removes its file`` () =
     Assert.That(File.Exists path, Is.False)
     Assert.ThrowsAsync<ObjectDisposedException>(fun () -> listener.AcceptAsync(CancellationToken.None).AsTask()) |> ignore
 
-[<Test>]
 let ``a pending accept ends when the listener closes`` () =
     let listener = Transport.Listen(freshUds ())
     let pending = listener.AcceptAsync(CancellationToken.None).AsTask()
     listener.Dispose()
     Assert.ThrowsAsync<ObjectDisposedException>(fun () -> pending.WaitAsync hangGuard) |> ignore
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "TransportTests" [
+        Register.property 300 [ typeof<Addresses> ] "an address prints and parses back to itself" ``an address prints and parses back to itself``
+        Register.test "the documented forms parse" ``the documented forms parse``
+        yield! Register.cases "a bad address gets an error saying what is wrong" [
+            "(\"\", \"missing scheme\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("", "missing scheme"))
+            "(\"/tmp/x.sock\", \"missing scheme\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("/tmp/x.sock", "missing scheme"))
+            "(\"http://x:1\", \"unknown scheme 'http'\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("http://x:1", "unknown scheme 'http'"))
+            "(\"uds://relative.sock\", \"absolute path\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("uds://relative.sock", "absolute path"))
+            "(\"uds:///tmp/dir/\", \"names a directory\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("uds:///tmp/dir/", "names a directory"))
+            "(\"tcp://127.0.0.1\", \"missing ':port'\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("tcp://127.0.0.1", "missing ':port'"))
+            "(\"tcp://127.0.0.1:\", \"is not a port number\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("tcp://127.0.0.1:", "is not a port number"))
+            "(\"tcp://127.0.0.1:65536\", \"'65536' is not a port number\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("tcp://127.0.0.1:65536", "'65536' is not a port number"))
+            "(\"tcp://127.0.0.1:-1\", \"is not a port number\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("tcp://127.0.0.1:-1", "is not a port number"))
+            "(\"tcp://:80\", \"missing host\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("tcp://:80", "missing host"))
+            "(\"tcp://::1:80\", \"must be in brackets\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("tcp://::1:80", "must be in brackets"))
+            "(\"tcp://[::1:80\", \"closed with ']'\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("tcp://[::1:80", "closed with ']'"))
+            "(\"tcp://[::1]\", \"missing ':port'\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("tcp://[::1]", "missing ':port'"))
+            "(\"tcp://[1.2.3.4]:80\", \"not an IPv6 address\")", (fun () -> ``a bad address gets an error saying what is wrong`` ("tcp://[1.2.3.4]:80", "not an IPv6 address"))
+        ]
+        Register.test "the socket directory is private to the user (0700)" ``the socket directory is private to the user (0700)``
+        Register.test "a symlink is refused as the socket directory" ``a symlink is refused as the socket directory``
+        yield! Register.cases "bytes cross a connection both ways" [
+            "(\"uds\")", (fun () -> ``bytes cross a connection both ways`` ("uds"))
+            "(\"tcp\")", (fun () -> ``bytes cross a connection both ways`` ("tcp"))
+        ]
+        Register.test "a TCP listener on port 0 reports the port it bound" ``a TCP listener on port 0 reports the port it bound``
+        Register.test "TCP over IPv6 loopback works when the host has it" ``TCP over IPv6 loopback works when the host has it``
+        Register.test "connecting where nobody listens fails clearly" ``connecting where nobody listens fails clearly``
+        Register.test "a stale socket file is replaced and a live one is address-in-use" ``a stale socket file is replaced and a live one is address-in-use``
+        Register.test "a regular file at the socket path is never replaced" ``a regular file at the socket path is never replaced``
+        Register.test "closing a Unix socket listener removes its file" ``closing a Unix socket listener removes its file``
+        Register.test "a pending accept ends when the listener closes" ``a pending accept ends when the listener closes``
+    ]

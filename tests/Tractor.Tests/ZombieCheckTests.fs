@@ -6,7 +6,6 @@ open System.Diagnostics
 open NUnit.Framework
 open TractorNet.Testing
 
-[<Test>]
 let ``a process started by a test is seen as ours until it is reaped`` () =
     OurProcesses.ensureMarked ()
     use p = Process.Start(ProcessStartInfo("sleep", "30", UseShellExecute = false))
@@ -16,7 +15,6 @@ let ``a process started by a test is seen as ours until it is reaped`` () =
     Assert.That(seen, Is.True, "a child of the test process carries the marker")
     Assert.That(OurProcesses.list () |> List.exists (fun o -> o.Pid = p.Id), Is.False)
 
-[<Test>]
 let ``an orphan re-parented to init is still seen as ours`` () =
     OurProcesses.ensureMarked ()
     // sh starts sleep in the background and exits: sleep's parent becomes init (or a subreaper).
@@ -33,3 +31,10 @@ let ``an orphan re-parented to init is still seen as ours`` () =
     OurProcesses.killAll [ { Pid = orphan; CommandLine = "" } ]
     Assert.That(seen, Is.True)
 
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "ZombieCheckTests" [
+        Register.test "a process started by a test is seen as ours until it is reaped" ``a process started by a test is seen as ours until it is reaped``
+        Register.test "an orphan re-parented to init is still seen as ours" ``an orphan re-parented to init is still seen as ours``
+    ]

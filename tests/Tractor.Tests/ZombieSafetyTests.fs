@@ -51,14 +51,12 @@ let private assertAllGone () =
     let gone = eventually (TimeSpan.FromSeconds 15.0) (fun () -> OurProcesses.list().IsEmpty)
     Assert.That(gone, Is.True, $"processes left: {OurProcesses.list ()}")
 
-[<Test>]
 let ``SIGKILL of the root leaves no process of the tree behind`` () =
     let root, _ = startTree 2 2
     root.Kill()
     root.WaitForExit()
     assertAllGone ()
 
-[<Test>]
 let ``SIGKILL of an intermediate actor ends the whole tree`` () =
     let root, stderr = startTree 2 2
     let intermediate = OurProcesses.list () |> List.find (fun p -> parentOf p.Pid = root.Id)
@@ -68,10 +66,18 @@ let ``SIGKILL of an intermediate actor ends the whole tree`` () =
     Assert.That(stderr.Result, Does.Contain "killed by SIGKILL")
     assertAllGone ()
 
-[<Test>]
 let ``SIGINT at the root cancels the whole tree and reaps it`` () =
     let root, stderr = startTree 2 2
     Assert.That(TractorNet.Spawning.Native.kill root.Id TractorNet.Spawning.Native.SIGINT, Is.True)
     Assert.That(root.WaitForExit(TimeSpan.FromSeconds 30.0), Is.True, "the root ended after Ctrl-C")
     Assert.That(root.ExitCode, Is.EqualTo 130, stderr.Result)
     assertAllGone ()
+
+/// This file's tests, in file order.
+[<Expecto.Tests>]
+let tests =
+    Register.tests "ZombieSafetyTests" [
+        Register.test "SIGKILL of the root leaves no process of the tree behind" ``SIGKILL of the root leaves no process of the tree behind``
+        Register.test "SIGKILL of an intermediate actor ends the whole tree" ``SIGKILL of an intermediate actor ends the whole tree``
+        Register.test "SIGINT at the root cancels the whole tree and reaps it" ``SIGINT at the root cancels the whole tree and reaps it``
+    ]

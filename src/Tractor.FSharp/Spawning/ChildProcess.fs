@@ -61,8 +61,37 @@ module internal ChildCommand =
     let private setpriv =
         lazy ([ "/usr/bin/setpriv"; "/bin/setpriv" ] |> List.tryFind File.Exists)
 
+    /// The ways of running an application whose actors can start.
+    [<Literal>]
+    let SupportedWays =
+        "Supported: the build output (`dotnet run`, `dotnet build` then `dotnet <app>.dll` or the app's executable), "
+        + "or a framework-dependent `dotnet publish` without PublishSingleFile."
+
+    /// Why this application cannot start child actors, if it cannot: a child is `dotnet exec` of
+    /// Tractor.FSharp.dll, so both must be files on disk.
+    let private unsupported =
+        lazy
+            (if String.IsNullOrEmpty libraryPath then
+                 Some(
+                     "Tractor cannot start an actor from a single-file application: a child actor runs the actor host "
+                     + "Tractor.FSharp.dll, which a single-file bundle does not keep as a file. "
+                     + SupportedWays
+                 )
+             elif not (File.Exists dotnetHost.Value) then
+                 Some(
+                     $"Tractor cannot start an actor: no dotnet host at {dotnetHost.Value} (a self-contained application has none; "
+                     + "DOTNET_HOST_PATH can name one). "
+                     + SupportedWays
+                 )
+             else
+                 None)
+
     /// The program and arguments that start a child actor named `name`.
     let build (name: string) : string * string list =
+        match unsupported.Value with
+        | Some reason -> raise (NotSupportedException reason)
+        | None -> ()
+
         let depsArgs =
             match appDepsFile.Value with
             | Some deps -> [ "--depsfile"; deps ]

@@ -1,7 +1,0 @@
-namespace TractorNet.Tests
-
-open TractorNet.Testing
-
-// Every test fails if it leaves a process of ours running.
-[<assembly: NoZombies>]
-do ()
