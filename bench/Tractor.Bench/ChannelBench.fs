@@ -11,6 +11,7 @@ open System.Net.Sockets
 open System.Reflection
 open System.Threading
 open System.Threading.Tasks
+open TractorNet
 open TractorNet.Ipc
 open TractorNet.Bench.Report
 
@@ -120,7 +121,7 @@ let runPeer (argv: string[]) =
     let count = if argv.Length > 3 then Int64.Parse argv[3] else 0L
     (task {
         let! conn = Transport.ConnectAsync(address, TimeSpan.FromSeconds 10.0)
-        let options = ChannelOptions(Log = IpcLog.None)
+        let options = ChannelOptions(Log = Log.none)
         match mode with
         | "raw-echo" -> do! rawEcho (socketOf conn)
         | "raw-sink" -> do! rawSink (socketOf conn) count
@@ -272,7 +273,7 @@ let private compare quick kind (rawMode: string) (channelMode: string) (raw: ICo
     withPeer kind rawMode onewayBatch (fun rawConn ->
         withPeer kind channelMode onewayBatch (fun chConn ->
             task {
-                let ch = new Channel(chConn, ChannelOptions(Log = IpcLog.None))
+                let ch = new Channel(chConn, ChannelOptions(Log = Log.none))
                 let! value, baseline = interleave quick (channel ch) (raw rawConn)
                 do! ch.DisposeAsync()
                 return value, baseline

@@ -52,12 +52,12 @@ public class IpcTests
     {
         var server = IpcServer.Start(
             UnixSocketDirectory.NewAddress("csharp"),
-            new HandshakeOptions(IpcIdentity.ForThisProcess("server"), Handshake.NewSecret()) { Log = IpcLog.None },
+            new HandshakeOptions(IpcIdentity.ForThisProcess("server"), Handshake.NewSecret()) { Log = Log.None },
             null,
             channel => Task.CompletedTask);
         try
         {
-            var options = new HandshakeOptions(IpcIdentity.ForThisProcess("client"), Handshake.NewSecret()) { Log = IpcLog.None };
+            var options = new HandshakeOptions(IpcIdentity.ForThisProcess("client"), Handshake.NewSecret()) { Log = Log.None };
             var e = Assert.ThrowsAsync<HandshakeException>(() => IpcClient.ConnectAsync(server.Address, options));
             Assert.That(e!.Message, Does.Contain("failed authentication"));
         }

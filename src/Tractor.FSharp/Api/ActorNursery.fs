@@ -7,10 +7,12 @@ open System.Runtime.ExceptionServices
 open TractorNet.Runtime
 open TractorNet.Spawning
 
+/// <summary>
 /// An actor nursery: spawns child actors (each an OS process) and supervises them. It does
 /// not end until every child has finished, failed or been cancelled and its process reaped.
-/// The first error anywhere (the body, a `runInActor` child, an escaped portal call) cancels
-/// everything in it at once. Open one with `nursery { }` (F#) or `Tractor.OpenNursery` (C#).
+/// The first error anywhere (the body, a <c>runInActor</c> child, an escaped portal call) cancels
+/// everything in it at once. Open one with <c>nursery { }</c> (F#) or <c>Tractor.OpenNursery</c> (C#).
+/// </summary>
 [<Sealed>]
 type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
     /// Runs `work` as a nursery child; whatever happens, the child's process is reaped before
@@ -41,19 +43,19 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
 
     let whenCancelled = lazy (Task.Delay(Timeout.Infinite, tasks.Token))
 
-    /// How this nursery starts child actors (default: a new process each).
+    /// <summary>How this nursery starts child actors (default: a new process each).</summary>
     member val SpawnMethod = SpawnMethod.NewProcess with get, set
 
-    /// The actor this nursery belongs to (the current process's actor).
+    /// <summary>The actor this nursery belongs to (the current process's actor).</summary>
     member _.Actor = rt.Id
-    /// Cancelled when the nursery is cancelled.
+    /// <summary>Cancelled when the nursery is cancelled.</summary>
     member _.Token = tasks.Token
 
     /// Completes (as cancelled) when the nursery is cancelled.
     member internal _.WhenCancelled: Task = whenCancelled.Force()
-    /// Cancels the nursery: the body and every child actor (by the cancel ladder).
+    /// <summary>Cancels the nursery: the body and every child actor (by the cancel ladder).</summary>
     member _.Cancel() = tasks.Cancel()
-    /// The underlying task nursery, to start local tasks beside the actors.
+    /// <summary>The underlying task nursery, to start local tasks beside the actors.</summary>
     member _.Tasks = tasks
 
     /// Waits for the real end of `t`, an operation awaited in the nursery whose wait its
@@ -76,9 +78,11 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
                     Log.warn $"a task awaited in a cancelled nursery of actor '{rt.Id}' ignored the cancellation for {bound}: the nursery returns without it"
             }
 
-    /// Starts a daemon actor that serves `portal.Run` calls of functions in `enableModules`
+    /// <summary>
+    /// Starts a daemon actor that serves <c>portal.Run</c> calls of functions in <paramref name="enableModules"/>
     /// (assembly names, namespaces, or module/type full names) until it is cancelled
-    /// (`portal.CancelActor()` or the nursery's cancellation). The nursery waits for it.
+    /// (<c>portal.CancelActor()</c> or the nursery's cancellation). The nursery waits for it.
+    /// </summary>
     member this.StartActorAsync(name: string, enableModules: string seq, logLevel: LogLevel) : Task<Portal> =
         task {
             tasks.Token.ThrowIfCancellationRequested()

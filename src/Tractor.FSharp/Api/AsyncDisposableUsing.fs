@@ -1,13 +1,17 @@
 namespace TractorNet
 
-/// `use` of an `IAsyncDisposable` (a context, a stream) inside `nursery { }` (`task { }` has it
+/// <summary>
+/// <c>use</c> of an <c>IAsyncDisposable</c> (a context, a stream) inside <c>nursery { }</c> (<c>task { }</c> has it
 /// built in): disposed (awaited) when the scope exits, also on an exception.
+/// </summary>
 [<AutoOpen>]
 module AsyncDisposableUsing =
 
     type NurseryBuilder with
-        /// `use x = resource` for an `IAsyncDisposable` in `nursery { }` (the resource's type must
-        /// be known at that point, e.g. from `let! (ctx: PortalContext<_, _>), first = ...`).
+        /// <summary>
+        /// <c>use x = resource</c> for an <c>IAsyncDisposable</c> in <c>nursery { }</c> (the resource's type must
+        /// be known at that point, e.g. from <c>let! (ctx: PortalContext&lt;_, _&gt;), first = ...</c>).
+        /// </summary>
         member _.Using(resource: 'R when 'R :> System.IAsyncDisposable, body: 'R -> NurseryOp<'T>) : NurseryOp<'T> =
             fun n ->
                 task {

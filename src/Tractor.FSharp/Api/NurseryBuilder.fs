@@ -5,14 +5,16 @@ open System.Collections.Generic
 open System.Threading.Tasks
 open System.Runtime.ExceptionServices
 
-/// A step of a `nursery { }` computation: a function of the open nursery.
+/// <summary>A step of a <c>nursery { }</c> computation: a function of the open nursery.</summary>
 type NurseryOp<'T> = ActorNursery -> Task<'T>
 
-/// The `nursery { }` computation expression. `Run` opens an actor nursery (starting the root
+/// <summary>
+/// The <c>nursery { }</c> computation expression. <c>Run</c> opens an actor nursery (starting the root
 /// actor on first use), runs the body in it and returns once every child actor is done and
-/// reaped. Every `let!`/`do!` and loop iteration is a cancellation checkpoint. An await stops
+/// reaped. Every <c>let!</c>/<c>do!</c> and loop iteration is a cancellation checkpoint. An await stops
 /// waiting as soon as the nursery is cancelled, and then waits for the awaited operation's real
 /// end (bounded by the cancel ladder), so that nothing the body started outlives the nursery.
+/// </summary>
 type NurseryBuilder() =
     static let checkpoint (n: ActorNursery) = n.Token.ThrowIfCancellationRequested()
 
@@ -137,13 +139,17 @@ type NurseryBuilder() =
                     resource.Dispose()
         )
 
-/// `let!`/`do!` of any other awaitable in `nursery { }`: a plain `Task` or `ValueTask`, a
+/// <summary>
+/// <c>let!</c>/<c>do!</c> of any other awaitable in <c>nursery { }</c>: a plain <c>Task</c> or <c>ValueTask</c>, a
 /// configured awaitable. An extension, so that the Task, ValueTask and Async overloads win where
 /// they apply.
+/// </summary>
 [<AutoOpen>]
 module NurseryBuilderAwaitables =
     type NurseryBuilder with
-        /// Awaits anything with a `GetAwaiter()` (`do! Task.Delay 10`, `do! valueTask`).
+        /// <summary>
+        /// Awaits anything with a <c>GetAwaiter()</c> (<c>do! Task.Delay 10</c>, <c>do! valueTask</c>).
+        /// </summary>
         member inline this.Bind(awaitable: ^A, f: 'T -> NurseryOp<'U>) : NurseryOp<'U>
             when ^A: (member GetAwaiter: unit -> ^W)
             and ^W :> System.Runtime.CompilerServices.INotifyCompletion
@@ -172,8 +178,8 @@ module NurseryBuilderAwaitables =
 
             this.Bind(t, f)
 
-/// The `nursery { }` builder.
+/// <summary>The <c>nursery { }</c> builder.</summary>
 [<AutoOpen>]
 module NurseryBuilderInstance =
-    /// Opens an actor nursery: `nursery { let! p = runInActor burnCpu in ... }`.
+    /// <summary>Opens an actor nursery: <c>nursery { let! p = runInActor burnCpu in ... }</c>.</summary>
     let nursery = NurseryBuilder()

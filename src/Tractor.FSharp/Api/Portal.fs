@@ -6,27 +6,11 @@ open System.Threading.Tasks
 open Microsoft.FSharp.Quotations
 open TractorNet.Runtime
 
-/// Encoding a prepared call's arguments in the caller.
-module internal Arguments =
-    /// One blob per parameter; fails here, naming the value, when one cannot be serialised (or
-    /// when the function's result type cannot travel back).
-    let encode (codec: IPayloadCodec) (call: PreparedCall) : byte[] list =
-        try
-            codec.Check(FunctionInvoker.resultType call.Method)
-        with e ->
-            raise (ArgumentException($"the result of '{call.Function.Display}' cannot be sent back: {e.Message}", e))
-
-        call.Method.GetParameters()
-        |> Array.mapi (fun i p ->
-            try
-                codec.Encode(p.ParameterType, call.Arguments[i])
-            with e ->
-                raise (ArgumentException($"cannot send {call.ArgumentNames[i]} of '{call.Function.Display}' to another actor: {e.Message}", e)))
-        |> List.ofArray
-
-/// A handle to an actor: call functions in it (`Run`), cancel it (`CancelActor`).
-/// Returned by `startActor` (a daemon) and `runInActor` (as `Portal<'T>`, which also has the
-/// function's `Result`); `Actor.portal ()` is the current actor's own (tractor's local portal).
+/// <summary>
+/// A handle to an actor: call functions in it (<c>Run</c>), cancel it (<c>CancelActor</c>).
+/// Returned by <c>startActor</c> (a daemon) and <c>runInActor</c> (as <c>Portal&lt;'T&gt;</c>, which also has the
+/// function's <c>Result</c>); <c>Actor.portal ()</c> is the current actor's own (tractor's local portal).
+/// </summary>
 type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec) =
     // `child` is null for the current actor's own portal: its calls run here, in-process.
     let isSelf = isNull (box child)
@@ -36,11 +20,11 @@ type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec) =
 
     internal new(child: ChildActor, codec: IPayloadCodec) = Portal(child, child.Id, codec)
 
-    /// The actor's identity.
+    /// <summary>The actor's identity.</summary>
     member _.Actor: ActorId = self
-    /// The actor's name.
+    /// <summary>The actor's name.</summary>
     member _.Name = self.Name
-    /// The actor's OS process id.
+    /// <summary>The actor's OS process id.</summary>
     member _.Pid = if isSelf then Environment.ProcessId else child.Pid
 
     member internal _.Child = child
@@ -81,21 +65,23 @@ type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec) =
                 return codec.Decode(typeof<'T>, payload) :?> 'T
         }
 
-    /// Calls a function (`unit -> Task<'T>`, e.g. `portal.Run movieTheatreQuestion` or
-    /// `portal.Run(fun () -> add 1 2)`) in the actor and returns its value. A remote error raises
-    /// `RemoteActorError`; the ambient cancel scope cancels the remote call.
+    /// <summary>
+    /// Calls a function (<c>unit -&gt; Task&lt;'T&gt;</c>, e.g. <c>portal.Run movieTheatreQuestion</c> or
+    /// <c>portal.Run(fun () -&gt; add 1 2)</c>) in the actor and returns its value. A remote error raises
+    /// <see cref="T:TractorNet.RemoteActorError"/>; the ambient cancel scope cancels the remote call.
+    /// </summary>
     member this.Run([<ReflectedDefinition(true)>] f: Expr<unit -> Task<'T>>) : Task<'T> =
         let call = FunctionRefs.ofQuotation f
         let args = this.Prepare call
         this.Invoke<'T>(call, args, CancelScope.CurrentToken)
 
-    /// Calls an `Async` function in the actor and returns its value.
+    /// <summary>Calls an <c>Async</c> function in the actor and returns its value.</summary>
     member this.Run([<ReflectedDefinition(true)>] f: Expr<unit -> Async<'T>>) : Task<'T> =
         let call = FunctionRefs.ofQuotation f
         let args = this.Prepare call
         this.Invoke<'T>(call, args, CancelScope.CurrentToken)
 
-    /// Calls a `ValueTask` function in the actor and returns its value.
+    /// <summary>Calls a <c>ValueTask</c> function in the actor and returns its value.</summary>
     member this.Run([<ReflectedDefinition(true)>] f: Expr<unit -> ValueTask<'T>>) : Task<'T> =
         let call = FunctionRefs.ofQuotation f
         let args = this.Prepare call
@@ -106,8 +92,10 @@ type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec) =
         let args = this.Prepare call
         this.Invoke<'T>(call, args, ct)
 
+    /// <summary>
     /// Asks the actor to cancel everything and exit; true if it acknowledged within the
     /// graceful bound (its process is reaped by the nursery either way).
+    /// </summary>
     member _.CancelActor() : Task<bool> =
         if isSelf then
             refuse "cancel"
@@ -116,11 +104,13 @@ type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec) =
 
     override this.ToString() = $"Portal({self}, pid {this.Pid})"
 
-/// The portal of a `runInActor` child: `Result()` is the function's value.
+/// <summary>The portal of a <c>runInActor</c> child: <c>Result()</c> is the function's value.</summary>
 [<Sealed>]
 type Portal<'T> internal (child: ChildActor, codec: IPayloadCodec, result: Task<'T>) =
     inherit Portal(child, codec)
 
-    /// The function's value (waits for it). Raises `RemoteActorError` if the function failed.
+    /// <summary>
+    /// The function's value (waits for it). Raises <see cref="T:TractorNet.RemoteActorError"/> if the function failed.
     /// Also valid after the nursery has exited.
+    /// </summary>
     member _.Result() : Task<'T> = result

@@ -38,8 +38,10 @@ module internal ContextQuotations =
                   ArgumentNames = Array.init vars.Length (fun i -> $"argument {i}") }
             | _ -> invalidArg "f" $"OpenContext needs a module function whose first parameter is the Context, got `{quoted}`"
 
-/// Contexts and one-way streams through a portal (F#): `portal.OpenContext(pingPong, 10)`,
-/// `portal.OpenStreamFrom numbers`.
+/// <summary>
+/// Contexts and one-way streams through a portal (F#): <c>portal.OpenContext(pingPong, 10)</c>,
+/// <c>portal.OpenStreamFrom numbers</c>.
+/// </summary>
 [<AutoOpen>]
 module PortalStreaming =
     let private openContext<'S, 'R> (portal: Portal) (call: PreparedCall) (options: StreamOptions option) =
@@ -57,31 +59,39 @@ module PortalStreaming =
         StreamingCalls.openStream<'T> portal.Peer portal.DeathOf rt.Codec rt.Id call (defaultArg options StreamOptions.Default)
 
     type Portal with
+        /// <summary>
         /// Opens a context with a context function of no other parameter
-        /// (`let serve (ctx: Context<int>) = task { ... }`) or a lambda calling one
-        /// (`fun ctx -> serve ctx x y`). Waits for the callee's `ctx.Started(first)` and returns
-        /// `(ctx, first)`; dispose `ctx` to leave the context (`use _ = ctx`). The ambient cancel
+        /// (<c>let serve (ctx: Context&lt;int&gt;) = task { ... }</c>) or a lambda calling one
+        /// (<c>fun ctx -&gt; serve ctx x y</c>). Waits for the callee's <c>ctx.Started(first)</c> and returns
+        /// <c>(ctx, first)</c>; dispose <c>ctx</c> to leave the context (<c>use _ = ctx</c>). The ambient cancel
         /// scope (the nursery) cancels the context.
+        /// </summary>
         member portal.OpenContext
             ([<ReflectedDefinition(true)>] f: Expr<Context<'S> -> Task<'R>>, ?options: StreamOptions)
             : Task<PortalContext<'S, 'R> * 'S> =
             openContext<'S, 'R> portal (ContextQuotations.prepare f []) options
 
-        /// Opens a context with a context function of one more parameter: `portal.OpenContext(f, a)`.
+        /// <summary>
+        /// Opens a context with a context function of one more parameter: <c>portal.OpenContext(f, a)</c>.
+        /// </summary>
         member portal.OpenContext
             ([<ReflectedDefinition(true)>] f: Expr<Context<'S> -> 'A -> Task<'R>>, a: 'A, ?options: StreamOptions)
             : Task<PortalContext<'S, 'R> * 'S> =
             openContext<'S, 'R> portal (ContextQuotations.prepare f [ box a ]) options
 
-        /// Opens a context with a context function of two more parameters: `portal.OpenContext(f, a, b)`.
+        /// <summary>
+        /// Opens a context with a context function of two more parameters: <c>portal.OpenContext(f, a, b)</c>.
+        /// </summary>
         member portal.OpenContext
             ([<ReflectedDefinition(true)>] f: Expr<Context<'S> -> 'A -> 'B -> Task<'R>>, a: 'A, b: 'B, ?options: StreamOptions)
             : Task<PortalContext<'S, 'R> * 'S> =
             openContext<'S, 'R> portal (ContextQuotations.prepare f [ box a; box b ]) options
 
-        /// A one-way stream from a function returning `IAsyncEnumerable<'T>` (e.g. `taskSeq { }`),
-        /// passed as `numbers` (a `unit ->` function) or `fun () -> numbers 10`. Iterate it; each
+        /// <summary>
+        /// A one-way stream from a function returning <c>IAsyncEnumerable&lt;'T&gt;</c> (e.g. <c>taskSeq { }</c>),
+        /// passed as <c>numbers</c> (a <c>unit -&gt;</c> function) or <c>fun () -&gt; numbers 10</c>. Iterate it; each
         /// iteration runs the function once; breaking out cancels it.
+        /// </summary>
         member portal.OpenStreamFrom
             ([<ReflectedDefinition(true)>] f: Expr<unit -> IAsyncEnumerable<'T>>, ?options: StreamOptions)
             : RemoteStream<'T> =

@@ -6,26 +6,30 @@ open System.Runtime.ExceptionServices
 open System.Threading
 open System.Threading.Tasks
 
-/// A broadcast subscriber fell more than the broadcast's buffer behind: it missed `Missed`
+/// <summary>
+/// A broadcast subscriber fell more than the broadcast's buffer behind: it missed <c>Missed</c>
 /// items. The other subscribers carry on; this one may go on iterating (a new enumerator)
 /// from the oldest item still buffered.
+/// </summary>
 type LaggedError(missed: int64, capacity: int) =
     inherit Exception($"broadcast subscriber lagged: it fell more than {capacity} items behind and missed {missed} of them")
 
-    /// How many items this subscriber missed.
+    /// <summary>How many items this subscriber missed.</summary>
     member _.Missed = missed
-    /// The broadcast's buffer size.
+    /// <summary>The broadcast's buffer size.</summary>
     member _.Capacity = capacity
 
+/// <summary>
 /// Fans one async sequence out to many local tasks: every subscription sees every item that
 /// arrives after it subscribed, in order. The source is read on demand by whichever subscriber
-/// needs the next item (so the fastest subscriber sets the pace), and the last `capacity` items
-/// are kept; a subscriber more than `capacity` items behind gets `LaggedError` instead of
+/// needs the next item (so the fastest subscriber sets the pace), and the last <paramref name="capacity"/> items
+/// are kept; a subscriber more than <paramref name="capacity"/> items behind gets <see cref="T:TractorNet.LaggedError"/> instead of
 /// holding the others back. The source is read outside every subscriber's cancel scope: a
 /// subscriber cancelled while it waits for the next item stops waiting, the read goes on and the
 /// others get its item (tractor's broadcast hands the pull over the same way). The source is
 /// cancelled and disposed when the broadcast is, or when its last subscription is disposed
 /// (unless it is kept open: then subscriptions may come and go).
+/// </summary>
 [<Sealed; AllowNullLiteral>]
 type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOpen: bool) =
     do
@@ -163,7 +167,9 @@ type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOp
                 everSubscribed <- true
                 ValueSome head)
 
-    /// A broadcast of `source` keeping the last `capacity` items, disposed with its last subscription.
+    /// <summary>
+    /// A broadcast of <paramref name="source"/> keeping the last <paramref name="capacity"/> items, disposed with its last subscription.
+    /// </summary>
     new(source: IAsyncEnumerable<'T>, capacity: int) = new Broadcast<'T>(source, capacity, false)
 
     member internal this.Leave() : Task =
@@ -184,14 +190,16 @@ type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOp
     member internal this.TrySubscribe() : BroadcastSubscription<'T> voption =
         this.TryJoin() |> ValueOption.map (fun position -> new BroadcastSubscription<'T>(this, position))
 
+    /// <summary>
     /// A new subscription: its own copy of every item from now on. Raises
-    /// `ObjectDisposedException` once the broadcast is disposed or its last subscription left.
+    /// <c>ObjectDisposedException</c> once the broadcast is disposed or its last subscription left.
+    /// </summary>
     member this.Subscribe() : BroadcastSubscription<'T> =
         match this.TrySubscribe() with
         | ValueSome s -> s
         | ValueNone -> raise (ObjectDisposedException(nameof Broadcast, "the broadcast was disposed (its last subscription left)"))
 
-    /// How many items a subscriber may fall behind before it lags.
+    /// <summary>How many items a subscriber may fall behind before it lags.</summary>
     member _.Capacity = capacity
 
     /// Disposes the source once the read under way, if any, has ended.
@@ -213,7 +221,7 @@ type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOp
                 finishedDisposing.TrySetException ex |> ignore
         }
 
-    /// Cancels the source and disposes it (once its pending read, if any, has ended).
+    /// <summary>Cancels the source and disposes it (once its pending read, if any, has ended).</summary>
     member this.DisposeAsync() : ValueTask =
         let mutable finishedDisposing: TaskCompletionSource = null
 
@@ -237,20 +245,24 @@ type Broadcast<'T> internal (source: IAsyncEnumerable<'T>, capacity: int, keepOp
     interface IAsyncDisposable with
         member this.DisposeAsync() = this.DisposeAsync()
 
-/// One subscriber's view of a `Broadcast`: iterate it (once or several times, one enumerator
+/// <summary>
+/// One subscriber's view of a <c>Broadcast</c>: iterate it (once or several times, one enumerator
 /// at a time) to receive every item that arrived since it subscribed. Dispose it to leave.
+/// </summary>
 and [<Sealed>] BroadcastSubscription<'T> internal (broadcast: Broadcast<'T>, start: int64) =
     let mutable position = start
     let mutable left = 0
 
     member internal _.Advance(value: byref<'T>) = broadcast.Next(&position, &value)
 
-    /// Leaves the broadcast (the last one out disposes the source).
+    /// <summary>Leaves the broadcast (the last one out disposes the source).</summary>
     member _.DisposeAsync() : ValueTask =
         if Interlocked.Exchange(&left, 1) = 0 then ValueTask(broadcast.Leave()) else ValueTask.CompletedTask
 
-    /// Iterates the items that arrive from now on. `ct` and the ambient cancel scope cancel
-    /// this iteration only (with `OperationCanceledException`): the other subscribers go on.
+    /// <summary>
+    /// Iterates the items that arrive from now on. <paramref name="ct"/> and the ambient cancel scope cancel
+    /// this iteration only (with <c>OperationCanceledException</c>): the other subscribers go on.
+    /// </summary>
     member this.GetAsyncEnumerator(ct: CancellationToken) : IAsyncEnumerator<'T> =
         new SubscriptionEnumerator<'T>(this, ct)
 

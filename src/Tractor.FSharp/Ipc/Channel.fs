@@ -6,24 +6,26 @@ open System.Net.Sockets
 open System.Threading
 open System.Threading.Tasks
 open System.Threading.Tasks.Sources
+open TractorNet
 
+/// <summary>
 /// A full-duplex framed message connection.
-///
-/// Sending: `SendAsync` copies the frame into a queue and returns at once (a completed
-/// `ValueTask`, no allocation); a flusher on the thread pool writes everything queued in one
+/// </summary>
+/// <remarks>
+/// <para>Sending: <c>SendAsync</c> copies the frame into a queue and returns at once (a completed
+/// <c>ValueTask</c>, no allocation); a flusher on the thread pool writes everything queued in one
 /// socket call, so frames sent while a write is in flight are coalesced. Any number of threads
-/// may send concurrently; each thread's frames arrive in its order. Above `SendQueueLimit`
-/// queued bytes the returned task completes only when the queue has been written.
-///
-/// Receiving: one reader at a time calls `ReceiveAsync` (then reads `Current`) or runs
-/// `ReceiveLoopAsync`. A payload is valid until the next receive (or until the loop's handler
-/// task completes); copy it to keep it. Await each `ReceiveAsync` once, before the next: a
-/// receive that has to wait reuses one wait object (nothing is allocated per wait).
-///
-/// Ending: `CloseAsync` sends a goodbye after the queued frames and closes the sending side;
+/// may send concurrently; each thread's frames arrive in its order. Above <c>SendQueueLimit</c>
+/// queued bytes the returned task completes only when the queue has been written.</para>
+/// <para>Receiving: one reader at a time calls <c>ReceiveAsync</c> (then reads <c>Current</c>) or runs
+/// <c>ReceiveLoopAsync</c>. A payload is valid until the next receive (or until the loop's handler
+/// task completes); copy it to keep it. Await each <c>ReceiveAsync</c> once, before the next: a
+/// receive that has to wait reuses one wait object (nothing is allocated per wait).</para>
+/// <para>Ending: <c>CloseAsync</c> sends a goodbye after the queued frames and closes the sending side;
 /// the peer's receive then ends cleanly (false / loop returns). A connection that ends without
-/// a goodbye (the peer died) raises `TransportClosedException`. `DisposeAsync` closes and frees
-/// the socket.
+/// a goodbye (the peer died) raises <see cref="T:TractorNet.Ipc.TransportClosedException"/>. <c>DisposeAsync</c> closes and frees
+/// the socket.</para>
+/// </remarks>
 [<Sealed; AllowNullLiteral>]
 type Channel(connection: IConnection, options: ChannelOptions) =
     static let receiveBufferSize = 64 * 1024
@@ -33,7 +35,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
 
     let options = if isNull options then ChannelOptions.Default else options
     do Frame.validateLimit options.MaxFrameSize
-    let log = if isNull options.Log then IpcLog.None else options.Log
+    let log = if isNull options.Log then Log.none else options.Log
     let remote = connection.RemoteAddress
     let mutable maxFrame = options.MaxFrameSize
 
@@ -72,13 +74,13 @@ type Channel(connection: IConnection, options: ChannelOptions) =
 
     new(connection: IConnection) = new Channel(connection, ChannelOptions.Default)
 
-    /// The underlying connection.
+    /// <summary>The underlying connection.</summary>
     member _.Connection = connection
 
-    /// The peer's address.
+    /// <summary>The peer's address.</summary>
     member _.RemoteAddress = remote
 
-    /// The authenticated peer, once a handshake succeeded (null before).
+    /// <summary>The authenticated peer, once a handshake succeeded (null before).</summary>
     member _.Peer = peer
 
     member internal _.SetPeer(p: IpcIdentity) = peer <- p
@@ -88,7 +90,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
         with get () = maxFrame
         and set v = maxFrame <- v
 
-    /// True once this side closed (or the connection was torn down): sends fail.
+    /// <summary>True once this side closed (or the connection was torn down): sends fail.</summary>
     member _.IsClosed = not (isNull (Volatile.Read &sendClosed))
 
     // ================= sending =================
@@ -125,9 +127,11 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     member private this.Schedule() =
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal = true) |> ignore
 
+    /// <summary>
     /// Sends one frame. Completes at once unless the send queue is over its limit. Throws at
-    /// once `ChannelClosedException` if the channel is closed (the inner exception says why)
-    /// and `FrameTooLargeException` if the payload is over the limit (the channel stays up).
+    /// once <see cref="T:TractorNet.Ipc.ChannelClosedException"/> if the channel is closed (the inner exception says why)
+    /// and <see cref="T:TractorNet.Ipc.FrameTooLargeException"/> if the payload is over the limit (the channel stays up).
+    /// </summary>
     member this.SendAsync(payload: ReadOnlySpan<byte>) : ValueTask =
         if payload.Length > maxFrame then
             raise (FrameTooLargeException(int64 payload.Length, maxFrame))
@@ -141,15 +145,17 @@ type Channel(connection: IConnection, options: ChannelOptions) =
         if schedule then this.Schedule()
         if isNull wait then ValueTask.CompletedTask else ValueTask wait
 
-    /// Sends one frame. Completes at once unless the send queue is over its limit.
+    /// <summary>Sends one frame. Completes at once unless the send queue is over its limit.</summary>
     member this.SendAsync(payload: ReadOnlyMemory<byte>) : ValueTask = this.SendAsync(payload.Span)
 
-    /// Sends one frame. Completes at once unless the send queue is over its limit.
+    /// <summary>Sends one frame. Completes at once unless the send queue is over its limit.</summary>
     member this.SendAsync(payload: byte[]) : ValueTask = this.SendAsync(ReadOnlySpan payload)
 
-    /// Sends one frame that `encode` writes straight into the send queue (no intermediate copy).
-    /// `encode` runs under the channel's send lock: keep it short and never send from inside it.
+    /// <summary>
+    /// Sends one frame that <paramref name="encode"/> writes straight into the send queue (no intermediate copy).
+    /// <paramref name="encode"/> runs under the channel's send lock: keep it short and never send from inside it.
     /// If it throws, nothing is sent and the exception propagates.
+    /// </summary>
     member this.SendAsync<'State>(state: 'State, encode: Action<IBufferWriter<byte>, 'State>) : ValueTask =
         let mutable schedule = false
         let mutable wait: Task = null
@@ -240,7 +246,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
             match abortReason with
             | null ->
                 let r = TransportClosedException($"the connection to {remote} broke while sending: {e.Message}", e)
-                log.Log(IpcLogLevel.Information, r.Message)
+                log.Log(LogLevel.Debug, r.Message)
                 r :> exn
             | r -> r
         this.Abort reason
@@ -250,7 +256,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
 
     // ================= receiving =================
 
-    member private this.FailReceive(e: exn, level: IpcLogLevel) : exn =
+    member private this.FailReceive(e: exn, level: LogLevel) : exn =
         if isNull receiveError then
             receiveError <- e
             if isNull abortReason then
@@ -269,7 +275,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
             match Frame.readHeader (ReadOnlySpan(rbuf, rstart, Frame.HeaderSize)) with
             | Payload length ->
                 if length > maxFrame then
-                    raise (this.FailReceive(FrameTooLargeException(int64 length, maxFrame), IpcLogLevel.Warning))
+                    raise (this.FailReceive(FrameTooLargeException(int64 length, maxFrame), LogLevel.Warning))
                 let total = Frame.HeaderSize + length
                 if avail >= total then
                     current <- ReadOnlyMemory(rbuf, rstart + Frame.HeaderSize, length)
@@ -283,7 +289,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                 receiveEnded <- true
                 -1
             | Malformed prefix ->
-                raise (this.FailReceive(MalformedFrameException $"malformed frame prefix 0x{prefix:X8}", IpcLogLevel.Warning))
+                raise (this.FailReceive(MalformedFrameException $"malformed frame prefix 0x{prefix:X8}", LogLevel.Warning))
 
     /// Where the next socket read goes: compacts the buffer, or grows it while a large frame
     /// keeps arriving (never ahead of the bytes: a lying length prefix costs no memory).
@@ -319,7 +325,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                 | :? SocketException as se when se.SocketErrorCode = SocketError.ConnectionReset -> "the connection was reset by the peer"
                 | :? SocketException as se -> $"{se.SocketErrorCode}"
                 | _ -> e.Message
-            this.FailReceive(TransportClosedException($"the connection to {remote} broke: {why}", e), IpcLogLevel.Information)
+            this.FailReceive(TransportClosedException($"the connection to {remote} broke: {why}", e), LogLevel.Debug)
         | :? TransportClosedException as t -> t :> exn
         | :? ChannelClosedException as c when isNull c.InnerException -> ChannelClosedException $"the channel to {remote} was closed by this side" :> exn
         | reason -> ChannelClosedException($"the channel to {remote} is closed ({reason.Message})", reason) :> exn
@@ -335,9 +341,9 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                     "the peer closed the connection without a goodbye (did it die?)"
                 else
                     $"the connection closed in the middle of a frame ({avail} of {rneed} bytes received)"
-            raise (this.FailReceive(TransportClosedException $"connection to {remote} lost: {why}", IpcLogLevel.Information))
+            raise (this.FailReceive(TransportClosedException $"connection to {remote} lost: {why}", LogLevel.Debug))
 
-    /// The frame the last successful `ReceiveAsync` returned; valid until the next receive.
+    /// <summary>The frame the last successful <c>ReceiveAsync</c> returned; valid until the next receive.</summary>
     member _.Current = current
 
     /// Reads from the socket until a frame is parsed (1) or the goodbye (-1); 0 when a read
@@ -393,10 +399,12 @@ type Channel(connection: IConnection, options: ChannelOptions) =
         | 0 -> frameWait.Task version
         | r -> ValueTask<bool>((r = 1))
 
-    /// Waits for the next frame: true and `Current` holds it, or false at the peer's clean end
-    /// of stream. Throws `TransportClosedException` if the connection broke, and
-    /// `FrameTooLargeException`/`MalformedFrameException` (closing the connection) on bad input.
+    /// <summary>
+    /// Waits for the next frame: true and <c>Current</c> holds it, or false at the peer's clean end
+    /// of stream. Throws <see cref="T:TractorNet.Ipc.TransportClosedException"/> if the connection broke, and
+    /// <see cref="T:TractorNet.Ipc.FrameTooLargeException"/>/<see cref="T:TractorNet.Ipc.MalformedFrameException"/> (closing the connection) on bad input.
     /// Completes synchronously, without allocating, while frames are buffered.
+    /// </summary>
     member this.ReceiveAsync() : ValueTask<bool> =
         try
             if not (isNull receiveError) then raise receiveError
@@ -409,8 +417,10 @@ type Channel(connection: IConnection, options: ChannelOptions) =
         with e ->
             ValueTask<bool>(Task.FromException<bool> e)
 
-    /// Hands every frame to `handler` until the peer's clean end of stream (the task completes)
+    /// <summary>
+    /// Hands every frame to <paramref name="handler"/> until the peer's clean end of stream (the task completes)
     /// or an error (the task faults). The payload is valid until the handler's task completes.
+    /// </summary>
     member this.ReceiveLoopAsync(handler: Func<ReadOnlyMemory<byte>, ValueTask>) : Task =
         task {
             if not (isNull receiveError) then raise receiveError
@@ -432,8 +442,10 @@ type Channel(connection: IConnection, options: ChannelOptions) =
 
     // ================= ending =================
 
+    /// <summary>
     /// Sends a goodbye after every queued frame, waits until they are written and closes the
     /// sending side. Receiving goes on until the peer's own end of stream. Idempotent.
+    /// </summary>
     member this.CloseAsync() : Task =
         let mutable schedule = false
         let t =
@@ -464,8 +476,10 @@ type Channel(connection: IConnection, options: ChannelOptions) =
         if schedule then this.Schedule()
         t
 
+    /// <summary>
     /// Tears the connection down at once (no goodbye: the peer sees the connection lost).
-    /// Pending and later operations fail with `ChannelClosedException` carrying `reason`.
+    /// Pending and later operations fail with <see cref="T:TractorNet.Ipc.ChannelClosedException"/> carrying <paramref name="reason"/>.
+    /// </summary>
     member this.Abort(reason: exn) =
         let reason = if isNull reason then ChannelClosedException "aborted" :> exn else reason
         let mutable waiters: TaskCompletionSource list = []
@@ -488,7 +502,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
             for w in waiters do
                 w.TrySetException(ChannelClosedException($"the channel to {remote} was aborted", reason)) |> ignore
 
-    /// Closes gracefully (bounded by `CloseTimeout`), then frees the connection.
+    /// <summary>Closes gracefully (bounded by <c>CloseTimeout</c>), then frees the connection.</summary>
     member this.DisposeAsync() : ValueTask =
         if Interlocked.Exchange(&disposed, 1) <> 0 then
             ValueTask.CompletedTask

@@ -6,6 +6,7 @@ open System.Security.Cryptography
 open System.Text
 open System.Threading
 open System.Threading.Tasks
+open TractorNet
 open TractorNet.Wire
 
 module internal HandshakeDefaults =
@@ -13,16 +14,16 @@ module internal HandshakeDefaults =
     [<Literal>]
     let ProtocolVersion = 1
 
-/// Which end of the connection a side is: the connector dialled, the acceptor listened.
+/// <summary>Which end of the connection a side is: the connector dialled, the acceptor listened.</summary>
 type HandshakeRole =
     | Connector = 0
     | Acceptor = 1
 
-/// The handshake's timeout expired before the peer finished it.
+/// <summary>The handshake's timeout expired before the peer finished it.</summary>
 type HandshakeTimeoutException(message: string) =
     inherit HandshakeException(message)
 
-/// What a side brings to the handshake.
+/// <summary>What a side brings to the handshake.</summary>
 [<Sealed; AllowNullLiteral>]
 type HandshakeOptions(identity: IpcIdentity, secret: byte[]) =
     do
@@ -30,42 +31,48 @@ type HandshakeOptions(identity: IpcIdentity, secret: byte[]) =
         if isNull secret || secret.Length < 16 then
             raise (ArgumentException("the tree secret must have at least 16 bytes (use Handshake.NewSecret())", "secret"))
 
-    /// Who this side is.
+    /// <summary>Who this side is.</summary>
     member _.Identity = identity
 
-    /// The per-tree secret both sides must know.
+    /// <summary>The per-tree secret both sides must know.</summary>
     member _.Secret = secret
 
-    /// The bound on the whole handshake (default 5 s).
+    /// <summary>The bound on the whole handshake (default 5 s).</summary>
     member val Timeout = TimeSpan.FromSeconds 5.0 with get, set
 
-    /// The protocol version this side speaks (default `Handshake.ProtocolVersion`; change it
+    /// <summary>
+    /// The protocol version this side speaks (default <c>Handshake.ProtocolVersion</c>; change it
     /// only to test version checks).
+    /// </summary>
     member val ProtocolVersion = HandshakeDefaults.ProtocolVersion with get, set
 
-    /// Where failures are logged (default: warnings to standard error).
-    member val Log: IIpcLog = IpcLog.StandardError with get, set
+    /// <summary>Where failures are logged (default: warnings to standard error).</summary>
+    member val Log: ILog = Log.standardError with get, set
 
+/// <summary>
 /// The authenticated handshake every connection starts with (see docs/protocol.md): both sides
 /// send a hello (magic, protocol version, role, identity, 32-byte random nonce), then a proof
-/// `HMAC-SHA256(secret, label || own role || SHA-256(connector hello) || SHA-256(acceptor hello))`.
+/// <c>HMAC-SHA256(secret, label || own role || SHA-256(connector hello) || SHA-256(acceptor hello))</c>.
 /// The proof covers both nonces (freshness), the prover's role (a reflected proof fails) and
 /// both identities; it is compared in constant time.
+/// </summary>
 [<AbstractClass; Sealed>]
 type Handshake =
-    /// The protocol version of this build.
+    /// <summary>The protocol version of this build.</summary>
     static member ProtocolVersion = HandshakeDefaults.ProtocolVersion
 
-    /// The first element of every hello.
+    /// <summary>The first element of every hello.</summary>
     static member Magic = "tractor"
 
+    /// <summary>
     /// Frames during the handshake are at most this large: an unauthenticated peer cannot make
     /// us buffer more.
+    /// </summary>
     static member MaxFrameSize = 4096
 
     static member val private Label = Encoding.ASCII.GetBytes "tractor-handshake-v1\000"
 
-    /// A fresh random 32-byte tree secret.
+    /// <summary>A fresh random 32-byte tree secret.</summary>
     static member NewSecret() : byte[] = RandomNumberGenerator.GetBytes 32
 
     static member private RoleName(role: HandshakeRole) =
@@ -138,13 +145,15 @@ type Handshake =
             raise (HandshakeException $"malformed proof from {from}")
         proof
 
+    /// <summary>
     /// Runs the handshake on a fresh channel (before any other frame). Returns the peer's
-    /// authenticated identity (also set as `channel.Peer`). On failure the channel is aborted,
-    /// the reason logged, and a `HandshakeException` (`ProtocolVersionMismatchException`,
-    /// `HandshakeTimeoutException`) raised.
+    /// authenticated identity (also set as <c>channel.Peer</c>). On failure the channel is aborted,
+    /// the reason logged, and a <see cref="T:TractorNet.Ipc.HandshakeException"/> (<see cref="T:TractorNet.Ipc.ProtocolVersionMismatchException"/>,
+    /// <see cref="T:TractorNet.Ipc.HandshakeTimeoutException"/>) raised.
+    /// </summary>
     static member RunAsync(channel: Channel, role: HandshakeRole, options: HandshakeOptions) : Task<IpcIdentity> =
         let from = string channel.RemoteAddress
-        let log = if isNull options.Log then IpcLog.None else options.Log
+        let log = if isNull options.Log then Log.none else options.Log
         let limit = channel.MaxFrame
         channel.MaxFrame <- min limit Handshake.MaxFrameSize
         let timedOut = HandshakeTimeoutException $"the handshake with {from} timed out after {options.Timeout.TotalSeconds:g} s"
@@ -199,7 +208,7 @@ type Handshake =
                 channel.SetPeer peer
                 return peer
             else
-                log.Log(IpcLogLevel.Warning, $"handshake ({Handshake.RoleName role}) failed, disconnecting: {failure.Message}")
+                log.Log(LogLevel.Warning, $"handshake ({Handshake.RoleName role}) failed, disconnecting: {failure.Message}")
                 // Let what we queued (our proof) reach the peer, so it can tell why, then cut.
                 try
                     do! channel.CloseAsync().WaitAsync(TimeSpan.FromSeconds 1.0)

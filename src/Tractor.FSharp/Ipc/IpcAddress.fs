@@ -6,23 +6,25 @@ open System.Net
 open System.Net.Sockets
 open System.Runtime.InteropServices
 
+/// <summary>
 /// Where a channel listens or connects, printed and parsed as text:
-/// `uds:///run/user/1000/tractor/name.sock`, `tcp://127.0.0.1:1616`, `tcp://[::1]:1616`.
+/// <c>uds:///run/user/1000/tractor/name.sock</c>, <c>tcp://127.0.0.1:1616</c>, <c>tcp://[::1]:1616</c>.
+/// </summary>
 [<RequireQualifiedAccess; StructuralEquality; NoComparison>]
 type IpcAddress =
-    /// A Unix domain socket at an absolute file path.
+    /// <summary>A Unix domain socket at an absolute file path.</summary>
     | Uds of path: string
-    /// A TCP endpoint: an IP literal or host name, and a port (0 = any free port when listening).
+    /// <summary>A TCP endpoint: an IP literal or host name, and a port (0 = any free port when listening).</summary>
     | Tcp of host: string * port: int
 
-    /// The text form, which `Parse` reads back.
+    /// <summary>The text form, which <c>Parse</c> reads back.</summary>
     override this.ToString() =
         match this with
         | Uds path -> "uds://" + path
         | Tcp(host, port) when host.Contains ':' -> $"tcp://[{host}]:{port}"
         | Tcp(host, port) -> $"tcp://{host}:{port}"
 
-    /// The scheme: "uds" or "tcp".
+    /// <summary>The scheme: "uds" or "tcp".</summary>
     member this.Scheme =
         match this with
         | Uds _ -> "uds"
@@ -80,13 +82,13 @@ type IpcAddress =
             | -1 -> fail "missing scheme; expected uds:///path or tcp://host:port"
             | i -> fail $"unknown scheme '{text.Substring(0, i)}'; expected 'uds' or 'tcp'"
 
-    /// Parses the text form; throws `FormatException` naming what is wrong.
+    /// <summary>Parses the text form; throws <c>FormatException</c> naming what is wrong.</summary>
     static member Parse(text: string) : IpcAddress =
         match IpcAddress.TryParseCore text with
         | Ok a -> a
         | Error why -> raise (FormatException why)
 
-    /// Parses the text form; false (and a null result) if it is not a valid address.
+    /// <summary>Parses the text form; false (and a null result) if it is not a valid address.</summary>
     static member TryParse(text: string, [<Out>] result: byref<IpcAddress>) : bool =
         match IpcAddress.TryParseCore text with
         | Ok a ->
@@ -96,10 +98,10 @@ type IpcAddress =
             result <- Unchecked.defaultof<_>
             false
 
-    /// A Unix domain socket address.
+    /// <summary>A Unix domain socket address.</summary>
     static member UnixSocket(path: string) = IpcAddress.Parse("uds://" + path)
 
-    /// A TCP address.
+    /// <summary>A TCP address.</summary>
     static member TcpSocket(host: string, port: int) =
         if port < 0 || port > 65535 then
             raise (ArgumentOutOfRangeException("port", port, "a port is 0-65535"))

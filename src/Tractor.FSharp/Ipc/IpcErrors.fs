@@ -2,50 +2,56 @@ namespace TractorNet.Ipc
 
 open System
 
-/// Base of every error the IPC layer raises.
+/// <summary>Base of every error the IPC layer raises.</summary>
 type IpcException(message: string, inner: exn) =
     inherit Exception(message, inner)
     new(message: string) = IpcException(message, null)
 
+/// <summary>
 /// The connection broke without a clean goodbye: the peer died, reset the connection, or cut a
 /// frame in half. Never a hang: a dead process's sockets are closed by the kernel.
+/// </summary>
 type TransportClosedException(message: string, inner: exn) =
     inherit IpcException(message, inner)
     new(message: string) = TransportClosedException(message, null)
 
+/// <summary>
 /// An operation on a channel that this side already closed (or that was closed after an error,
 /// which is the inner exception).
+/// </summary>
 type ChannelClosedException(message: string, inner: exn) =
     inherit IpcException(message, inner)
     new(message: string) = ChannelClosedException(message, null)
 
+/// <summary>
 /// A frame larger than the configured limit (sending: the frame is refused and the channel stays
 /// up; receiving: the connection is closed).
+/// </summary>
 type FrameTooLargeException(size: int64, limit: int) =
     inherit IpcException($"frame of {size} bytes exceeds the limit of {limit} bytes")
-    /// The frame's size in bytes.
+    /// <summary>The frame's size in bytes.</summary>
     member _.Size = size
-    /// The limit in force.
+    /// <summary>The limit in force.</summary>
     member _.Limit = limit
 
-/// The bytes on the wire are not a frame (a length prefix that no valid frame has).
+/// <summary>The bytes on the wire are not a frame (a length prefix that no valid frame has).</summary>
 type MalformedFrameException(message: string) =
     inherit IpcException(message)
 
-/// A connection could not be established (nobody listens, timeout, bad address).
+/// <summary>A connection could not be established (nobody listens, timeout, bad address).</summary>
 type ConnectException(message: string, inner: exn) =
     inherit IpcException(message, inner)
     new(message: string) = ConnectException(message, null)
 
-/// The handshake failed: wrong secret, malformed hello, protocol version mismatch or timeout.
+/// <summary>The handshake failed: wrong secret, malformed hello, protocol version mismatch or timeout.</summary>
 type HandshakeException(message: string, inner: exn) =
     inherit IpcException(message, inner)
     new(message: string) = HandshakeException(message, null)
 
-/// The peer speaks another protocol version; the message names both.
+/// <summary>The peer speaks another protocol version; the message names both.</summary>
 type ProtocolVersionMismatchException(ours: int, theirs: int, peer: string) =
     inherit HandshakeException($"protocol version mismatch: this side speaks version {ours}, peer {peer} speaks version {theirs}")
-    /// Our protocol version.
+    /// <summary>Our protocol version.</summary>
     member _.Ours = ours
-    /// The peer's protocol version.
+    /// <summary>The peer's protocol version.</summary>
     member _.Theirs = theirs

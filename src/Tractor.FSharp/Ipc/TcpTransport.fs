@@ -35,8 +35,10 @@ type internal TcpListener(socket: Socket, address: IpcAddress) =
 
         member _.Dispose() = socket.Dispose()
 
+/// <summary>
 /// TCP: for actors on other hosts. Listening on port 0 binds a free port; the listener's
-/// `Address` reports it. Nagle is off: frames are already batched by the channel.
+/// <c>Address</c> reports it. Nagle is off: frames are already batched by the channel.
+/// </summary>
 type TcpTransport() =
     static let resolve (address: IpcAddress) : Task<IPEndPoint> =
         match address with
@@ -56,7 +58,7 @@ type TcpTransport() =
                 }
         | other -> invalidArg "address" $"the TCP transport cannot use {other}"
 
-    /// The shared instance.
+    /// <summary>The shared instance.</summary>
     static member val Instance = TcpTransport()
 
     interface ITransport with

@@ -5,35 +5,39 @@ open System.Net.Sockets
 open System.Threading
 open System.Threading.Tasks
 
-/// One established byte-stream connection (full duplex). Channels build framing on top.
+/// <summary>One established byte-stream connection (full duplex). Channels build framing on top.</summary>
 type IConnection =
     inherit IDisposable
-    /// The local end's address (for logs).
+    /// <summary>The local end's address (for logs).</summary>
     abstract LocalAddress: IpcAddress
-    /// The remote end's address (for logs; a Unix socket's connecting side is unnamed).
+    /// <summary>The remote end's address (for logs; a Unix socket's connecting side is unnamed).</summary>
     abstract RemoteAddress: IpcAddress
-    /// Reads at most `buffer.Length` bytes; 0 means the peer closed its sending side.
+    /// <summary>Reads at most <c>buffer.Length</c> bytes; 0 means the peer closed its sending side.</summary>
     abstract ReceiveAsync: buffer: Memory<byte> * cancellationToken: CancellationToken -> ValueTask<int>
-    /// Writes all of `data`.
+    /// <summary>Writes all of <paramref name="data"/>.</summary>
     abstract SendAsync: data: ReadOnlyMemory<byte> * cancellationToken: CancellationToken -> ValueTask
-    /// Closes the sending side (the peer reads end-of-stream); receiving goes on.
+    /// <summary>Closes the sending side (the peer reads end-of-stream); receiving goes on.</summary>
     abstract ShutdownSend: unit -> unit
 
-/// Accepts connections at a bound address.
+/// <summary>Accepts connections at a bound address.</summary>
 type IListener =
     inherit IDisposable
-    /// The bound address (a TCP port 0 is replaced by the port the system chose).
+    /// <summary>The bound address (a TCP port 0 is replaced by the port the system chose).</summary>
     abstract Address: IpcAddress
-    /// Waits for the next connection. Throws `ObjectDisposedException` once the listener is closed.
+    /// <summary>
+    /// Waits for the next connection. Throws <c>ObjectDisposedException</c> once the listener is closed.
+    /// </summary>
     abstract AcceptAsync: cancellationToken: CancellationToken -> ValueTask<IConnection>
 
-/// A way to carry connections (Unix domain sockets, TCP...), chosen by the address's scheme.
+/// <summary>A way to carry connections (Unix domain sockets, TCP...), chosen by the address's scheme.</summary>
 type ITransport =
-    /// The address scheme this transport serves ("uds", "tcp").
+    /// <summary>The address scheme this transport serves ("uds", "tcp").</summary>
     abstract Scheme: string
-    /// Binds and listens at `address`.
+    /// <summary>Binds and listens at <paramref name="address"/>.</summary>
     abstract Listen: address: IpcAddress -> IListener
-    /// Connects to `address`, failing with `ConnectException` after `timeout`.
+    /// <summary>
+    /// Connects to <paramref name="address"/>, failing with <see cref="T:TractorNet.Ipc.ConnectException"/> after <paramref name="timeout"/>.
+    /// </summary>
     abstract ConnectAsync: address: IpcAddress * timeout: TimeSpan * cancellationToken: CancellationToken -> Task<IConnection>
 
 /// A connection over a connected stream socket (both transports use it, and a spawned actor's

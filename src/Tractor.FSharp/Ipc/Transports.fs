@@ -5,25 +5,27 @@ open System.Runtime.InteropServices
 open System.Threading
 open System.Threading.Tasks
 
-/// Picks the transport for an address's scheme.
+/// <summary>Picks the transport for an address's scheme.</summary>
 [<AbstractClass; Sealed>]
 type Transport =
-    /// The default connect timeout: 5 seconds.
+    /// <summary>The default connect timeout: 5 seconds.</summary>
     static member DefaultConnectTimeout = TimeSpan.FromSeconds 5.0
 
-    /// The transport serving `address`'s scheme.
+    /// <summary>The transport serving <paramref name="address"/>'s scheme.</summary>
     static member For(address: IpcAddress) : ITransport =
         match address with
         | IpcAddress.Uds _ -> UdsTransport.Instance
         | IpcAddress.Tcp _ -> TcpTransport.Instance
 
-    /// Binds and listens at `address`.
+    /// <summary>Binds and listens at <paramref name="address"/>.</summary>
     static member Listen(address: IpcAddress) : IListener = (Transport.For address).Listen address
 
-    /// Connects to `address` within `timeout`; `ConnectException` says why it failed.
+    /// <summary>
+    /// Connects to <paramref name="address"/> within <paramref name="timeout"/>; <see cref="T:TractorNet.Ipc.ConnectException"/> says why it failed.
+    /// </summary>
     static member ConnectAsync(address: IpcAddress, timeout: TimeSpan, [<Optional>] cancellationToken: CancellationToken) : Task<IConnection> =
         (Transport.For address).ConnectAsync(address, timeout, cancellationToken)
 
-    /// Connects to `address` within the default timeout.
+    /// <summary>Connects to <paramref name="address"/> within the default timeout.</summary>
     static member ConnectAsync(address: IpcAddress) : Task<IConnection> =
         Transport.ConnectAsync(address, Transport.DefaultConnectTimeout, CancellationToken.None)

@@ -22,8 +22,10 @@ type internal UdsListener(socket: Socket, address: IpcAddress, path: string, ino
                 | Some f when f.Inode = inode && f.Kind = Posix.S_IFSOCK -> File.Delete path
                 | _ -> ()
 
+/// <summary>
 /// Unix domain sockets: the default for actors on one host. Listening on a path whose socket
 /// file is stale (nobody accepts there) replaces it; a live one is an "address in use" error.
+/// </summary>
 type UdsTransport() =
     static let pathOf (address: IpcAddress) =
         match address with
@@ -39,7 +41,7 @@ type UdsTransport() =
         with :? SocketException ->
             false
 
-    /// The shared instance.
+    /// <summary>The shared instance.</summary>
     static member val Instance = UdsTransport()
 
     interface ITransport with

@@ -45,15 +45,17 @@ module internal Posix =
                 | _ -> BitConverter.ToInt32(span.Slice(24, 4)), BitConverter.ToUInt32(span.Slice(28, 4))
             Some { Kind = mode &&& S_IFMT; Mode = mode &&& 0o7777; Owner = owner; Inode = inode }
 
-/// The per-user directory holding Unix socket files: `$XDG_RUNTIME_DIR/tractor` when that
-/// runtime directory exists, else `/tmp/tractor-<uid>`. Created with mode 0700 and checked to be
+/// <summary>
+/// The per-user directory holding Unix socket files: <c>$XDG_RUNTIME_DIR/tractor</c> when that
+/// runtime directory exists, else <c>/tmp/tractor-&lt;uid&gt;</c>. Created with mode 0700 and checked to be
 /// a real directory owned by this user, so no other user can reach the sockets inside.
+/// </summary>
 module UnixSocketDirectory =
-    /// sun_path holds 108 bytes including the terminating NUL.
+    /// <summary>sun_path holds 108 bytes including the terminating NUL.</summary>
     [<Literal>]
     let MaxPathBytes = 107
 
-    /// The directory's path (not created).
+    /// <summary>The directory's path (not created).</summary>
     [<CompiledName "GetPath">]
     let path () =
         match Environment.GetEnvironmentVariable "XDG_RUNTIME_DIR" with
@@ -81,12 +83,14 @@ module UnixSocketDirectory =
                 File.SetUnixFileMode(dir, userOnly)
         dir
 
-    /// Creates (if needed) and checks the directory; returns its path.
+    /// <summary>Creates (if needed) and checks the directory; returns its path.</summary>
     [<CompiledName "Ensure">]
     let ensure () = ensureDirectory (path ())
 
-    /// A fresh socket address in the directory: `<name>-<random>.sock`, the name reduced to
+    /// <summary>
+    /// A fresh socket address in the directory: <c>&lt;name&gt;-&lt;random&gt;.sock</c>, the name reduced to
     /// characters safe in a file name.
+    /// </summary>
     [<CompiledName "NewAddress">]
     let newAddress (name: string) =
         let dir = ensure ()

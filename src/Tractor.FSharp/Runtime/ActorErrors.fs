@@ -30,20 +30,22 @@ module internal ActorDeath =
         else
             $"actor '{actor}' died unexpectedly (exit code {exitCode}){seen}"
 
-/// A child actor's process ended while nobody had asked it to (crash, `exit`, a signal from
+/// <summary>
+/// A child actor's process ended while nobody had asked it to (crash, <c>exit</c>, a signal from
 /// outside, a broken channel). The message says which. One death is one error object, however
 /// many calls, streams and supervisors observe it, so a nursery reports it once. It is a
-/// `TransportClosedError`: the connection to the actor is gone.
+/// <see cref="T:TractorNet.TransportClosedError"/>: the connection to the actor is gone.
+/// </summary>
 type ActorDiedError(actor: ActorId, exitCode: int, inner: exn) =
     inherit TransportClosedError(string actor, ActorDeath.describe (string actor) exitCode inner, inner)
     new(actor, exitCode) = ActorDiedError(actor, exitCode, null)
-    /// The actor that died.
+    /// <summary>The actor that died.</summary>
     member _.Actor = actor
-    /// Its process's exit code (128+n when killed by signal n; 143 when stopped by SIGTERM).
+    /// <summary>Its process's exit code (128+n when killed by signal n; 143 when stopped by SIGTERM).</summary>
     member _.ExitCode = exitCode
-    /// The signal that ended the process (0 when it exited by itself).
+    /// <summary>The signal that ended the process (0 when it exited by itself).</summary>
     member _.Signal = if exitCode > 128 && exitCode < 160 then exitCode - 128 else 0
 
-/// A child actor failed to start: its process exited or stayed silent before it was ready.
+/// <summary>A child actor failed to start: its process exited or stayed silent before it was ready.</summary>
 type ActorSpawnError(message: string) =
     inherit Exception(message)

@@ -2,12 +2,12 @@ namespace TractorNet
 
 open System
 
-/// An actor's identity: its name (not unique) and a unique id.
+/// <summary>An actor's identity: its name (not unique) and a unique id.</summary>
 [<CustomEquality; NoComparison>]
 type ActorId =
-    { /// The name given at spawn ("root" for the root actor).
+    { /// <summary>The name given at spawn ("root" for the root actor).</summary>
       Name: string
-      /// Unique across the tree.
+      /// <summary>Unique across the tree.</summary>
       Uid: string }
 
     override a.ToString() = $"{a.Name}#{a.Uid.Substring(0, min 8 a.Uid.Length)}"
@@ -17,5 +17,5 @@ type ActorId =
         | _ -> false
     override a.GetHashCode() = a.Uid.GetHashCode()
 
-    /// A fresh identity.
+    /// <summary>A fresh identity.</summary>
     static member New(name: string) = { Name = name; Uid = Guid.NewGuid().ToString("N") }

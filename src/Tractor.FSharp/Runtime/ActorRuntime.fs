@@ -9,16 +9,6 @@ open TractorNet.Ipc
 open TractorNet.Spawning
 open TractorNet.Wire
 
-/// IPC log lines go through the actor's log, with its name.
-type internal ActorIpcLog() =
-    interface IIpcLog with
-        member _.Log(level, message) =
-            match level with
-            | IpcLogLevel.Error -> Log.error message
-            | IpcLogLevel.Warning -> Log.warn message
-            | IpcLogLevel.Information -> Log.debug message
-            | _ -> Log.trace message
-
 /// The actor runtime of this process (one per process): identity, the tree's secret, the
 /// enabled modules, its live child processes, and the cancellation that CancelActor, SIGTERM
 /// or Ctrl-C trigger. It listens nowhere: each child's channel is a socket pair it inherits.
@@ -28,8 +18,8 @@ type internal ActorRuntime(id: ActorId, parent: ActorId option, secret: byte[]) 
     let mutable live: ConcurrentDictionary<int, ChildProcess> = null
     let serializer: IWireSerializer = MsgPackSerializer.Default
     let codec = PayloadCodec serializer :> IPayloadCodec
-    let ipcLog = ActorIpcLog()
-    let channelOptions = ChannelOptions(Log = ipcLog)
+    // IPC log lines go through the actor's log, with its name.
+    let channelOptions = ChannelOptions(Log = Log.standardError)
 
     let mutable enabled: string list = []
     let mutable ladder = CancelLadder.Default

@@ -3,7 +3,7 @@ namespace TractorNet.Runtime
 open TractorNet
 
 /// What the parent tells a new child first (tractor's "spawn spec").
-type SpawnSpec =
+type internal SpawnSpec =
     { /// The child's identity (name + unique id), as the parent knows it.
       Actor: ActorId
       /// The parent's identity.
@@ -17,7 +17,7 @@ type SpawnSpec =
       TerminateMs: int }
 
 /// How a call's result travels back.
-type CallKind =
+type internal CallKind =
     /// One value (or error) when the function completes.
     | Unary
     /// A context (the function's first parameter is a `Context<'S>`): `Started` once, then
@@ -31,7 +31,7 @@ type CallKind =
 
 /// The protocol's messages (docs/protocol.md). Values are MessagePack blobs encoded with the
 /// codec for the type the receiving side expects, so the envelope never names a type to load.
-type Message =
+type internal Message =
     /// Parent → child, the first message on the channel.
     | Spawn of SpawnSpec
     /// Child → parent: the spawn spec is applied; the actor serves calls.

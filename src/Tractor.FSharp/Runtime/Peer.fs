@@ -17,24 +17,28 @@ type internal Peer
         runtimeToken: CancellationToken,
         onControl: Message -> unit
     ) =
+    // ---- state (the IdTables are thread-safe) ----
     let pending = IdTable<TaskCompletionSource<Result<byte[], RemoteErrorInfo>>>()
     let running = IdTable<CancellationTokenSource>()
     let serving = IdTable<Task>()
     /// Context and stream calls in progress, by key (+id: ours, -id: the peer's).
     let endpoints = IdTable<ContextEndpoint>()
-    // The receive loop's last lookup: stream items come in runs for one key.
+    // The receive loop's last lookup (its own): stream items come in runs for one key.
     let mutable lastKey = 0L
     let mutable lastEndpoint: ContextEndpoint = null
+    // Our call ids (Interlocked).
     let mutable nextId = 0L
+    // Why the connection closed: set by `fail` before it walks the calls, read by new calls.
     let mutable closedReason: string = null
     let loopDone = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
 
+    // ---- serving the peer's calls ----
     let refuse (id: int64) (typeName: string) (message: string) =
         link.Send(Error(id, { Source = self; TypeName = typeName; Message = message; StackTrace = ""; RelayPath = []; Inner = [] }))
 
     let execute (id: int64) (f: FunctionRef) (args: byte[] list) (ct: CancellationToken) =
         task {
-            TractorNet.Spawning.SpawnTrace.mark "call.start"
+            TractorNet.SpawnTrace.mark "call.start"
             match FunctionRefs.resolve (enabledModules ()) f with
             | Result.Error why -> do! refuse id "TractorNet.FunctionNotEnabled" why
             | Ok m ->
@@ -54,7 +58,7 @@ type internal Peer
 
                         let! result = CallContext.run ct (fun () -> FunctionInvoker.invoke m values)
                         let encoded = codec.Encode(FunctionInvoker.resultType m, result)
-                        TractorNet.Spawning.SpawnTrace.markAndFlush "call.returning"
+                        TractorNet.SpawnTrace.markAndFlush "call.returning"
                         do! link.Send(Return(id, encoded))
                     with e ->
                         let e =
@@ -69,6 +73,7 @@ type internal Peer
                             () // the caller is gone; nothing to tell
         }
 
+    // ---- context and stream endpoints ----
     let endpoint (key: int64) : ContextEndpoint =
         if key = lastKey && not (isNull lastEndpoint) then
             lastEndpoint
@@ -86,6 +91,7 @@ type internal Peer
         if lastKey = key then
             lastEndpoint <- null
 
+    // ---- serving the peer's contexts and streams ----
     /// Runs a context or one-way stream call (callee side) and sends its outcome.
     let executeStreaming (id: int64) (f: FunctionRef) (args: byte[] list) (kind: CallKind) (ep: ContextEndpoint) (ct: CancellationToken) =
         task {
@@ -167,6 +173,7 @@ type internal Peer
                 cts.Dispose()
         }
 
+    // ---- receiving ----
     let fail (reason: string) =
         closedReason <- reason
 
@@ -323,6 +330,7 @@ type internal Peer
                 loopDone.TrySetResult() |> ignore
         }
 
+    // ---- lifetime ----
     /// The actor at the other end.
     member _.Remote = link.Remote
 
@@ -336,6 +344,7 @@ type internal Peer
     /// Completes when the connection has closed (cleanly or not).
     member _.Closed: Task = loopDone.Task
 
+    // ---- calling the peer ----
     /// Sends a control message.
     member _.Send(msg: Message) = link.Send msg
 
@@ -419,6 +428,7 @@ type internal Peer
             return ep
         }
 
+    // ---- ending ----
     /// Completes when every call this side is running has ended.
     member _.Drain() : Task = Task.WhenAll(serving.Values())
 

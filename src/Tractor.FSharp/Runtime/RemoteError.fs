@@ -4,25 +4,29 @@ open System
 open System.Collections.Generic
 open System.Runtime.ExceptionServices
 
+/// <summary>
 /// What travels on the wire for an error raised in an actor: enough to show and to box it,
 /// never the exception object itself.
+/// </summary>
 type RemoteErrorInfo =
-    { /// The actor where the error was raised.
+    { /// <summary>The actor where the error was raised.</summary>
       Source: ActorId
-      /// Full name of the remote exception's type.
+      /// <summary>Full name of the remote exception's type.</summary>
       TypeName: string
-      /// The remote exception's message.
+      /// <summary>The remote exception's message.</summary>
       Message: string
-      /// The remote stack trace, as text.
+      /// <summary>The remote stack trace, as text.</summary>
       StackTrace: string
-      /// The actors the error passed through on its way here, nearest to the source first.
+      /// <summary>The actors the error passed through on its way here, nearest to the source first.</summary>
       RelayPath: ActorId list
-      /// For an aggregate of several errors: each of them (nested trees box nested aggregates).
+      /// <summary>For an aggregate of several errors: each of them (nested trees box nested aggregates).</summary>
       Inner: RemoteErrorInfo list }
 
+/// <summary>
 /// An error raised in another actor. Carries the source actor, the remote type name, message
-/// and stack trace, the relay path through intermediate actors, and `BoxedType` where the remote
+/// and stack trace, the relay path through intermediate actors, and <c>BoxedType</c> where the remote
 /// type can be loaded here.
+/// </summary>
 type RemoteActorError internal (info: RemoteErrorInfo) =
     inherit
         Exception(
@@ -50,19 +54,19 @@ type RemoteActorError internal (info: RemoteErrorInfo) =
 
     /// The wire form of this error.
     member internal _.Info = info
-    /// The actor where the error was raised.
+    /// <summary>The actor where the error was raised.</summary>
     member _.Source = info.Source
-    /// Full name of the remote exception's type (e.g. "System.InvalidOperationException").
+    /// <summary>Full name of the remote exception's type (e.g. "System.InvalidOperationException").</summary>
     member _.TypeName = info.TypeName
-    /// The remote exception's own message.
+    /// <summary>The remote exception's own message.</summary>
     member _.RemoteMessage = info.Message
-    /// The remote stack trace, as text.
+    /// <summary>The remote stack trace, as text.</summary>
     member _.RemoteStackTrace = info.StackTrace
-    /// The actors the error was relayed through, nearest to the source first.
+    /// <summary>The actors the error was relayed through, nearest to the source first.</summary>
     member _.RelayPath: IReadOnlyList<ActorId> = info.RelayPath :> _
-    /// The remote exception's type, where it can be loaded in this process; otherwise null.
+    /// <summary>The remote exception's type, where it can be loaded in this process; otherwise null.</summary>
     member _.BoxedType: Type = boxed.Value
-    /// For a remote aggregate: the errors it held, each as a RemoteActorError.
+    /// <summary>For a remote aggregate: the errors it held, each as a RemoteActorError.</summary>
     member _.InnerErrors: IReadOnlyList<RemoteActorError> = info.Inner |> List.map RemoteActorError :> _
 
     override e.ToString() =

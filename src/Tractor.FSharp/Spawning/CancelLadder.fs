@@ -2,13 +2,15 @@ namespace TractorNet
 
 open System
 
-/// The bounds of the cancel ladder: ask the actor to cancel, wait `Graceful`; SIGTERM, wait
-/// `Terminate`; then SIGKILL (and wait for the kernel to reap it).
+/// <summary>
+/// The bounds of the cancel ladder: ask the actor to cancel, wait <c>Graceful</c>; SIGTERM, wait
+/// <c>Terminate</c>; then SIGKILL (and wait for the kernel to reap it).
+/// </summary>
 type CancelLadder =
-    { /// How long an actor gets to acknowledge a cancel request and exit.
+    { /// <summary>How long an actor gets to acknowledge a cancel request and exit.</summary>
       Graceful: TimeSpan
-      /// How long an actor gets to exit after SIGTERM before SIGKILL.
+      /// <summary>How long an actor gets to exit after SIGTERM before SIGKILL.</summary>
       Terminate: TimeSpan }
 
-    /// Short defaults: a well-behaved actor exits within milliseconds of a cancel request.
+    /// <summary>Short defaults: a well-behaved actor exits within milliseconds of a cancel request.</summary>
     static member Default = { Graceful = TimeSpan.FromSeconds 2.0; Terminate = TimeSpan.FromSeconds 1.0 }

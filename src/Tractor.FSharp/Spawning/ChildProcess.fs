@@ -6,6 +6,7 @@ open System.IO
 open System.Reflection
 open System.Runtime.InteropServices
 open System.Threading.Tasks
+open TractorNet
 
 /// How the parent starts the child: `dotnet exec` of this library's own entry point
 /// (`Tractor.FSharp.dll` is built as an executable) with the *application's* deps file and

@@ -1,9 +1,11 @@
 namespace TractorNet
 
-/// How a nursery starts its child actors (tractor's `start_method`). Spawning sits behind one
-/// internal interface (`ISpawner`), so methods can be added without touching the runtime.
+/// <summary>
+/// How a nursery starts its child actors (tractor's <c>start_method</c>). Spawning sits behind one
+/// internal interface (<c>ISpawner</c>), so methods can be added without touching the runtime.
+/// </summary>
 type SpawnMethod =
-    /// A fresh `dotnet exec` process per actor.
+    /// <summary>A fresh <c>dotnet exec</c> process per actor.</summary>
     | NewProcess = 0
 
 namespace TractorNet.Spawning

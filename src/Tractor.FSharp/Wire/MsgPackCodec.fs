@@ -4,31 +4,35 @@ open System
 open System.Reflection
 open Microsoft.FSharp.Reflection
 
-/// A codec seen without its type parameter (for `Type`-based serialisation).
+/// <summary>A codec seen without its type parameter (for <c>Type</c>-based serialisation).</summary>
 [<AllowNullLiteral>]
 type IMsgPackCodec =
-    /// The type this codec reads and writes.
+    /// <summary>The type this codec reads and writes.</summary>
     abstract ValueType: Type
-    /// True when some value may be written as nil (an option of this type then wraps `Some`).
+    /// <summary>True when some value may be written as nil (an option of this type then wraps <c>Some</c>).</summary>
     abstract CanWriteNil: bool
-    /// Writes a boxed value.
+    /// <summary>Writes a boxed value.</summary>
     abstract WriteObject: writer: byref<MsgPackWriter> * value: obj -> unit
-    /// Reads a value, boxed.
+    /// <summary>Reads a value, boxed.</summary>
     abstract ReadObject: reader: byref<MsgPackReader> -> obj
 
-/// Writes values of one type to a `MsgPackWriter` and reads them back. Subclass it to give a
-/// type a custom encoding (`MsgPackCodecResolver.Register`). Codecs are built once per type and
+/// <summary>
+/// Writes values of one type to a <see cref="T:TractorNet.Wire.MsgPackWriter"/> and reads them back. Subclass it to give a
+/// type a custom encoding (<c>MsgPackCodecResolver.Register</c>). Codecs are built once per type and
 /// shared between threads: keep them stateless.
+/// </summary>
 [<AbstractClass>]
 type MsgPackCodec<'T>() =
-    /// Writes `value` as one MessagePack value.
+    /// <summary>Writes <paramref name="value"/> as one MessagePack value.</summary>
     abstract Write: writer: byref<MsgPackWriter> * value: 'T -> unit
 
-    /// Reads one MessagePack value.
+    /// <summary>Reads one MessagePack value.</summary>
     abstract Read: reader: byref<MsgPackReader> -> 'T
 
-    /// True when some value may be written as nil. `Some x` of an option of this type is then
-    /// written as `[x]` so it cannot be confused with `None`. Defaults to true (always safe).
+    /// <summary>
+    /// True when some value may be written as nil. <c>Some x</c> of an option of this type is then
+    /// written as <c>[x]</c> so it cannot be confused with <c>None</c>. Defaults to true (always safe).
+    /// </summary>
     abstract CanWriteNil: bool
 
     default _.CanWriteNil = true
@@ -44,29 +48,33 @@ type MsgPackCodec<'T>() =
 
         member this.ReadObject(reader) = box (this.Read(&reader))
 
+/// <summary>
 /// Raised when a codec is built for a type that cannot be serialised (a function, a delegate,
-/// an interface, `obj` without a registered codec...). It names the offending member and the
-/// path from the serialised type down to it, e.g. "cannot serialise field `Callback` of record
-/// `Job`: function types are not serialisable (path: Job.Callback)".
+/// an interface, <c>obj</c> without a registered codec...). It names the offending member and the
+/// path from the serialised type down to it, e.g. "cannot serialise field <c>Callback</c> of record
+/// <c>Job</c>: function types are not serialisable (path: Job.Callback)".
+/// </summary>
 type UnserializableTypeException(offendingType: Type, reason: string, memberDescription: string, path: string) =
     inherit
-        Exception(
+        MsgPackException(
             let what =
                 if isNull memberDescription then $"type `{TypeNames.describe offendingType}`" else memberDescription
             let where = if String.IsNullOrEmpty path then "" else $" (path: {path})"
             $"cannot serialise {what}: {reason}{where}"
         )
 
-    /// A failure for `offendingType` itself, not yet placed in a containing type.
+    /// <summary>A failure for <paramref name="offendingType"/> itself, not yet placed in a containing type.</summary>
     new(offendingType: Type, reason: string) = UnserializableTypeException(offendingType, reason, null, "")
 
-    /// The type that cannot be serialised.
+    /// <summary>The type that cannot be serialised.</summary>
     member _.OffendingType = offendingType
-    /// Why it cannot.
+    /// <summary>Why it cannot.</summary>
     member _.Reason = reason
-    /// The innermost member holding it, e.g. "field `Callback` of record `Job`" (null if none).
+    /// <summary>
+    /// The innermost member holding it, e.g. "field <c>Callback</c> of record <c>Job</c>" (null if none).
+    /// </summary>
     member _.MemberDescription = memberDescription
-    /// The member path from the serialised type, e.g. "Order.Jobs[].Callback".
+    /// <summary>The member path from the serialised type, e.g. "Order.Jobs[].Callback".</summary>
     member _.MemberPath = path
 
     /// The same failure seen from a containing member.

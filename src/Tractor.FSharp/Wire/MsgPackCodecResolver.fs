@@ -8,12 +8,14 @@ open System.Threading
 open System.Threading.Tasks
 open Microsoft.FSharp.Reflection
 
+/// <summary>
 /// Builds and caches the codec of each type: registered codecs first, then factories, then the
 /// built-in ones (primitives, options, collections, enums, tuples, F# records and unions, plain
 /// classes/structs). Codecs are built once per type (reflection and expression compilation at
 /// build time only), recursive types included. A type that cannot be serialised fails here,
-/// with an `UnserializableTypeException` naming the member path to the offending type.
+/// with an <see cref="T:TractorNet.Wire.UnserializableTypeException"/> naming the member path to the offending type.
 /// Thread-safe. Register custom codecs before the types using them are first serialised.
+/// </summary>
 [<Sealed; AllowNullLiteral>]
 type MsgPackCodecResolver() =
     static let flags = BindingFlags.Public ||| BindingFlags.NonPublic
@@ -65,10 +67,10 @@ type MsgPackCodecResolver() =
         if not (typedefof<MsgPackCodec<_>>.MakeGenericType(t).IsInstanceOfType codec) then
             raise (ArgumentException($"a codec for {TypeNames.describe t} must derive from MsgPackCodec<{TypeNames.describe t}>"))
 
-    /// The resolver used by `MsgPackSerializer.Default`.
+    /// <summary>The resolver used by <c>MsgPackSerializer.Default</c>.</summary>
     static member Default = defaultResolver
 
-    /// Uses `codec` for its type (replacing the built-in encoding).
+    /// <summary>Uses <paramref name="codec"/> for its type (replacing the built-in encoding).</summary>
     member this.Register(codec: IMsgPackCodec) =
         if isNull codec then nullArg (nameof codec)
         checkCodec codec.ValueType codec
@@ -77,11 +79,13 @@ type MsgPackCodecResolver() =
             cache.Clear()
             failures.Clear())
 
-    /// Uses `codec` for `'T` (replacing the built-in encoding).
+    /// <summary>Uses <paramref name="codec"/> for <c>'T</c> (replacing the built-in encoding).</summary>
     member this.Register<'T>(codec: MsgPackCodec<'T>) = this.Register(codec :> IMsgPackCodec)
 
+    /// <summary>
     /// Adds a factory consulted (in order, before the built-in codecs) for every type not
-    /// registered: it returns a codec deriving from `MsgPackCodec<T>` for the type, or null.
+    /// registered: it returns a codec deriving from <c>MsgPackCodec&lt;T&gt;</c> for the type, or null.
+    /// </summary>
     member this.AddFactory(factory: Func<Type, MsgPackCodecResolver, IMsgPackCodec>) =
         if isNull factory then nullArg (nameof factory)
         lock gate (fun () ->
@@ -89,11 +93,13 @@ type MsgPackCodecResolver() =
             cache.Clear()
             failures.Clear())
 
-    /// The codec of `'T`, built on first use.
+    /// <summary>The codec of <c>'T</c>, built on first use.</summary>
     member this.GetCodec<'T>() : MsgPackCodec<'T> = this.GetCodec(typeof<'T>) :?> MsgPackCodec<'T>
 
-    /// The codec of `t`, built on first use. Throws `UnserializableTypeException` for a type
+    /// <summary>
+    /// The codec of <paramref name="t"/>, built on first use. Throws <see cref="T:TractorNet.Wire.UnserializableTypeException"/> for a type
     /// that cannot be serialised.
+    /// </summary>
     member this.GetCodec(t: Type) : IMsgPackCodec =
         if isNull t then nullArg (nameof t)
         match cache.TryGetValue t with
@@ -103,7 +109,9 @@ type MsgPackCodecResolver() =
             | true, e -> raise e
             | _ -> lock gate (fun () -> this.Build t)
 
-    /// Throws `UnserializableTypeException` unless values of `t` can be serialised.
+    /// <summary>
+    /// Throws <see cref="T:TractorNet.Wire.UnserializableTypeException"/> unless values of <paramref name="t"/> can be serialised.
+    /// </summary>
     member this.Validate(t: Type) = this.GetCodec t |> ignore
 
     member private this.Build(t: Type) : IMsgPackCodec =

@@ -1,26 +1,26 @@
 namespace TractorNet.Wire
 
-/// The family of a MessagePack value, as told by its first byte.
+/// <summary>The family of a MessagePack value, as told by its first byte.</summary>
 type MsgPackType =
-    /// The byte 0xc1, which the specification never uses.
+    /// <summary>The byte 0xc1, which the specification never uses.</summary>
     | Invalid = 0
-    /// nil.
+    /// <summary>nil.</summary>
     | Nil = 1
-    /// true / false.
+    /// <summary>true / false.</summary>
     | Boolean = 2
-    /// Any integer encoding (fixint, uint8..64, int8..64).
+    /// <summary>Any integer encoding (fixint, uint8..64, int8..64).</summary>
     | Integer = 3
-    /// float32 or float64.
+    /// <summary>float32 or float64.</summary>
     | Float = 4
-    /// str (UTF-8 text).
+    /// <summary>str (UTF-8 text).</summary>
     | String = 5
-    /// bin (raw bytes).
+    /// <summary>bin (raw bytes).</summary>
     | Binary = 6
-    /// array header.
+    /// <summary>array header.</summary>
     | Array = 7
-    /// map header.
+    /// <summary>map header.</summary>
     | Map = 8
-    /// ext (type code + bytes), including the timestamp extension.
+    /// <summary>ext (type code + bytes), including the timestamp extension.</summary>
     | Extension = 9
 
 /// The format's byte codes (the MessagePack specification's names).

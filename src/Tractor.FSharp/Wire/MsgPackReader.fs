@@ -38,11 +38,13 @@ module internal DecodeError =
     let outOfRange (offset: int64) (value: string) (target: string) : 'a =
         raise (MsgPackDecodeException($"integer {value} does not fit in {target}", offset))
 
-/// Reads MessagePack from a `ReadOnlySequence<byte>` (or `ReadOnlyMemory<byte>`). A
-/// `ref struct`: keep it in a mutable local and pass it by reference. Every error is a
-/// `MsgPackDecodeException` carrying the byte offset of the offending value; lengths in headers
+/// <summary>
+/// Reads MessagePack from a <c>ReadOnlySequence&lt;byte&gt;</c> (or <c>ReadOnlyMemory&lt;byte&gt;</c>). A
+/// <c>ref struct</c>: keep it in a mutable local and pass it by reference. Every error is a
+/// <see cref="T:TractorNet.Wire.MsgPackDecodeException"/> carrying the byte offset of the offending value; lengths in headers
 /// are checked against the remaining bytes before anything is allocated. Strings are validated
-/// as UTF-8. `Enter`/`Leave` bound the nesting depth of recursive decoders.
+/// as UTF-8. <c>Enter</c>/<c>Leave</c> bound the nesting depth of recursive decoders.
+/// </summary>
 [<Struct; IsByRefLike>]
 type MsgPackReader =
     // The input is walked segment by segment: `span` is the current segment, `pos` the read
@@ -57,10 +59,12 @@ type MsgPackReader =
     val mutable private depth: int
     val private maxDepth: int
 
-    /// A reader over `input` with the default nesting limit (64).
+    /// <summary>A reader over <paramref name="input"/> with the default nesting limit (64).</summary>
     new(input: ReadOnlySequence<byte>) = MsgPackReader(input, MsgPackWriter.DefaultMaxDepth)
 
-    /// A reader over `input` whose `Enter()` fails beyond `maxDepth` nested values.
+    /// <summary>
+    /// A reader over <paramref name="input"/> whose <c>Enter()</c> fails beyond <paramref name="maxDepth"/> nested values.
+    /// </summary>
     new(input: ReadOnlySequence<byte>, maxDepth: int) =
         let mutable next = input.Start
         let mutable memory = ReadOnlyMemory<byte>.Empty
@@ -76,10 +80,12 @@ type MsgPackReader =
           depth = 0
           maxDepth = maxDepth }
 
-    /// A reader over `input` with the default nesting limit (64).
+    /// <summary>A reader over <paramref name="input"/> with the default nesting limit (64).</summary>
     new(input: ReadOnlyMemory<byte>) = MsgPackReader(input, MsgPackWriter.DefaultMaxDepth)
 
-    /// A reader over `input` whose `Enter()` fails beyond `maxDepth` nested values.
+    /// <summary>
+    /// A reader over <paramref name="input"/> whose <c>Enter()</c> fails beyond <paramref name="maxDepth"/> nested values.
+    /// </summary>
     new(input: ReadOnlyMemory<byte>, maxDepth: int) =
         // One segment: no segment walk (a default position has no next segment).
         { sequence = ReadOnlySequence<byte>(input)
@@ -95,35 +101,35 @@ type MsgPackReader =
 
     // ---- position ----
 
-    /// Bytes consumed so far (the offset of the next value).
+    /// <summary>Bytes consumed so far (the offset of the next value).</summary>
     member this.Consumed = this.segmentOffset + int64 this.pos
 
-    /// Bytes not yet consumed.
+    /// <summary>Bytes not yet consumed.</summary>
     member this.Remaining = this.length - this.Consumed
 
-    /// True when every byte has been consumed.
+    /// <summary>True when every byte has been consumed.</summary>
     member this.End = this.pos >= this.span.Length
 
-    /// The position of the next value in `Sequence`.
+    /// <summary>The position of the next value in <c>Sequence</c>.</summary>
     member this.Position = this.sequence.GetPosition this.Consumed
 
-    /// The whole input.
+    /// <summary>The whole input.</summary>
     member this.Sequence = this.sequence
 
-    /// The current nesting depth (see `Enter`).
+    /// <summary>The current nesting depth (see <c>Enter</c>).</summary>
     member this.Depth = this.depth
 
-    /// The nesting limit.
+    /// <summary>The nesting limit.</summary>
     member this.MaxDepth = this.maxDepth
 
-    /// Called by decoders of containers before reading their content; fails beyond `MaxDepth`.
+    /// <summary>Called by decoders of containers before reading their content; fails beyond <c>MaxDepth</c>.</summary>
     member this.Enter() =
         this.depth <- this.depth + 1
         if this.depth > this.maxDepth then
             this.depth <- this.depth - 1
             DecodeError.fail this.Consumed $"nesting deeper than {this.maxDepth} levels"
 
-    /// Called by decoders of containers after reading their content.
+    /// <summary>Called by decoders of containers after reading their content.</summary>
     member this.Leave() = this.depth <- this.depth - 1
 
     // ---- byte access ----
@@ -181,12 +187,12 @@ type MsgPackReader =
             rest <- rest.Slice n
             this.AdvanceInSpan n
 
-    /// The first byte of the next value, not consumed.
+    /// <summary>The first byte of the next value, not consumed.</summary>
     member this.NextCode: byte =
         if this.pos >= this.span.Length then DecodeError.endOfData this.Consumed
         this.span[this.pos]
 
-    /// The family of the next value, not consumed.
+    /// <summary>The family of the next value, not consumed.</summary>
     member this.NextType: MsgPackType = MsgPackCode.typeOf this.NextCode
 
     member inline private this.Code() : byte =
@@ -242,7 +248,7 @@ type MsgPackReader =
 
     // ---- nil, bool ----
 
-    /// Consumes a nil and returns true if the next value is nil; otherwise consumes nothing.
+    /// <summary>Consumes a nil and returns true if the next value is nil; otherwise consumes nothing.</summary>
     member this.TryReadNil() : bool =
         if this.pos < this.span.Length && this.span[this.pos] = MsgPackCode.Nil then
             this.AdvanceInSpan 1
@@ -250,13 +256,13 @@ type MsgPackReader =
         else
             false
 
-    /// Reads a nil.
+    /// <summary>Reads a nil.</summary>
     member this.ReadNil() =
         let start = this.Consumed
         let code = this.Code()
         if code <> MsgPackCode.Nil then this.WrongType(start, "nil", code)
 
-    /// Reads a bool.
+    /// <summary>Reads a bool.</summary>
     member this.ReadBoolean() : bool =
         let start = this.Consumed
         match this.Code() with
@@ -317,26 +323,26 @@ type MsgPackReader =
         if v > max then DecodeError.outOfRange start (string v) target
         v
 
-    /// Reads any integer encoding whose value fits in an int64.
+    /// <summary>Reads any integer encoding whose value fits in an int64.</summary>
     member this.ReadInt64() : int64 = this.ReadSigned "Int64"
-    /// Reads any integer encoding whose value fits in an int32.
+    /// <summary>Reads any integer encoding whose value fits in an int32.</summary>
     member this.ReadInt32() : int = int (this.ReadSignedIn("Int32", int64 Int32.MinValue, int64 Int32.MaxValue))
-    /// Reads any integer encoding whose value fits in an int16.
+    /// <summary>Reads any integer encoding whose value fits in an int16.</summary>
     member this.ReadInt16() : int16 = int16 (this.ReadSignedIn("Int16", -32768L, 32767L))
-    /// Reads any integer encoding whose value fits in an sbyte.
+    /// <summary>Reads any integer encoding whose value fits in an sbyte.</summary>
     member this.ReadSByte() : sbyte = sbyte (this.ReadSignedIn("SByte", -128L, 127L))
-    /// Reads any integer encoding whose value fits in a uint64.
+    /// <summary>Reads any integer encoding whose value fits in a uint64.</summary>
     member this.ReadUInt64() : uint64 = this.ReadUnsigned "UInt64"
-    /// Reads any integer encoding whose value fits in a uint32.
+    /// <summary>Reads any integer encoding whose value fits in a uint32.</summary>
     member this.ReadUInt32() : uint32 = uint32 (this.ReadUnsignedIn("UInt32", uint64 UInt32.MaxValue))
-    /// Reads any integer encoding whose value fits in a uint16.
+    /// <summary>Reads any integer encoding whose value fits in a uint16.</summary>
     member this.ReadUInt16() : uint16 = uint16 (this.ReadUnsignedIn("UInt16", 65535UL))
-    /// Reads any integer encoding whose value fits in a byte.
+    /// <summary>Reads any integer encoding whose value fits in a byte.</summary>
     member this.ReadByte() : byte = byte (this.ReadUnsignedIn("Byte", 255UL))
 
     // ---- floats ----
 
-    /// Reads a float64, a float32 (widened) or an integer (converted).
+    /// <summary>Reads a float64, a float32 (widened) or an integer (converted).</summary>
     member this.ReadDouble() : float =
         let start = this.Consumed
         match this.NextCode with
@@ -350,7 +356,7 @@ type MsgPackReader =
         | code when MsgPackCode.typeOf code = MsgPackType.Integer -> float (this.ReadInt64())
         | code -> DecodeError.wrongType start "float" code
 
-    /// Reads a float32, a float64 (narrowed) or an integer (converted).
+    /// <summary>Reads a float32, a float64 (narrowed) or an integer (converted).</summary>
     member this.ReadSingle() : float32 =
         let start = this.Consumed
         match this.NextCode with
@@ -372,8 +378,10 @@ type MsgPackReader =
         if length > remaining / unitBytes || length > int64 Int32.MaxValue then
             DecodeError.tooLong start what length unitName remaining
 
+    /// <summary>
     /// Reads a str header and returns the byte length of the UTF-8 that follows (checked
     /// against the remaining bytes).
+    /// </summary>
     member this.ReadStringHeader() : int =
         let start = this.Consumed
         let code = this.Code()
@@ -388,8 +396,10 @@ type MsgPackReader =
         this.CheckLength(start, "str", length, 1L, "bytes")
         int length
 
+    /// <summary>
     /// Reads a bin header and returns the number of bytes that follow (checked against the
     /// remaining bytes).
+    /// </summary>
     member this.ReadBinaryHeader() : int =
         let start = this.Consumed
         let code = this.Code()
@@ -402,8 +412,10 @@ type MsgPackReader =
         this.CheckLength(start, "bin", length, 1L, "bytes")
         int length
 
+    /// <summary>
     /// Reads an array header and returns its element count (at most the remaining bytes, since
     /// every element takes at least one).
+    /// </summary>
     member this.ReadArrayHeader() : int =
         let start = this.Consumed
         let code = this.Code()
@@ -417,8 +429,10 @@ type MsgPackReader =
         this.CheckLength(start, "array", count, 1L, "elements")
         int count
 
+    /// <summary>
     /// Reads a map header and returns its number of key/value pairs (checked against the
     /// remaining bytes).
+    /// </summary>
     member this.ReadMapHeader() : int =
         let start = this.Consumed
         let code = this.Code()
@@ -432,7 +446,7 @@ type MsgPackReader =
         this.CheckLength(start, "map", count, 2L, "entries")
         int count
 
-    /// Reads an ext header (fixext or ext8/16/32); the data bytes follow.
+    /// <summary>Reads an ext header (fixext or ext8/16/32); the data bytes follow.</summary>
     member this.ReadExtHeader() : MsgPackExtHeader =
         let start = this.Consumed
         let code = this.Code()
@@ -453,7 +467,7 @@ type MsgPackReader =
 
     // ---- bodies ----
 
-    /// Consumes `length` bytes and returns them as a slice of the input (no copy).
+    /// <summary>Consumes <paramref name="length"/> bytes and returns them as a slice of the input (no copy).</summary>
     member this.ReadRaw(length: int64) : ReadOnlySequence<byte> =
         if length < 0L || length > this.Remaining then
             DecodeError.fail this.Consumed $"asked for {length} raw bytes but only {this.Remaining} remain"
@@ -461,7 +475,7 @@ type MsgPackReader =
         this.Advance length
         slice
 
-    /// Reads a str value.
+    /// <summary>Reads a str value.</summary>
     member this.ReadString() : string =
         let start = this.Consumed
         let length = this.ReadStringHeader()
@@ -494,16 +508,18 @@ type MsgPackReader =
                 finally
                     ArrayPool<byte>.Shared.Return buffer
 
-    /// Reads a str value, or null for nil.
+    /// <summary>Reads a str value, or null for nil.</summary>
     member this.ReadStringOrNull() : string = if this.TryReadNil() then null else this.ReadString()
 
-    /// Reads a str value's raw UTF-8 bytes as a slice of the input (no copy, not validated).
+    /// <summary>Reads a str value's raw UTF-8 bytes as a slice of the input (no copy, not validated).</summary>
     member this.ReadStringBytes() : ReadOnlySequence<byte> =
         let length = this.ReadStringHeader()
         this.ReadRaw(int64 length)
 
+    /// <summary>
     /// Reads a str value's raw UTF-8 bytes as a span (no copy when they are contiguous in the
     /// input, else a copy; not validated).
+    /// </summary>
     member this.ReadStringSpan() : ReadOnlySpan<byte> =
         let length = this.ReadStringHeader()
         let unread = this.span.Slice this.pos
@@ -514,25 +530,25 @@ type MsgPackReader =
         else
             ReadOnlySpan<byte>(this.ReadRaw(int64 length).ToArray())
 
-    /// Reads a bin value as a slice of the input (no copy).
+    /// <summary>Reads a bin value as a slice of the input (no copy).</summary>
     member this.ReadBytes() : ReadOnlySequence<byte> =
         let length = this.ReadBinaryHeader()
         this.ReadRaw(int64 length)
 
-    /// Reads a bin value into a new array.
+    /// <summary>Reads a bin value into a new array.</summary>
     member this.ReadByteArray() : byte array =
         let length = this.ReadBinaryHeader()
         let bytes = Array.zeroCreate<byte> length
         this.CopyTo(Span<byte> bytes)
         bytes
 
-    /// Reads an ext value (its data is a slice of the input, no copy).
+    /// <summary>Reads an ext value (its data is a slice of the input, no copy).</summary>
     member this.ReadExt() : MsgPackExt =
         let header = this.ReadExtHeader()
         { TypeCode = header.TypeCode
           Data = this.ReadRaw(int64 header.Length) }
 
-    /// Reads a timestamp extension (type -1) in any of its 32/64/96-bit forms.
+    /// <summary>Reads a timestamp extension (type -1) in any of its 32/64/96-bit forms.</summary>
     member this.ReadTimestamp() : MsgPackTimestamp =
         let start = this.Consumed
         if MsgPackCode.typeOf this.NextCode <> MsgPackType.Extension then
@@ -555,7 +571,7 @@ type MsgPackReader =
             DecodeError.fail start $"invalid timestamp: {nanos} nanoseconds"
         MsgPackTimestamp(seconds, nanos)
 
-    /// Reads a timestamp extension as a UTC `DateTime` (fails outside years 1..9999).
+    /// <summary>Reads a timestamp extension as a UTC <c>DateTime</c> (fails outside years 1..9999).</summary>
     member this.ReadDateTime() : DateTime =
         let start = this.Consumed
         let t = this.ReadTimestamp()
@@ -565,8 +581,10 @@ type MsgPackReader =
 
     // ---- skipping ----
 
+    /// <summary>
     /// Skips one whole value (with everything nested in it). Iterative: deep nesting costs no
     /// stack, and every header is checked against the remaining bytes, so it cannot hang.
+    /// </summary>
     member this.Skip() =
         let mutable pending = 1L
         while pending > 0L do
@@ -604,7 +622,7 @@ type MsgPackReader =
         if this.Remaining < size then DecodeError.truncated start code (size - 1L) (this.Remaining - 1L)
         this.Advance size
 
-    /// Skips one whole value and returns its bytes (a slice of the input, no copy).
+    /// <summary>Skips one whole value and returns its bytes (a slice of the input, no copy).</summary>
     member this.ReadRawValue() : ReadOnlySequence<byte> =
         let start = this.Consumed
         this.Skip()

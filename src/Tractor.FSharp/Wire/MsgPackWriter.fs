@@ -7,11 +7,13 @@ open System.Runtime.CompilerServices
 open System.Text
 open System.Text.Unicode
 
-/// Writes MessagePack to an `IBufferWriter<byte>`, always in the smallest encoding of each
+/// <summary>
+/// Writes MessagePack to an <c>IBufferWriter&lt;byte&gt;</c>, always in the smallest encoding of each
 /// value. Bytes are staged in the writer's current span and committed to the output in
-/// blocks: call `Flush()` when done (nothing reaches the output before it). A `ref struct`:
-/// keep it in a mutable local and pass it by reference (`&writer` / `ref writer`); a copy
+/// blocks: call <c>Flush()</c> when done (nothing reaches the output before it). A <c>ref struct</c>:
+/// keep it in a mutable local and pass it by reference (<c>&amp;writer</c> / <c>ref writer</c>); a copy
 /// would diverge. Allocation-free.
+/// </summary>
 [<Struct; IsByRefLike>]
 type MsgPackWriter =
     val mutable private output: IBufferWriter<byte>
@@ -21,11 +23,13 @@ type MsgPackWriter =
     val mutable private depth: int
     val private maxDepth: int
 
-    /// A writer over `output` with the default nesting limit (64).
+    /// <summary>A writer over <paramref name="output"/> with the default nesting limit (64).</summary>
     new(output: IBufferWriter<byte>) = MsgPackWriter(output, MsgPackWriter.DefaultMaxDepth)
 
-    /// A writer over `output` whose `Enter()` fails beyond `maxDepth` nested values
+    /// <summary>
+    /// A writer over <paramref name="output"/> whose <c>Enter()</c> fails beyond <paramref name="maxDepth"/> nested values
     /// (this catches cyclic object graphs before the stack does).
+    /// </summary>
     new(output: IBufferWriter<byte>, maxDepth: int) =
         if isNull output then nullArg (nameof output)
         { output = output
@@ -35,20 +39,22 @@ type MsgPackWriter =
           depth = 0
           maxDepth = maxDepth }
 
-    /// The default nesting limit of writers and readers.
+    /// <summary>The default nesting limit of writers and readers.</summary>
     static member DefaultMaxDepth = 64
 
-    /// Bytes written so far, committed or not.
+    /// <summary>Bytes written so far, committed or not.</summary>
     member this.BytesWritten = this.committed + int64 this.pos
 
-    /// The current nesting depth (see `Enter`).
+    /// <summary>The current nesting depth (see <c>Enter</c>).</summary>
     member this.Depth = this.depth
 
-    /// The nesting limit.
+    /// <summary>The nesting limit.</summary>
     member this.MaxDepth = this.maxDepth
 
+    /// <summary>
     /// Commits the staged bytes to the output. Call it once writing is done (and before
     /// handing the output to anyone else).
+    /// </summary>
     member this.Flush() =
         if this.pos > 0 then
             this.output.Advance this.pos
@@ -56,14 +62,14 @@ type MsgPackWriter =
         this.span <- Span<byte>.Empty
         this.pos <- 0
 
-    /// Called by codecs of containers before writing their content; fails beyond `MaxDepth`.
+    /// <summary>Called by codecs of containers before writing their content; fails beyond <c>MaxDepth</c>.</summary>
     member this.Enter() =
         this.depth <- this.depth + 1
         if this.depth > this.maxDepth then
             this.depth <- this.depth - 1
             raise (MsgPackEncodeException($"nesting deeper than {this.maxDepth} levels (a cyclic object graph?)"))
 
-    /// Called by codecs of containers after writing their content.
+    /// <summary>Called by codecs of containers after writing their content.</summary>
     member this.Leave() = this.depth <- this.depth - 1
 
     [<MethodImpl(MethodImplOptions.NoInlining)>]
@@ -82,11 +88,13 @@ type MsgPackWriter =
         if this.span.Length - this.pos < size then this.Grow size
         this.span.Slice this.pos
 
-    /// A span of at least `sizeHint` free bytes at the write position, for codecs that format
-    /// bytes in place; follow it with `Advance(count)`.
+    /// <summary>
+    /// A span of at least <paramref name="sizeHint"/> free bytes at the write position, for codecs that format
+    /// bytes in place; follow it with <c>Advance(count)</c>.
+    /// </summary>
     member this.GetSpan(sizeHint: int) : Span<byte> = this.Ensure(max sizeHint 1)
 
-    /// Marks `count` bytes of the span from `GetSpan` as written.
+    /// <summary>Marks <paramref name="count"/> bytes of the span from <c>GetSpan</c> as written.</summary>
     member this.Advance(count: int) =
         if count < 0 || count > this.span.Length - this.pos then
             raise (ArgumentOutOfRangeException(nameof count, "count exceeds the span from GetSpan"))
@@ -121,14 +129,14 @@ type MsgPackWriter =
         BinaryPrimitives.WriteUInt64BigEndian(s.Slice 1, v)
         this.pos <- this.pos + 9
 
-    /// Writes nil.
+    /// <summary>Writes nil.</summary>
     member this.WriteNil() = this.Byte MsgPackCode.Nil
 
-    /// Writes true or false.
+    /// <summary>Writes true or false.</summary>
     member this.WriteBoolean(value: bool) =
         this.Byte(if value then MsgPackCode.True else MsgPackCode.False)
 
-    /// Writes an unsigned integer in its smallest encoding.
+    /// <summary>Writes an unsigned integer in its smallest encoding.</summary>
     member this.WriteUInt64(value: uint64) =
         if value <= 0x7fUL then this.Byte(byte value)
         elif value <= 0xffUL then this.Code8(MsgPackCode.UInt8, byte value)
@@ -136,8 +144,10 @@ type MsgPackWriter =
         elif value <= 0xffffffffUL then this.Code32(MsgPackCode.UInt32, uint32 value)
         else this.Code64(MsgPackCode.UInt64, value)
 
+    /// <summary>
     /// Writes a signed integer in its smallest encoding (non-negative values use the
     /// unsigned forms, as the specification's reference encoders do).
+    /// </summary>
     member this.WriteInt64(value: int64) =
         if value >= 0L then this.WriteUInt64(uint64 value)
         elif value >= -32L then this.Byte(byte value)
@@ -146,28 +156,30 @@ type MsgPackWriter =
         elif value >= -2147483648L then this.Code32(MsgPackCode.Int32, uint32 value)
         else this.Code64(MsgPackCode.Int64, uint64 value)
 
-    /// Writes an integer in its smallest encoding.
+    /// <summary>Writes an integer in its smallest encoding.</summary>
     member this.WriteInt32(value: int) = this.WriteInt64(int64 value)
-    /// Writes an integer in its smallest encoding.
+    /// <summary>Writes an integer in its smallest encoding.</summary>
     member this.WriteInt16(value: int16) = this.WriteInt64(int64 value)
-    /// Writes an integer in its smallest encoding.
+    /// <summary>Writes an integer in its smallest encoding.</summary>
     member this.WriteSByte(value: sbyte) = this.WriteInt64(int64 value)
-    /// Writes an integer in its smallest encoding.
+    /// <summary>Writes an integer in its smallest encoding.</summary>
     member this.WriteUInt32(value: uint32) = this.WriteUInt64(uint64 value)
-    /// Writes an integer in its smallest encoding.
+    /// <summary>Writes an integer in its smallest encoding.</summary>
     member this.WriteUInt16(value: uint16) = this.WriteUInt64(uint64 value)
-    /// Writes an integer in its smallest encoding.
+    /// <summary>Writes an integer in its smallest encoding.</summary>
     member this.WriteByte(value: byte) = this.WriteUInt64(uint64 value)
 
-    /// Writes a float32.
+    /// <summary>Writes a float32.</summary>
     member this.WriteSingle(value: float32) =
         this.Code32(MsgPackCode.Float32, BitConverter.SingleToUInt32Bits value)
 
-    /// Writes a float64.
+    /// <summary>Writes a float64.</summary>
     member this.WriteDouble(value: float) =
         this.Code64(MsgPackCode.Float64, BitConverter.DoubleToUInt64Bits value)
 
-    /// Writes a str header announcing `byteLength` bytes of UTF-8 (to be written with `WriteRaw`).
+    /// <summary>
+    /// Writes a str header announcing <paramref name="byteLength"/> bytes of UTF-8 (to be written with <c>WriteRaw</c>).
+    /// </summary>
     member this.WriteStringHeader(byteLength: int) =
         if byteLength < 0 then raise (ArgumentOutOfRangeException(nameof byteLength))
         elif byteLength <= 31 then this.Byte(MsgPackCode.FixStr ||| byte byteLength)
@@ -175,29 +187,35 @@ type MsgPackWriter =
         elif byteLength <= 0xffff then this.Code16(MsgPackCode.Str16, uint16 byteLength)
         else this.Code32(MsgPackCode.Str32, uint32 byteLength)
 
-    /// Writes a bin header announcing `length` bytes (to be written with `WriteRaw`).
+    /// <summary>
+    /// Writes a bin header announcing <paramref name="length"/> bytes (to be written with <c>WriteRaw</c>).
+    /// </summary>
     member this.WriteBinaryHeader(length: int) =
         if length < 0 then raise (ArgumentOutOfRangeException(nameof length))
         elif length <= 0xff then this.Code8(MsgPackCode.Bin8, byte length)
         elif length <= 0xffff then this.Code16(MsgPackCode.Bin16, uint16 length)
         else this.Code32(MsgPackCode.Bin32, uint32 length)
 
-    /// Writes an array header; `count` values must follow.
+    /// <summary>Writes an array header; <paramref name="count"/> values must follow.</summary>
     member this.WriteArrayHeader(count: int) =
         if count < 0 then raise (ArgumentOutOfRangeException(nameof count))
         elif count <= 15 then this.Byte(MsgPackCode.FixArray ||| byte count)
         elif count <= 0xffff then this.Code16(MsgPackCode.Array16, uint16 count)
         else this.Code32(MsgPackCode.Array32, uint32 count)
 
-    /// Writes a map header; `count` key/value pairs (2 × count values) must follow.
+    /// <summary>
+    /// Writes a map header; <paramref name="count"/> key/value pairs (2 × count values) must follow.
+    /// </summary>
     member this.WriteMapHeader(count: int) =
         if count < 0 then raise (ArgumentOutOfRangeException(nameof count))
         elif count <= 15 then this.Byte(MsgPackCode.FixMap ||| byte count)
         elif count <= 0xffff then this.Code16(MsgPackCode.Map16, uint16 count)
         else this.Code32(MsgPackCode.Map32, uint32 count)
 
+    /// <summary>
     /// Writes an ext header (fixext1/2/4/8/16 where the length allows, else ext8/16/32);
-    /// `length` data bytes must follow (`WriteRaw`).
+    /// <paramref name="length"/> data bytes must follow (<c>WriteRaw</c>).
+    /// </summary>
     member this.WriteExtHeader(typeCode: sbyte, length: int) =
         match length with
         | 1 -> this.Code8(MsgPackCode.FixExt1, byte typeCode)
@@ -225,7 +243,7 @@ type MsgPackWriter =
             s[5] <- byte typeCode
             this.pos <- this.pos + 6
 
-    /// Copies bytes as they are (pre-encoded MessagePack, or the body after a str/bin/ext header).
+    /// <summary>Copies bytes as they are (pre-encoded MessagePack, or the body after a str/bin/ext header).</summary>
     member this.WriteRaw(bytes: ReadOnlySpan<byte>) =
         let mutable rest = bytes
         while rest.Length > 0 do
@@ -239,22 +257,24 @@ type MsgPackWriter =
                 this.pos <- this.pos + n
                 rest <- rest.Slice n
 
-    /// Copies bytes as they are (see the span overload).
+    /// <summary>Copies bytes as they are (see the span overload).</summary>
     member this.WriteRaw(bytes: ReadOnlySequence<byte>) =
         for segment in bytes do
             this.WriteRaw segment.Span
 
-    /// Writes a bin value.
+    /// <summary>Writes a bin value.</summary>
     member this.WriteBinary(bytes: ReadOnlySpan<byte>) =
         this.WriteBinaryHeader bytes.Length
         this.WriteRaw bytes
 
-    /// Writes a str value from bytes that already are UTF-8 (not validated).
+    /// <summary>Writes a str value from bytes that already are UTF-8 (not validated).</summary>
     member this.WriteStringUtf8(utf8: ReadOnlySpan<byte>) =
         this.WriteStringHeader utf8.Length
         this.WriteRaw utf8
 
-    /// Writes a str value: the UTF-8 encoding of `chars` (a lone surrogate becomes U+FFFD).
+    /// <summary>
+    /// Writes a str value: the UTF-8 encoding of <paramref name="chars"/> (a lone surrogate becomes U+FFFD).
+    /// </summary>
     member this.WriteString(chars: ReadOnlySpan<char>) =
         if AsciiText.isShortAscii chars then
             this.WriteStringHeader chars.Length
@@ -288,17 +308,19 @@ type MsgPackWriter =
                     this.pos <- this.pos + written
                     rest <- rest.Slice read
 
-    /// Writes a str value, or nil for a null string.
+    /// <summary>Writes a str value, or nil for a null string.</summary>
     member this.WriteString(value: string) =
         if isNull value then this.WriteNil() else this.WriteString(value.AsSpan())
 
-    /// Writes an ext value.
+    /// <summary>Writes an ext value.</summary>
     member this.WriteExt(typeCode: sbyte, data: ReadOnlySpan<byte>) =
         this.WriteExtHeader(typeCode, data.Length)
         this.WriteRaw data
 
+    /// <summary>
     /// Writes a timestamp extension (type -1) in its smallest form: 32-bit (whole seconds in
     /// 0..2^32-1), 64-bit (seconds in 0..2^34-1) or 96-bit.
+    /// </summary>
     member this.WriteTimestamp(value: MsgPackTimestamp) =
         let seconds = value.Seconds
         let nanos = value.Nanoseconds
@@ -324,6 +346,8 @@ type MsgPackWriter =
             BinaryPrimitives.WriteInt64BigEndian(s.Slice 7, seconds)
             this.pos <- this.pos + 15
 
-    /// Writes a `DateTime` as a timestamp extension (see `MsgPackTimestamp.FromDateTime`).
+    /// <summary>
+    /// Writes a <c>DateTime</c> as a timestamp extension (see <c>MsgPackTimestamp.FromDateTime</c>).
+    /// </summary>
     member this.WriteDateTime(value: DateTime) =
         this.WriteTimestamp(MsgPackTimestamp.FromDateTime value)

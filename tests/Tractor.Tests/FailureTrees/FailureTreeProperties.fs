@@ -37,14 +37,14 @@ let caseTimeout = TimeSpan.FromSeconds 120.0
 
 let private ms (ticks: int64) = float ticks * 1000.0 / float Stopwatch.Frequency
 
-/// Known bug (bugs.md, "from fuzz helper" 1): a daemon that dies during a portal call is reported
+/// Known bug (found by fuzzing): a daemon that dies during a portal call is reported
 /// twice (TransportClosedError from the call, ActorDiedError from its supervisor). While true, the
 /// checker counts that pair once so fuzzing can look past it; set it to false once the regression
 /// test ``a daemon that dies during a portal call is reported once`` passes.
 [<Literal>]
 let ToleratedDaemonDeathTwice = false
 
-/// Known bug (bugs.md, "from fuzz helper" 3): a child still starting when its parent is SIGKILLed
+/// Known bug (found by fuzzing): a child still starting when its parent is SIGKILLed
 /// (or exits) has no parent-death signal yet and outlives the root nursery, exiting on its own a
 /// little later. While true, the checker accepts such an orphan (a node that never started, below
 /// a node that died abruptly) if it is gone within `orphanBound`; set it to false once the
@@ -53,7 +53,7 @@ let ToleratedDaemonDeathTwice = false
 [<Literal>]
 let ToleratedStartingOrphans = false
 
-/// Known bug (bugs.md, "from fuzz helper" 4): cancelling a call whose connection has just
+/// Known bug (found by fuzzing): cancelling a call whose connection has just
 /// closed throws ChannelClosedException from the cancellation callback, and the nursery records it
 /// as one more error. While true, the checker notes such an error instead of failing; set it to
 /// false once ``cancelling a call whose connection just closed raises nothing from the

@@ -8,6 +8,7 @@ open System.Buffers.Binary
 open System.Threading
 open System.Threading.Tasks
 open NUnit.Framework
+open TractorNet
 open TractorNet.Ipc
 open TractorNet.Tests.IpcSupport
 
@@ -75,7 +76,7 @@ let ``the peer closing gives a clean end of stream after every frame`` (kind: st
     await (server.DisposeAsync().AsTask())
 
 let ``a connection lost without goodbye is a transport-closed error, not a hang`` (kind: string) =
-    let listener, client, server = channelPair kind (ChannelOptions(Log = IpcLog.None))
+    let listener, client, server = channelPair kind (ChannelOptions(Log = Log.none))
     use _ = listener
     await (client.SendAsync([| 1uy |]).AsTask())
     Assert.That(awaitValue (server.ReceiveAsync().AsTask()), Is.True)
@@ -89,14 +90,14 @@ let ``a connection lost without goodbye is a transport-closed error, not a hang`
 let ``a connection cut in the middle of a frame says so`` () =
     let listener, client, server = connectedPair (freshUds ())
     use _ = listener
-    let channel = new Channel(server, ChannelOptions(Log = IpcLog.None))
+    let channel = new Channel(server, ChannelOptions(Log = Log.none))
     await (client.SendAsync(ReadOnlyMemory [| 0uy; 0uy; 0uy; 10uy; 1uy; 2uy |], CancellationToken.None).AsTask())
     client.Dispose()
     let e = Assert.ThrowsAsync<TransportClosedException>(fun () -> channel.ReceiveAsync().AsTask().WaitAsync hangGuard)
     Assert.That(e.Message, Does.Contain "middle of a frame (6 of 14 bytes")
 
 let ``a receive pending when the peer dies ends with transport-closed`` () =
-    let listener, client, server = channelPair "uds" (ChannelOptions(Log = IpcLog.None))
+    let listener, client, server = channelPair "uds" (ChannelOptions(Log = Log.none))
     use _ = listener
     let pending = server.ReceiveLoopAsync(fun _ -> ValueTask.CompletedTask)
     client.Abort null
@@ -121,7 +122,7 @@ let ``a local close ends a pending receive with channel-closed`` () =
     await (server.DisposeAsync().AsTask())
 
 let ``sending to a dead peer fails the channel instead of hanging`` () =
-    let listener, client, server = channelPair "uds" (ChannelOptions(Log = IpcLog.None))
+    let listener, client, server = channelPair "uds" (ChannelOptions(Log = Log.none))
     use _ = listener
     server.Abort null
     // Keep sending until the failure is noticed; it must be, well before the hang guard.
@@ -263,7 +264,7 @@ let ``a peer process killed with SIGKILL is a transport-closed error, not a hang
             null
     use _ = peer
     try
-        let channel = new Channel(awaitValue (listener.AcceptAsync(CancellationToken.None).AsTask()), ChannelOptions(Log = IpcLog.None))
+        let channel = new Channel(awaitValue (listener.AcceptAsync(CancellationToken.None).AsTask()), ChannelOptions(Log = Log.none))
         Assert.That(awaitValue (channel.ReceiveAsync().AsTask()), Is.True)
         Assert.That(Text.Encoding.ASCII.GetString channel.Current.Span, Is.EqualTo "abc")
         let pending = channel.ReceiveAsync().AsTask()

@@ -6,16 +6,17 @@ open System
 open System.Threading
 open System.Threading.Tasks
 open NUnit.Framework
+open TractorNet
 open TractorNet.Ipc
 open TractorNet.Tests.IpcSupport
 
 let private secret = Handshake.NewSecret()
 
-let private options (name: string) (secret: byte[]) (log: IIpcLog) =
+let private options (name: string) (secret: byte[]) (log: ILog) =
     HandshakeOptions(IpcIdentity.ForThisProcess name, secret, Log = log, Timeout = TimeSpan.FromSeconds 5.0)
 
 /// A server that answers each frame with its peer's name, then the frame.
-let private echoServer (kind: string) (handshake: HandshakeOptions) (log: IIpcLog) =
+let private echoServer (kind: string) (handshake: HandshakeOptions) (log: ILog) =
     IpcServer.Start(
         addressFor kind,
         handshake,
@@ -48,7 +49,7 @@ let ``peers that share the secret learn each other's identity`` (kind: string) =
         await (ch.DisposeAsync().AsTask())
     finally
         await (server.DisposeAsync().AsTask())
-    Assert.That(log.Lines |> List.filter (fun (l, _) -> l >= IpcLogLevel.Warning), Is.Empty)
+    Assert.That(log.Lines |> List.filter (fun (l, _) -> l >= LogLevel.Warning), Is.Empty)
 
 let ``a peer with the wrong secret is refused, logged, and the server keeps serving`` (wrongSide: string) =
     let log = CollectingLog()
@@ -59,7 +60,7 @@ let ``a peer with the wrong secret is refused, logged, and the server keeps serv
         let e = Assert.ThrowsAsync<HandshakeException>(fun () -> IpcClient.ConnectAsync(server.Address, options "intruder" clientSecret log) :> Task)
         Assert.That(e.Message, Does.Contain "failed authentication")
         // Both sides judged the other's proof wrong; the server logged its refusal.
-        let serverLine () = log.Lines |> List.exists (fun (l, m) -> l = IpcLogLevel.Warning && m.Contains "acceptor" && m.Contains "failed authentication")
+        let serverLine () = log.Lines |> List.exists (fun (l, m) -> l = LogLevel.Warning && m.Contains "acceptor" && m.Contains "failed authentication")
         Assert.That(eventually serverLine, Is.True, sprintf "%A" log.Lines)
         // A peer with the right key still gets in.
         if wrongSide = "client" then
@@ -126,7 +127,7 @@ let private ends (ch: Channel) =
 let private rawPeer (server: IpcServer) =
     task {
         let! conn = Transport.ConnectAsync server.Address
-        let ch = new Channel(conn, ChannelOptions(Log = IpcLog.None))
+        let ch = new Channel(conn, ChannelOptions(Log = Log.none))
         let! _ = ch.ReceiveAsync()
         return ch, ch.Current.ToArray()
     }

@@ -5,15 +5,16 @@ module TractorNet.Tests.IpcSupport
 open System
 open System.Collections.Concurrent
 open System.Threading.Tasks
+open TractorNet
 open TractorNet.Ipc
 
 /// A log that keeps every line, for asserting on reasons.
 type CollectingLog() =
-    let lines = ConcurrentQueue<IpcLogLevel * string>()
+    let lines = ConcurrentQueue<LogLevel * string>()
     member _.Lines = lines |> Seq.toList
     member _.Contains(fragment: string) = lines |> Seq.exists (fun (_, m) -> m.Contains fragment)
 
-    interface IIpcLog with
+    interface ILog with
         member _.Log(level, message) = lines.Enqueue((level, message))
 
 /// A generous bound that only catches hangs.

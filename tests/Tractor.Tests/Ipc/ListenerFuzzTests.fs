@@ -7,20 +7,21 @@ open System.IO
 open System.Threading
 open System.Threading.Tasks
 open NUnit.Framework
+open TractorNet
 open TractorNet.Ipc
 open TractorNet.Tests.IpcSupport
 
 /// Counts log lines by level (keeping a few), so thousands of refusals cost no memory.
 type private CountingLog() =
-    let counts = Array.zeroCreate<int> 4
+    let counts = Array.zeroCreate<int> (Enum.GetValues<LogLevel>().Length)
     let samples = Collections.Concurrent.ConcurrentQueue<string>()
-    member _.Count(level: IpcLogLevel) = Volatile.Read &counts[int level]
+    member _.Count(level: LogLevel) = Volatile.Read &counts[int level]
     member _.Samples = samples |> Seq.toList
 
-    interface IIpcLog with
+    interface ILog with
         member _.Log(level, message) =
             Interlocked.Increment &counts[int level] |> ignore
-            if samples.Count < 20 || level = IpcLogLevel.Error then samples.Enqueue $"{level}: {message}"
+            if samples.Count < 20 || level = LogLevel.Error then samples.Enqueue $"{level}: {message}"
 
 /// Open socket descriptors of this process.
 let private openSockets () =
@@ -72,7 +73,7 @@ let private attack (address: IpcAddress) (rng: Random) =
             }
         if case = 9 then
             // Authenticated, then garbage frames on the live channel.
-            let! ch = IpcClient.ConnectAsync(address, HandshakeOptions(IpcIdentity.ForThisProcess "fuzz", secret, Log = IpcLog.None), ChannelOptions(Log = IpcLog.None), CancellationToken.None)
+            let! ch = IpcClient.ConnectAsync(address, HandshakeOptions(IpcIdentity.ForThisProcess "fuzz", secret, Log = Log.none), ChannelOptions(Log = Log.none), CancellationToken.None)
             let garbage =
                 match rng.Next 3 with
                 | 0 -> Array.append [| 0x00uy; 0x10uy; 0x00uy; 0x01uy |] (bytes 10) // over the limit
@@ -178,9 +179,9 @@ let private fuzz (kind: string) (connections: int) =
         stop.Cancel()
         let n = awaitValue rounds
         Assert.That(n, Is.GreaterThan 0)
-        System.Console.Out.WriteLine $"well-behaved round trips during the fuzz: {n}; refusals logged: {log.Count IpcLogLevel.Warning}"
-        Assert.That(log.Count IpcLogLevel.Warning, Is.GreaterThan(connections / 2), "the fuzz should have been refused and logged")
-        Assert.That(log.Count IpcLogLevel.Error, Is.EqualTo 0, sprintf "%A" log.Samples)
+        System.Console.Out.WriteLine $"well-behaved round trips during the fuzz: {n}; refusals logged: {log.Count LogLevel.Warning}"
+        Assert.That(log.Count LogLevel.Warning, Is.GreaterThan(connections / 2), "the fuzz should have been refused and logged")
+        Assert.That(log.Count LogLevel.Error, Is.EqualTo 0, sprintf "%A" log.Samples)
         await (good.DisposeAsync().AsTask())
     finally
         await (server.DisposeAsync().AsTask())

@@ -1,4 +1,4 @@
-namespace TractorNet.Spawning
+namespace TractorNet
 
 #nowarn "9" "51" // a pointer to a local timespec is passed to clock_gettime
 

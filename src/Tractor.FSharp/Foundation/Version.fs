@@ -1,5 +1,5 @@
 namespace TractorNet
 
 module Version =
-    /// The library's version.
+    /// <summary>The library's version.</summary>
     let current = "0.1.0"

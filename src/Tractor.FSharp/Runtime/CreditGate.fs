@@ -1,0 +1,52 @@
+namespace TractorNet.Runtime
+
+open System.Threading
+open System.Threading.Tasks
+
+/// A sender's credits under backpressure: items it may send before the receiver grants more.
+[<Sealed>]
+type internal CreditGate() =
+    let mutable credits = 0
+    let mutable waiter: TaskCompletionSource = null
+    let gate = obj ()
+
+    /// Takes one credit if there is one (lock-free).
+    member _.TryTake() : bool =
+        let mutable c = Volatile.Read &credits
+        let mutable taken = false
+
+        while not taken && c > 0 do
+            if Interlocked.CompareExchange(&credits, c - 1, c) = c then
+                taken <- true
+            else
+                c <- Volatile.Read &credits
+
+        taken
+
+    /// Adds credits granted by the receiver.
+    member this.Add(n: int) =
+        Interlocked.Add(&credits, n) |> ignore
+        this.Wake()
+
+    /// Wakes every waiting sender, to look at the credits and the stream's state again.
+    member _.Wake() =
+        let w =
+            lock gate (fun () ->
+                let w = waiter
+                waiter <- null
+                w)
+
+        if not (isNull w) then
+            w.TrySetResult() |> ignore
+
+    /// Completes when credits arrived or `Wake` was called. Callers re-check the stream's state
+    /// after calling this (a state change before it would otherwise be missed).
+    member _.Wait() : Task =
+        lock gate (fun () ->
+            if Volatile.Read &credits > 0 then
+                Task.CompletedTask
+            else
+                if isNull waiter then
+                    waiter <- TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
+                waiter.Task)
