@@ -103,6 +103,7 @@ module internal DiscoveryCore =
             let rt = ActorRuntime.Current
 
             if rt.Parent.IsNone then
+                do! ensureRoot ()
                 return Actor.portal ()
             else
                 match Environment.GetEnvironmentVariable DiscoverySettings.RootVariable with
