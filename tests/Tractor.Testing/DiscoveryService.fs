@@ -10,9 +10,15 @@ open TractorNet
 /// This module's .NET name, to enable it in the service actor.
 let moduleName = "TractorNet.Testing.DiscoveryService"
 
+/// Completes once this actor has greeted someone (the trynamic scene's rendezvous).
+let private greetedSomeone = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+
 /// A greeting naming the actor and process that made it.
 let greet (who: string) : Task<string> =
-    task { return $"hello {who} from {Actor.name ()} pid {Environment.ProcessId}" }
+    task {
+        greetedSomeone.TrySetResult() |> ignore
+        return $"hello {who} from {Actor.name ()} pid {Environment.ProcessId}"
+    }
 
 /// Fails with a recognisable error.
 let boom () : Task<int> =
@@ -46,10 +52,13 @@ let hang () : Task<int> =
         return 0
     }
 
-/// Finds `other` by name (waiting for it), then asks it to greet us: the trynamic scene's step.
+/// Finds `other` by name (waiting for it) and asks it to greet us, then stays until it has
+/// been greeted by us too (ending earlier would break the other's call): the trynamic scene.
 let greetPeer (other: string) : Task<string> =
     task {
         let! _ = publishActor ()
         let! peer = waitForActor other
-        return! peer.Run(fun () -> greet (Actor.name ()))
+        let! greeting = peer.Run(fun () -> greet (Actor.name ()))
+        do! greetedSomeone.Task.WaitAsync CancelScope.CurrentToken
+        return greeting
     }

@@ -48,6 +48,8 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
     let mutable host: RegistrarHost = Unchecked.defaultof<_>
     let mutable peer: Peer = Unchecked.defaultof<_>
     let mutable peerPid = 0
+    /// Whether this process had a registrar before: only a new one needs our entries again.
+    let mutable hadRegistrar = false
     /// What this process registered, to register again with a new registrar (uid, name → entry).
     let mine = ConcurrentDictionary<struct (string * string), ActorEntry>()
     /// Live registrar connections per peer uid (on the hosting side): a registration is dropped
@@ -77,6 +79,9 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
 
     /// Takes the registrar role if nobody holds it; None if someone does.
     member private this.TryHost() : RegistrarHost option =
+        // An actor that is ending does not take the role up (it would drop it again at once).
+        if rt.Token.IsCancellationRequested then None else
+
         let lockFile =
             match address with
             | IpcAddress.Uds path ->
@@ -107,7 +112,11 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
 
                 RegistrarCalls.hosted <- registrar
                 Log.debug $"this actor is the registrar at {address}"
-                Some(RegistrarHost(lockFile, server, registrar))
+                let hosting = RegistrarHost(lockFile, server, registrar)
+                // Cancelled, the registrar gives the role up at once (its connections close, the
+                // others take over) rather than refuse calls while it winds down.
+                rt.Token.Register(fun () -> this.DisposeAsync() |> ignore) |> ignore
+                Some hosting
             with :? IpcException as e ->
                 if not (isNull lockFile) then
                     lockFile.Dispose()
@@ -143,14 +152,19 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
             finally
                 gate.Release() |> ignore
 
-            if not mine.IsEmpty && not rt.Token.IsCancellationRequested then
+            let mutable attempts = 0
+
+            // A registrar found while it winds down may go at once: a few rounds, each bounded.
+            while attempts < 5 && not mine.IsEmpty && not rt.Token.IsCancellationRequested do
+                attempts <- attempts + 1
                 Log.debug $"the registrar at {address} is gone; re-registering {mine.Count} entr(y/ies)"
 
                 try
                     let! _ = this.Ensure()
-                    ()
+                    attempts <- Int32.MaxValue
                 with e ->
                     Log.warn $"could not re-register with a registrar at {address}: {e.Message}"
+                    do! Task.Delay 100
         }
 
     /// The registrar: hosted here or connected, settling who hosts it by the bind rule.
@@ -168,13 +182,19 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
                     let mutable found = None
                     let mutable pause = 5
 
+                    // Our entries go again to a new registrar (the first one gets them from the
+                    // Register calls that are bringing us here).
+                    let again = hadRegistrar
+                    hadRegistrar <- true
+
                     while found.IsNone do
                         match this.TryHost() with
                         | Some h ->
                             host <- h
 
-                            for e in mine.Values do
-                                h.Registrar.Register e
+                            if again then
+                                for e in mine.Values do
+                                    h.Registrar.Register e
 
                             found <- Some(Here h)
                         | None ->
@@ -183,8 +203,9 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
                                 peer <- p
                                 peerPid <- pid
 
-                                for e in mine.Values do
-                                    do! this.CallOn<unit>(p, <@ fun () -> RegistrarCalls.register e @>, CancellationToken.None)
+                                if again then
+                                    for e in mine.Values do
+                                        do! this.CallOn<unit>(p, <@ fun () -> RegistrarCalls.register e @>, CancellationToken.None)
 
                                 found <- Some(Remote p)
                             | None when clock.Elapsed > BuiltinRegistry.SettleTimeout ->
@@ -228,8 +249,16 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
                     try
                         let! v = this.CallOn<'T>(p, quoted, ct)
                         result <- Some v
-                    with :? TransportClosedError as e when attempts < 5 && not ct.IsCancellationRequested ->
+                    with
+                    | :? TransportClosedError as e when attempts < 5 && not ct.IsCancellationRequested ->
                         Log.debug $"the registrar connection closed during a call ({e.Message}); finding the registrar again"
+                        do! this.Lost p
+                    | :? RemoteActorError as e when
+                        attempts < 5 && not ct.IsCancellationRequested && e.TypeName.EndsWith "CanceledException"
+                        ->
+                        // The registrar's actor is being cancelled: it gives the role up; find the next.
+                        Log.debug $"the registrar is ending ({e.Message}); finding the registrar again"
+                        do! p.DisposeAsync()
                         do! this.Lost p
 
             return result.Value
