@@ -19,6 +19,8 @@ Example[] examples =
     FullFledgedStreamingService.Example,
     StreamingBroadcastFanout.Example,
     ConcurrentActorsPrimes.Example,
+    ServiceDiscovery.Example,
+    ATrynamicFirstScene.Example,
 ];
 
 if (args is ["--list"])

@@ -20,7 +20,9 @@ let examples: Example list =
       MultipleStreamsOnePortal.example
       FullFledgedStreamingService.example
       StreamingBroadcastFanout.example
-      ConcurrentActorsPrimes.example ]
+      ConcurrentActorsPrimes.example
+      ServiceDiscovery.example
+      ATrynamicFirstScene.example ]
 
 let private usage () =
     eprintfn "usage: dotnet run --project examples/FSharp -- <example> [args] | --list"
