@@ -83,6 +83,16 @@ module internal AddressServer =
             do! gate.WaitAsync()
 
             try
+                // The listener first (its socket file goes at once, even if the process exits
+                // right after): a peer connecting now finds nobody and drops the entry itself.
+                let stopping =
+                    if isNull (box server) then
+                        Task.CompletedTask
+                    else
+                        let s = server
+                        server <- Unchecked.defaultof<_>
+                        s.DisposeAsync().AsTask()
+
                 match published with
                 | None -> ()
                 | Some e ->
@@ -95,9 +105,7 @@ module internal AddressServer =
                         // The registrar drops it anyway when our connection closes.
                         Log.debug $"unregistering {e} failed: {ex.Message}"
 
-                if not (isNull (box server)) then
-                    do! server.DisposeAsync()
-                    server <- Unchecked.defaultof<_>
+                do! stopping
             finally
                 gate.Release() |> ignore
         }

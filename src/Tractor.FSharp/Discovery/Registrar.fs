@@ -26,6 +26,16 @@ type internal Registrar() =
             with _ ->
                 true)
 
+    /// Removes the socket file a dead actor left in the per-user directory (its listener died
+    /// with it; nobody else can bind that random name).
+    static let removeSocketOf (e: ActorEntry) =
+        match IpcAddress.TryParseCore e.Address with
+        | Ok(IpcAddress.Uds path) when Path.GetDirectoryName path = UnixSocketDirectory.path () ->
+            match Posix.lstat path with
+            | Some f when f.Kind = Posix.S_IFSOCK -> (try File.Delete path with _ -> ())
+            | _ -> ()
+        | _ -> ()
+
     let live (name: string) =
         lock gate (fun () ->
             let dead = entries |> Seq.filter (fun e -> e.Name = name && isDead e) |> List.ofSeq
@@ -33,6 +43,7 @@ type internal Registrar() =
             for e in dead do
                 TractorNet.Log.debug $"registrar: dropping the stale entry {e} (its process is gone)"
                 entries.Remove e |> ignore
+                removeSocketOf e
 
             entries |> Seq.filter (fun e -> e.Name = name) |> List.ofSeq)
 
@@ -56,10 +67,18 @@ type internal Registrar() =
 
     /// Removes every entry of actor `uid`.
     member _.Unregister(uid: string) =
-        let removed = lock gate (fun () -> entries.RemoveAll(fun x -> x.Uid = uid))
+        let removed =
+            lock gate (fun () ->
+                let mine = entries |> Seq.filter (fun x -> x.Uid = uid) |> List.ofSeq
+                entries.RemoveAll(fun x -> x.Uid = uid) |> ignore
+                mine)
 
-        if removed > 0 then
-            TractorNet.Log.debug $"registrar: unregistered {removed} entr(y/ies) of {uid}"
+        if not removed.IsEmpty then
+            TractorNet.Log.debug $"registrar: unregistered {removed.Length} entr(y/ies) of {uid}"
+
+        for e in removed do
+            if isDead e then
+                removeSocketOf e
 
     /// The live entries under `name`, earliest first.
     member _.Lookup(name: string) : ActorEntry list = live name
