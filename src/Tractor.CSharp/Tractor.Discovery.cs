@@ -58,6 +58,28 @@ public static partial class Tractor
         new(await DiscoveryCore.getRoot().ConfigureAwait(false), CancellationToken.None);
 
     /// <summary>
+    /// Uses the registry at <paramref name="address"/> (<c>uds:///path</c> or <c>tcp://host:port</c>) in this actor
+    /// and the actors it spawns from now on (as <c>TRACTOR_REGISTRY</c> does). Call it before the first use of
+    /// discovery.
+    /// </summary>
+    /// <param name="address">The registry address.</param>
+    /// <exception cref="FormatException">The address is malformed.</exception>
+    /// <exception cref="InvalidOperationException">This actor already uses another registry.</exception>
+    public static void UseRegistry(string address)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(address);
+        DiscoveryOps.useRegistry(address);
+    }
+
+    /// <summary>
+    /// Uses <paramref name="cookie"/> instead of the per-user cookie file, in this actor and the actors it spawns from
+    /// now on (as <c>TRACTOR_COOKIE</c> does): give programs or hosts that must find each other the same one.
+    /// </summary>
+    /// <param name="cookie">The shared secret, at least 16 characters.</param>
+    /// <exception cref="ArgumentException">The cookie is shorter than 16 characters.</exception>
+    public static void UseCookie(string cookie) => DiscoveryOps.useCookie(cookie);
+
+    /// <summary>
     /// Makes the calling actor discoverable: it serves by address and is registered under its name until it ends
     /// (also when it is cancelled).
     /// </summary>

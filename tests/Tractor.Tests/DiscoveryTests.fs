@@ -331,3 +331,21 @@ let ``a program with the wrong cookie is refused, with a clear log line on both 
     Assert.That(intruder.Stderr(), Does.Contain("failed authentication").And.Contain "refused this actor")
     Assert.That(server.End(), Is.EqualTo 0)
     Assert.That(server.Stderr(), Does.Contain "failed authentication")
+
+[<Test>]
+let ``programs given the same cookie instead of the file find each other`` () =
+    let registry = [ "TRACTOR_REGISTRY", freshRegistry (); "TRACTOR_COOKIE", "a-cookie-shared-by-programs-1234" ]
+    let server, pid = serveIn registry "cookie-shared"
+    use _ = server
+    let lines = findIn registry [ "cookie-shared" ]
+    Assert.That(lines[0], Does.StartWith $"found cookie-shared {pid} ")
+    Assert.That(server.End(), Is.EqualTo 0, server.Stderr())
+
+[<Test>]
+let ``choosing another registry after the first use of discovery is refused`` () : Task =
+    task {
+        let! _ = findActor "anyone"
+        let e = Assert.Throws<InvalidOperationException>(fun () -> useRegistry (freshRegistry ()))
+        Assert.That(e.Message, Does.Contain "before the first use of discovery")
+        useRegistry (useOwnRegistry ()) // the same one again is fine
+    }

@@ -193,6 +193,21 @@ type DiscoveryOps =
     /// name until it ends (also when it is cancelled). Returns its registry entry.
     static member publishActor() : Task<ActorEntry> = DiscoveryCore.publishActor ()
 
+    /// Uses the registry at `address` (`uds:///path` or `tcp://host:port`) in this actor and the
+    /// actors it spawns from now on (as `TRACTOR_REGISTRY` does). Call it before the first use of
+    /// discovery; changing it afterwards raises InvalidOperationException.
+    static member useRegistry(address: string) : unit =
+        Registries.useAddress (IpcAddress.Parse address)
+
+    /// Uses `cookie` (at least 16 characters) instead of the per-user cookie file, in this actor
+    /// and the actors it spawns from now on (as `TRACTOR_COOKIE` does): give programs or hosts
+    /// that must find each other the same one. Connections made from now on prove it.
+    static member useCookie(cookie: string) : unit =
+        if isNull cookie || cookie.Length < 16 then
+            invalidArg "cookie" "a discovery cookie must have at least 16 characters"
+
+        Environment.SetEnvironmentVariable(Cookie.EnvironmentVariable, cookie)
+
     /// Starts a daemon actor like `startActor`, discoverable by its name from any actor that
     /// shares the registry and cookie; the portal is returned once it is registered. Cancelled
     /// or ended, it unregisters before it exits.

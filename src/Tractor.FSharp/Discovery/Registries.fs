@@ -2,6 +2,7 @@ namespace TractorNet.Discovery
 
 open System
 open TractorNet
+open TractorNet.Ipc
 open TractorNet.Runtime
 
 /// The registry of this process, made at its first use of discovery (never at spawn).
@@ -28,6 +29,15 @@ module internal Registries =
 
     /// The registry this process uses.
     let current () : IRegistry = builtin () :> IRegistry
+
+    /// Sets the registry address for this process and the actors it spawns from now on; refused
+    /// once this process has used its registry.
+    let useAddress (address: IpcAddress) =
+        lock gate (fun () ->
+            match instance with
+            | Some r when (r :> IRegistry).Address <> string address ->
+                invalidOp $"this actor already uses the registry at {(r :> IRegistry).Address}: choose the registry before the first use of discovery"
+            | _ -> Environment.SetEnvironmentVariable(DiscoverySettings.RegistryVariable, string address))
 
     /// The registry address this process uses (or would use), as text; does not connect.
     let address () : string =
