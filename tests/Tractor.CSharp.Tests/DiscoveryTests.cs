@@ -15,6 +15,15 @@ public class DiscoveryTests
         Environment.SetEnvironmentVariable("TRACTOR_REGISTRY", $"uds://{dir}/reg-cs-{Guid.NewGuid().ToString("N")[..12]}.sock");
     }
 
+    /// <summary>The registry is private to this run: its files go at the end.</summary>
+    [OneTimeTearDown]
+    public void RemoveOwnRegistry()
+    {
+        var path = Environment.GetEnvironmentVariable("TRACTOR_REGISTRY")!["uds://".Length..];
+        File.Delete(path);
+        File.Delete(path + ".lock");
+    }
+
     [Test]
     public async Task ADiscoverableDaemonIsFoundByNameCalledAsAPeerAndGoneOnceCancelled()
     {

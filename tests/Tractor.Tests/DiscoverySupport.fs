@@ -10,9 +10,24 @@ open NUnit.Framework
 open TractorNet.Ipc
 open TractorNet.Testing
 
+let private made = Collections.Concurrent.ConcurrentBag<string>()
+
 /// A fresh registry address in the per-user socket directory (nobody else's registrar).
 let freshRegistry () =
-    string (IpcAddress.Uds(Path.Combine(UnixSocketDirectory.ensure (), $"reg-{Guid.NewGuid():N}".Substring(0, 16) + ".sock")))
+    let path = Path.Combine(UnixSocketDirectory.ensure (), $"reg-{Guid.NewGuid():N}".Substring(0, 16) + ".sock")
+    made.Add path
+    string (IpcAddress.Uds path)
+
+/// Removes the files of the fresh registries whose programs have all ended (a lock file is never
+/// removed while a registrar may hold it: only after the test, and not this process's own).
+let removeFreshRegistries (keep: string) =
+    for path in made do
+        if string (IpcAddress.Uds path) <> keep then
+            for file in [ path; path + ".lock" ] do
+                try
+                    File.Delete file
+                with _ ->
+                    ()
 
 /// This test process's registry: its own, chosen once before its first use of discovery (the
 /// programs the tests start inherit it unless given another).

@@ -37,6 +37,13 @@ let rootPid () : Task<int> =
 [<SetUp>]
 let ownRegistry () = useOwnRegistry () |> ignore
 
+[<TearDown>]
+let removeRegistries () = removeFreshRegistries (useOwnRegistry ())
+
+/// This process's own registry is private to this run: its files go at the end.
+[<OneTimeTearDown>]
+let removeOwnRegistry () = removeFreshRegistries ""
+
 [<Test>]
 let ``a discoverable daemon is found by name, called as a peer, and unregistered when it is cancelled`` () : Task =
     task {

@@ -61,7 +61,11 @@ module internal AddressServer =
                         | text -> IpcAddress.Parse text
 
                     if isNull (box server) then
-                        server <- IpcServer.Start(listenAt, DiscoverySettings.handshake rt, rt.ChannelOptions, Func<Channel, Task>(serve rt))
+                        let started = IpcServer.Start(listenAt, DiscoverySettings.handshake rt, rt.ChannelOptions, Func<Channel, Task>(serve rt))
+                        server <- started
+                        // A process that just exits (a root at the end of main) still removes its
+                        // socket file: disposing starts by closing the listener, synchronously.
+                        AppDomain.CurrentDomain.ProcessExit.Add(fun _ -> started.DisposeAsync() |> ignore)
 
                     let e =
                         { Name = rt.Id.Name

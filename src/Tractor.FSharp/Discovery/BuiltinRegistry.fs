@@ -116,6 +116,8 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
                 // Cancelled, the registrar gives the role up at once (its connections close, the
                 // others take over) rather than refuse calls while it winds down.
                 rt.Token.Register(fun () -> this.DisposeAsync() |> ignore) |> ignore
+                // A process that just exits removes the socket file too (the lock goes with it).
+                AppDomain.CurrentDomain.ProcessExit.Add(fun _ -> server.DisposeAsync() |> ignore)
                 Some hosting
             with :? IpcException as e ->
                 if not (isNull lockFile) then
