@@ -79,6 +79,16 @@ let wait (name: string) : Task<int> =
         return 0
     }
 
+/// `query <name>`: prints `address <address>` or `none <name>`.
+let query (name: string) : Task<int> =
+    task {
+        match! queryActor name with
+        | Some address -> say $"address {address}"
+        | None -> say $"none {name}"
+
+        return 0
+    }
+
 [<EntryPoint>]
 let main argv =
     match argv with
@@ -87,6 +97,12 @@ let main argv =
             (serve name).GetAwaiter().GetResult()
         with e ->
             eprintfn $"serve failed: {e.GetType().Name}: {e.Message}"
+            1
+    | [| "query"; name |] ->
+        try
+            (query name).GetAwaiter().GetResult()
+        with e ->
+            eprintfn $"query failed: {e.GetType().Name}: {e.Message}"
             1
     | [| "wait"; name |] ->
         try
@@ -112,5 +128,5 @@ let main argv =
             eprintfn $"tree failed: {e.GetType().Name}: {e.Message}"
             1
     | _ ->
-        eprintfn "usage: Tractor.TestApp tree <depth> <fanout> | serve <name> | find <name>... | wait <name>"
+        eprintfn "usage: Tractor.TestApp tree <depth> <fanout> | serve <name> | find <name>... | wait <name> | query <name>"
         2

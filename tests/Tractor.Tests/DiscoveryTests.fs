@@ -356,3 +356,26 @@ let ``choosing another registry after the first use of discovery is refused`` ()
         Assert.That(e.Message, Does.Contain "before the first use of discovery")
         useRegistry (useOwnRegistry ()) // the same one again is fine
     }
+
+/// A free TCP port on loopback (the system's pick, released again for the registry to bind).
+let private freeLoopbackPort () =
+    let probe = new Net.Sockets.TcpListener(Net.IPAddress.Loopback, 0)
+    probe.Start()
+    let port = (probe.LocalEndpoint :?> Net.IPEndPoint).Port
+    probe.Stop()
+    port
+
+[<Test>]
+let ``with a registry and actors on TCP, a second program finds and calls an actor of the first`` () =
+    let tcp =
+        [ "TRACTOR_REGISTRY", $"tcp://127.0.0.1:{freeLoopbackPort ()}"
+          "TRACTOR_LISTEN", "tcp://127.0.0.1:0" ]
+
+    let server, pid = serveIn tcp "tcp-svc"
+    use _ = server
+    let lines = findIn tcp [ "tcp-svc" ]
+    Assert.That(lines[0], Does.StartWith $"found tcp-svc {pid} hello finder from tcp-svc pid {pid}")
+    use query = new Program([ "query"; "tcp-svc" ], tcp)
+    Assert.That(query.Exit(), Is.EqualTo 0, query.Stderr())
+    Assert.That(query.NextLine(), Does.StartWith "address tcp://127.0.0.1:")
+    Assert.That(server.End(), Is.EqualTo 0, server.Stderr())
