@@ -62,6 +62,22 @@ public class DiscoveryTests
     }
 
     [Test]
+    public async Task AnActorClusterServesThroughItsMapAndReapsEveryWorker()
+    {
+        var pids = await Tractor.OpenActorCluster([typeof(Work)], async portals =>
+        {
+            Assert.That(portals.Keys.Order(), Is.EqualTo(new[] { "worker_0", "worker_1" }));
+            foreach (var portal in portals.Values)
+                Assert.That(await portal.Run(Work.Pid), Is.EqualTo(portal.Pid));
+            return portals.Values.Select(p => p.Pid).ToArray();
+        }, count: 2).WaitAsync(Bound);
+
+        Assert.That(pids.Distinct().Count(), Is.EqualTo(2));
+        foreach (var pid in pids)
+            Assert.That(Gone(pid), $"worker pid {pid} was reaped");
+    }
+
+    [Test]
     public void TheCurrentActorShowsItsRegistry() =>
         Assert.That(Tractor.CurrentActor.Registry, Is.EqualTo(Environment.GetEnvironmentVariable("TRACTOR_REGISTRY")));
 }

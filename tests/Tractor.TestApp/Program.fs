@@ -98,6 +98,14 @@ let main argv =
         with e ->
             eprintfn $"serve failed: {e.GetType().Name}: {e.Message}"
             1
+    | [| "daemon"; name |] ->
+        // Ctrl-C ends it: runDaemon returns after unregistering.
+        try
+            (runDaemon (name, [ TractorNet.Testing.DiscoveryService.moduleName ])).GetAwaiter().GetResult()
+            0
+        with e ->
+            eprintfn $"daemon failed: {e.GetType().Name}: {e.Message}"
+            1
     | [| "query"; name |] ->
         try
             (query name).GetAwaiter().GetResult()
@@ -128,5 +136,5 @@ let main argv =
             eprintfn $"tree failed: {e.GetType().Name}: {e.Message}"
             1
     | _ ->
-        eprintfn "usage: Tractor.TestApp tree <depth> <fanout> | serve <name> | find <name>... | wait <name> | query <name>"
+        eprintfn "usage: Tractor.TestApp tree <depth> <fanout> | serve <name> | find <name>... | wait <name> | query <name> | daemon <name>"
         2

@@ -379,3 +379,43 @@ let ``with a registry and actors on TCP, a second program finds and calls an act
     Assert.That(query.Exit(), Is.EqualTo 0, query.Stderr())
     Assert.That(query.NextLine(), Does.StartWith "address tcp://127.0.0.1:")
     Assert.That(server.End(), Is.EqualTo 0, server.Stderr())
+
+[<Test>]
+let ``runDaemon serves a program's root by name until Ctrl-C, then unregisters it`` () : Task =
+    task {
+        use program = new Program([ "daemon"; "disc-daemon" ], [])
+        let! portal = (waitForActor "disc-daemon").WaitAsync(TimeSpan.FromSeconds 90.0)
+        let! greeting = portal.Run(fun () -> DiscoveryService.greet "client")
+        Assert.That(portal.Pid, Is.EqualTo program.Process.Id, "the program's root itself serves")
+        Assert.That(greeting, Does.StartWith $"hello client from root pid {program.Process.Id}")
+        Assert.That(TractorNet.Spawning.Native.kill program.Process.Id TractorNet.Spawning.Native.SIGINT, Is.True)
+        Assert.That(program.Exit(), Is.EqualTo 0, program.Stderr())
+        let! after = findActor "disc-daemon"
+        Assert.That(after.IsNone, Is.True, "unregistered once it ended")
+    }
+
+/// Asks every worker of a cluster for a greeting; returns (name, pid, greeting) for each.
+let private greetAll (portals: Collections.Generic.IReadOnlyDictionary<string, Portal>) =
+    task {
+        let result = ResizeArray()
+
+        for KeyValue(name, portal) in portals do
+            let! greeting = portal.Run(fun () -> DiscoveryService.greet "cluster")
+            result.Add((name, portal.Pid, greeting))
+
+        return List.ofSeq result
+    }
+
+[<Test>]
+let ``an actor cluster starts named daemons, serves through its map, and reaps them all when the scope ends`` () : Task =
+    task {
+        let! workers = openActorCluster ([ DiscoveryService.moduleName ], 3, greetAll)
+        let names = workers |> List.map (fun (n, _, _) -> n) |> List.sort
+        let pids = workers |> List.map (fun (_, p, _) -> p)
+        Assert.That(names, eq [ "worker_0"; "worker_1"; "worker_2" ])
+        Assert.That(List.distinct pids |> List.length, Is.EqualTo 3, "one process each")
+
+        for name, pid, greeting in workers do
+            Assert.That(greeting, Does.StartWith $"hello cluster from {name} pid {pid}")
+            Assert.That(Directory.Exists $"/proc/{pid}", Is.False, $"{name} was reaped")
+    }
