@@ -21,6 +21,7 @@ Example[] examples =
     ConcurrentActorsPrimes.Example,
     ServiceDiscovery.Example,
     ATrynamicFirstScene.Example,
+    QuickCluster.Example,
 ];
 
 if (args is ["--list"])

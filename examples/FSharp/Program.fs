@@ -22,7 +22,8 @@ let examples: Example list =
       StreamingBroadcastFanout.example
       ConcurrentActorsPrimes.example
       ServiceDiscovery.example
-      ATrynamicFirstScene.example ]
+      ATrynamicFirstScene.example
+      QuickCluster.example ]
 
 let private usage () =
     eprintfn "usage: dotnet run --project examples/FSharp -- <example> [args] | --list"
