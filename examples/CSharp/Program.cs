@@ -22,6 +22,7 @@ Example[] examples =
     ServiceDiscovery.Example,
     ATrynamicFirstScene.Example,
     QuickCluster.Example,
+    MultiProgram.Example,
 ];
 
 if (args is ["--list"])

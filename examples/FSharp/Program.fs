@@ -23,7 +23,8 @@ let examples: Example list =
       ConcurrentActorsPrimes.example
       ServiceDiscovery.example
       ATrynamicFirstScene.example
-      QuickCluster.example ]
+      QuickCluster.example
+      MultiProgram.example ]
 
 let private usage () =
     eprintfn "usage: dotnet run --project examples/FSharp -- <example> [args] | --list"
