@@ -124,7 +124,10 @@ let ``a stale entry whose actor does not answer at its address is dropped at loo
             { Name = "disc-ghost"
               Uid = Guid.NewGuid().ToString "N"
               Pid = Environment.ProcessId // alive, so only the failed connection tells
-              Address = string (UnixSocketDirectory.newAddress "ghost") }
+              Address = string (UnixSocketDirectory.newAddress "ghost")
+              Parent = ""
+              Host = Environment.MachineName
+              Registered = 0L }
 
         do! registry.Register ghost
         let! listed = registry.Lookup "disc-ghost"
@@ -146,7 +149,10 @@ let ``an entry whose process has died is dropped by the registrar`` () : Task =
             { Name = "disc-dead"
               Uid = Guid.NewGuid().ToString "N"
               Pid = gone.Id
-              Address = string (UnixSocketDirectory.newAddress "dead") }
+              Address = string (UnixSocketDirectory.newAddress "dead")
+              Parent = ""
+              Host = Environment.MachineName
+              Registered = 0L }
 
         do! registry.Register dead
         let! listed = registry.Lookup "disc-dead"
@@ -419,3 +425,32 @@ let ``an actor cluster starts named daemons, serves through its map, and reaps t
             Assert.That(greeting, Does.StartWith $"hello cluster from {name} pid {pid}")
             Assert.That(Directory.Exists $"/proc/{pid}", Is.False, $"{name} was reaped")
     }
+
+/// Runs `dotnet tractor tree` (the tool's build output) with `env`; returns its output lines.
+let private runTreeTool (env: (string * string) list) =
+    let psi = ProcessStartInfo("dotnet", UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true)
+    psi.ArgumentList.Add(Path.Combine(RepoPaths.outputOf "tools/Tractor.Tool", "Tractor.Tool.dll"))
+    psi.ArgumentList.Add "tree"
+
+    for k, v in env do
+        psi.Environment[k] <- v
+
+    use p = Process.Start psi
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEndAsync()
+    Assert.That(p.WaitForExit(TimeSpan.FromSeconds 90.0), Is.True, "the tool finished")
+    Assert.That(p.ExitCode, Is.EqualTo 0, err.Result)
+    out.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> List.ofArray
+
+[<Test>]
+let ``the tree tool prints a running tree: each actor under its parent, with pid, host and address`` () =
+    let registry = [ "TRACTOR_REGISTRY", freshRegistry () ]
+    let server, daemonPid = serveIn registry "tree-svc"
+    use _ = server
+    let lines = runTreeTool registry
+    let rootPid = server.Process.Id
+    Assert.That(lines.Length, Is.EqualTo 3, String.Join("\n", lines))
+    Assert.That(lines[0], Does.StartWith("registry uds://").And.EndsWith ": 2 entries")
+    Assert.That(lines[1], Does.StartWith($"root  pid {rootPid}  host {Environment.MachineName}  up ").And.Contain "uds://")
+    Assert.That(lines[2], Does.StartWith($"└─ tree-svc  pid {daemonPid}  host {Environment.MachineName}  up ").And.Contain "tree-svc-")
+    Assert.That(server.End(), Is.EqualTo 0, server.Stderr())

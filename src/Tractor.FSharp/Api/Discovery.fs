@@ -181,6 +181,10 @@ type DiscoveryOps =
         ArgumentException.ThrowIfNullOrEmpty name
         DiscoveryCore.queryActor name
 
+    /// Every registration the registry holds (for tools such as `dotnet tractor tree`). Unlike
+    /// the lookups it does not publish a root that calls it.
+    static member listActors() : Task<ActorEntry list> = (Registries.current ()).List()
+
     /// A portal to the registrar actor (our own portal when this actor is the registrar). Its
     /// connection serves only the registry's own calls.
     static member getRegistry() : Task<Portal> = DiscoveryCore.getRegistry ()

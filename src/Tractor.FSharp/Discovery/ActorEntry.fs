@@ -10,6 +10,12 @@ type ActorEntry =
       /// The actor's OS process id (on its host).
       Pid: int
       /// Where it accepts connections (`uds:///…` or `tcp://host:port`).
-      Address: string }
+      Address: string
+      /// The unique id of its parent actor; empty for a root.
+      Parent: string
+      /// The host it runs on (its machine name).
+      Host: string
+      /// When it registered, in milliseconds since the Unix epoch (UTC).
+      Registered: int64 }
 
     override e.ToString() = $"{e.Name}#{e.Uid.Substring(0, min 8 e.Uid.Length)} pid {e.Pid} at {e.Address}"

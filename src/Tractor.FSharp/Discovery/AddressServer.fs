@@ -71,7 +71,10 @@ module internal AddressServer =
                         { Name = rt.Id.Name
                           Uid = rt.Id.Uid
                           Pid = Environment.ProcessId
-                          Address = string server.Address }
+                          Address = string server.Address
+                          Parent = (match rt.Parent with Some p -> p.Uid | None -> "")
+                          Host = Environment.MachineName
+                          Registered = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }
 
                     do! (Registries.current ()).Register e
                     published <- Some e
