@@ -47,6 +47,10 @@ public static partial class Tractor
         return address?.ToString();
     }
 
+    /// <summary>Every registration the registry holds (what <c>dotnet tractor tree</c> prints).</summary>
+    public static async Task<IReadOnlyList<ActorEntry>> ListActors() =>
+        (await DiscoveryOps.listActors().ConfigureAwait(false)).ToArray();
+
     /// <summary>A portal to the registrar actor (tractor's <c>get_registry</c>); the caller's own portal when it is
     /// the registrar. Its connection serves only the registry's own calls.</summary>
     public static async Task<ActorPortal> GetRegistry() =>
