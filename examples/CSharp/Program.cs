@@ -19,6 +19,10 @@ Example[] examples =
     FullFledgedStreamingService.Example,
     StreamingBroadcastFanout.Example,
     ConcurrentActorsPrimes.Example,
+    ServiceDiscovery.Example,
+    ATrynamicFirstScene.Example,
+    QuickCluster.Example,
+    MultiProgram.Example,
 ];
 
 if (args is ["--list"])

@@ -20,7 +20,11 @@ let examples: Example list =
       MultipleStreamsOnePortal.example
       FullFledgedStreamingService.example
       StreamingBroadcastFanout.example
-      ConcurrentActorsPrimes.example ]
+      ConcurrentActorsPrimes.example
+      ServiceDiscovery.example
+      ATrynamicFirstScene.example
+      QuickCluster.example
+      MultiProgram.example ]
 
 let private usage () =
     eprintfn "usage: dotnet run --project examples/FSharp -- <example> [args] | --list"

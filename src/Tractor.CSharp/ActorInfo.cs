@@ -25,6 +25,10 @@ public sealed class ActorInfo
     /// <summary>The parent actor's identity, or <c>null</c> at the root.</summary>
     public ActorId? Parent { get; }
 
+    /// <summary>The registry address this actor uses for discovery (<c>TRACTOR_REGISTRY</c>, or the default Unix
+    /// socket in the per-user runtime directory).</summary>
+    public string Registry => TractorNet.Discovery.Registries.address();
+
     /// <summary>Whether this is the root actor of its tree.</summary>
     public bool IsRoot => Parent is null;
 

@@ -38,6 +38,10 @@ public partial class ActorPortal
     /// <summary>The actor's OS process id (still readable after the process has been reaped).</summary>
     public int Pid { get; }
 
+    /// <summary>Whether the actor is a peer reached by discovery (<see cref="Tractor.FindActor"/>), not a child: we
+    /// never cancel or reap it, and <see cref="CancelActor"/> throws <see cref="InvalidOperationException"/>.</summary>
+    public bool IsPeer => portal.IsPeer;
+
     /// <summary>
     /// Asks the actor to cancel everything it runs and exit. Completes with <c>true</c> if it acknowledged within the
     /// graceful bound; its process is reaped by the nursery either way (a daemon keeps its nursery open until it is

@@ -26,6 +26,69 @@ let rec node (depth: int) (fanout: int) () : Task<int> =
             return! hang ()
         }
 
+/// Prints one line to standard output at once (the test reads it as it comes).
+let private say (line: string) =
+    Console.Out.WriteLine line
+    Console.Out.Flush()
+
+/// Waits until standard input closes: the test ends a serving program by closing it.
+let private untilStdinCloses () : Task =
+    Task.Run(fun () -> Console.In.ReadToEnd() |> ignore)
+
+/// `serve <name>`: a discoverable daemon `<name>` serving DiscoveryService, until standard input
+/// closes; prints `ready <name> <pid>` once it is registered.
+let serve (name: string) : Task<int> =
+    task {
+        do!
+            nursery {
+                let! portal = startDiscoverableActor (name, [ TractorNet.Testing.DiscoveryService.moduleName ])
+                say $"ready {name} {portal.Pid}"
+                do! untilStdinCloses ()
+                let! _ = portal.CancelActor()
+                ()
+            }
+
+        return 0
+    }
+
+/// `find <name>...`: for each name, prints `found <name> <pid> <greeting>` (a call through the
+/// peer portal) or `none <name>`.
+let find (names: string[]) : Task<int> =
+    task {
+        for name in names do
+            match! findActor name with
+            | Some portal ->
+                let! greeting = portal.Run(fun () -> TractorNet.Testing.DiscoveryService.greet "finder")
+                say $"found {name} {portal.Pid} {greeting}"
+            | None -> say $"none {name}"
+
+        return 0
+    }
+
+/// `wait <name>`: waits (at most 60 s) for `<name>` and prints `found <name> <pid> <greeting>`.
+let wait (name: string) : Task<int> =
+    task {
+        let! outcome =
+            CancelScope.failAfter (TimeSpan.FromSeconds 60.0) (fun _ ->
+                task {
+                    let! portal = waitForActor name
+                    let! greeting = portal.Run(fun () -> TractorNet.Testing.DiscoveryService.greet "waiter")
+                    say $"found {name} {portal.Pid} {greeting}"
+                })
+
+        return 0
+    }
+
+/// `query <name>`: prints `address <address>` or `none <name>`.
+let query (name: string) : Task<int> =
+    task {
+        match! queryActor name with
+        | Some address -> say $"address {address}"
+        | None -> say $"none {name}"
+
+        return 0
+    }
+
 /// Sets a signal's disposition (libc): used to give SIGINT back its default below.
 [<System.Runtime.InteropServices.DllImport("libc")>]
 extern nativeint private signal(int signum, nativeint handler)
@@ -38,6 +101,38 @@ let main argv =
     signal (2, 0n) |> ignore
 
     match argv with
+    | [| "serve"; name |] ->
+        try
+            (serve name).GetAwaiter().GetResult()
+        with e ->
+            eprintfn $"serve failed: {e.GetType().Name}: {e.Message}"
+            1
+    | [| "daemon"; name |] ->
+        // Ctrl-C ends it: runDaemon returns after unregistering.
+        try
+            (runDaemon (name, [ TractorNet.Testing.DiscoveryService.moduleName ])).GetAwaiter().GetResult()
+            0
+        with e ->
+            eprintfn $"daemon failed: {e.GetType().Name}: {e.Message}"
+            1
+    | [| "query"; name |] ->
+        try
+            (query name).GetAwaiter().GetResult()
+        with e ->
+            eprintfn $"query failed: {e.GetType().Name}: {e.Message}"
+            1
+    | [| "wait"; name |] ->
+        try
+            (wait name).GetAwaiter().GetResult()
+        with e ->
+            eprintfn $"wait failed: {e.GetType().Name}: {e.Message}"
+            1
+    | _ when argv.Length >= 2 && argv[0] = "find" ->
+        try
+            (find argv[1..]).GetAwaiter().GetResult()
+        with e ->
+            eprintfn $"find failed: {e.GetType().Name}: {e.Message}"
+            1
     | [| "tree"; depth; fanout |] ->
         try
             node (int depth) (int fanout) () |> _.GetAwaiter().GetResult() |> ignore
@@ -50,5 +145,5 @@ let main argv =
             eprintfn $"tree failed: {e.GetType().Name}: {e.Message}"
             1
     | _ ->
-        eprintfn "usage: Tractor.TestApp tree <depth> <fanout>"
+        eprintfn "usage: Tractor.TestApp tree <depth> <fanout> | serve <name> | find <name>... | wait <name> | query <name> | daemon <name>"
         2

@@ -15,6 +15,8 @@ type ActorDetails =
     member a.Name = a.Id.Name
     member a.Uid = a.Id.Uid
     member a.IsRoot = a.Parent.IsNone
+    /// The registry address this actor uses for discovery (docs/discovery.md).
+    member a.Registry = TractorNet.Discovery.Registries.address ()
 
 /// <summary>Facts about the actor this code runs in.</summary>
 module Actor =

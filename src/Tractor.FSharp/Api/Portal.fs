@@ -9,36 +9,44 @@ open TractorNet.Runtime
 /// <summary>
 /// A handle to an actor: call functions in it (<c>Run</c>), cancel it (<c>CancelActor</c>).
 /// Returned by <c>startActor</c> (a daemon) and <c>runInActor</c> (as <c>Portal&lt;'T&gt;</c>, which also has the
-/// function's <c>Result</c>); <c>Actor.portal ()</c> is the current actor's own (tractor's local portal).
+/// function's <c>Result</c>); <c>Actor.portal ()</c> is the current actor's own (tractor's local portal);
+/// <c>findActor</c> gives a peer's.
 /// </summary>
-type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec) =
-    // `child` is null for the current actor's own portal: its calls run here, in-process.
-    let isSelf = isNull (box child)
+type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec, remote: Peer, remotePid: int) =
+    // `child` is null for the current actor's own portal (its calls run here, in-process) and
+    // for a peer reached by discovery (`remote`: a connection by address; never reaped by us).
+    let isPeer = not (isNull (box remote))
+    let isSelf = isNull (box child) && not isPeer
 
     let refuse (what: string) =
         invalidOp $"cannot {what} actor '{self}' from itself: that needs two actors (use a portal of another actor)"
 
-    internal new(child: ChildActor, codec: IPayloadCodec) = Portal(child, child.Id, codec)
+    internal new(child: ChildActor, codec: IPayloadCodec) = Portal(child, child.Id, codec, Unchecked.defaultof<_>, 0)
+    internal new(child: ChildActor, self: ActorId, codec: IPayloadCodec) = Portal(child, self, codec, Unchecked.defaultof<_>, 0)
 
     /// <summary>The actor's identity.</summary>
     member _.Actor: ActorId = self
     /// <summary>The actor's name.</summary>
     member _.Name = self.Name
     /// <summary>The actor's OS process id.</summary>
-    member _.Pid = if isSelf then Environment.ProcessId else child.Pid
+    member _.Pid = if isPeer then remotePid elif isSelf then Environment.ProcessId else child.Pid
+
+    /// <summary>Whether this actor is a peer reached by discovery, not our child: its failures surface
+    /// at the call site, and we never cancel or reap it.</summary>
+    member _.IsPeer = isPeer
 
     member internal _.Child = child
 
     /// The connection to the actor, for contexts and streams, which need two actors: refused,
     /// clearly and at the call site, on the current actor's own portal.
     member internal _.Peer: Peer =
-        if isSelf then refuse "open a context or stream to" else child.Peer
+        if isPeer then remote elif isSelf then refuse "open a context or stream to" else child.Peer
 
     /// What a broken connection to this actor means to a context or stream call: the actor's
     /// death (the one ActorDiedError its supervisor raises too, so it is reported once), unless
     /// it was asked to cancel.
     member internal _.DeathOf: Func<exn, Task<exn>> =
-        Func<exn, Task<exn>>(fun e -> if child.CancelRequested.IsCompleted then Task.FromResult e else child.DeathError e)
+        Func<exn, Task<exn>>(fun e -> if isPeer || child.CancelRequested.IsCompleted then Task.FromResult e else child.DeathError e)
 
     /// Encodes the arguments (failing here, in the caller, when one cannot be serialised).
     member internal _.Prepare(call: PreparedCall) = Arguments.encode codec call
@@ -50,6 +58,9 @@ type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec) =
             if isSelf then
                 let! value = CallContext.run ct (fun () -> FunctionInvoker.invoke call.Method call.Arguments)
                 return unbox<'T> value
+            elif isPeer then
+                let! payload = remote.Call(call.Function, arguments, ct)
+                return codec.Decode(typeof<'T>, payload) :?> 'T
             else
                 let! payload =
                     task {
@@ -99,6 +110,8 @@ type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec) =
     member _.CancelActor() : Task<bool> =
         if isSelf then
             refuse "cancel"
+        elif isPeer then
+            invalidOp $"cannot cancel actor '{self}': it is a peer reached by discovery, not a child of this actor (only its parent cancels it)"
         else
             child.RequestCancel()
 

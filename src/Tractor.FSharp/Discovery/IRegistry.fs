@@ -1,0 +1,21 @@
+namespace TractorNet.Discovery
+
+open System.Threading
+open System.Threading.Tasks
+open TractorNet
+
+/// A registry of named actors: the built-in registrar (`BuiltinRegistry`) implements it; an etcd
+/// backend will too. Every operation may raise `RegistryError`.
+type internal IRegistry =
+    /// The registry's address, for `Actor.current ()` and messages.
+    abstract Address: string
+    /// Registers `entry` (again, after a registrar change: idempotent by uid and name).
+    abstract Register: entry: ActorEntry -> Task
+    /// Removes every entry of the actor `uid`.
+    abstract Unregister: uid: string -> Task
+    /// The live entries under `name`, earliest registration first.
+    abstract Lookup: name: string -> Task<ActorEntry list>
+    /// The earliest entry under `name`, waiting until there is one (or `ct` cancels).
+    abstract WaitFor: name: string * ct: CancellationToken -> Task<ActorEntry>
+    /// Every entry.
+    abstract List: unit -> Task<ActorEntry list>
