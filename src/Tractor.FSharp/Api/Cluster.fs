@@ -53,23 +53,25 @@ module internal ClusterCore =
                 return v
             })
 
-/// Long-lived services and flat clusters, callable unqualified after `open TractorNet`.
+/// <summary>Long-lived services and flat clusters, callable unqualified after <c>open
+/// TractorNet</c>.</summary>
 [<AutoOpen; AbstractClass; Sealed>]
 type ClusterOps =
-    /// Runs this program's root actor as a service (tractor's `run_daemon`): peers may call the
-    /// functions of `enableModules`; it is discoverable as `name` (and as `root`) and serves
-    /// until cancelled (Ctrl-C, SIGTERM), then unregisters and returns. A long-lived service
-    /// program is `runDaemon "my_service" [ "MyApp.Service" ]` in its main.
+    /// <summary>Runs this program's root actor as a service (tractor's <c>run_daemon</c>): peers
+    /// may call the functions of <c>enableModules</c>; it is discoverable as <c>name</c> (and as
+    /// <c>root</c>) and serves until cancelled (Ctrl-C, SIGTERM), then unregisters and returns. A
+    /// long-lived service program is <c>runDaemon "my_service" [ "MyApp.Service" ]</c> in its main.</summary>
     static member runDaemon(name: string, enableModules: string list) : Task =
         ArgumentException.ThrowIfNullOrEmpty name
         ClusterCore.runDaemon name enableModules
 
-    /// Starts `count` daemon actors named `worker_0` … enabled for `enableModules`, runs `body`
-    /// with the name → portal map, then cancels them all (tractor's `open_actor_cluster`); it
-    /// returns once every one has been reaped. The first error cancels the whole cluster.
+    /// <summary>Starts <c>count</c> daemon actors named <c>worker_0</c> … enabled for
+    /// <c>enableModules</c>, runs <c>body</c> with the name → portal map, then cancels them all
+    /// (tractor's <c>open_actor_cluster</c>); it returns once every one has been reaped. The first
+    /// error cancels the whole cluster.</summary>
     static member openActorCluster(enableModules: string list, count: int, body: IReadOnlyDictionary<string, Portal> -> Task<'T>) : Task<'T> =
         ClusterCore.openActorCluster enableModules count body
 
-    /// A cluster of one daemon per core (`Environment.ProcessorCount`).
+    /// <summary>A cluster of one daemon per core (<c>Environment.ProcessorCount</c>).</summary>
     static member openActorCluster(enableModules: string list, body: IReadOnlyDictionary<string, Portal> -> Task<'T>) : Task<'T> =
         ClusterCore.openActorCluster enableModules Environment.ProcessorCount body

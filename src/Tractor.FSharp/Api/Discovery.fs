@@ -147,28 +147,30 @@ module internal DiscoveryCore =
             return portal
         }
 
-/// Discovery by name (tractor's `find_actor`, `wait_for_actor`, `query_actor`, `get_registry`,
-/// `get_root`), callable unqualified after `open TractorNet`. An actor is found once it is
-/// discoverable: started with `startDiscoverableActor`, or published with `publishActor ()`.
-/// A portal reached this way is a peer's: calls, contexts and streams work as on any portal,
-/// its failures are `RemoteActorError` / `TransportClosedError` at the call site, and it is
-/// never cancelled or reaped by us. The registry and the cookie that every connection proves
-/// are described in docs/discovery.md.
+/// <summary>Discovery by name (tractor's <c>find_actor</c>, <c>wait_for_actor</c>,
+/// <c>query_actor</c>, <c>get_registry</c>, <c>get_root</c>), callable unqualified after <c>open
+/// TractorNet</c>. An actor is found once it is discoverable: started with
+/// <c>startDiscoverableActor</c>, or published with <c>publishActor ()</c>. A portal reached this
+/// way is a peer's: calls, contexts and streams work as on any portal, its failures are
+/// <c>RemoteActorError</c> / <c>TransportClosedError</c> at the call site, and it is never
+/// cancelled or reaped by us. The registry and the cookie that every connection proves are
+/// described in docs/discovery.md.</summary>
 [<AutoOpen; AbstractClass; Sealed>]
 type DiscoveryOps =
-    /// A portal to a live actor registered as `name`, or None. Several actors under one name:
-    /// the earliest registered that is still alive. Our own name gives `Actor.portal ()`.
+    /// <summary>A portal to a live actor registered as <c>name</c>, or None. Several actors under
+    /// one name: the earliest registered that is still alive. Our own name gives <c>Actor.portal
+    /// ()</c>.</summary>
     static member findActor(name: string) : Task<Portal option> =
         ArgumentException.ThrowIfNullOrEmpty name
         DiscoveryCore.findActor name
 
-    /// Waits until an actor registers as `name` (woken by its registration, no polling) and
-    /// returns a portal to it; the ambient cancel scope cancels the wait.
+    /// <summary>Waits until an actor registers as <c>name</c> (woken by its registration, no
+    /// polling) and returns a portal to it; the ambient cancel scope cancels the wait.</summary>
     static member waitForActor(name: string) : Task<Portal> =
         ArgumentException.ThrowIfNullOrEmpty name
         DiscoveryCore.waitForActor name CancelScope.CurrentToken
 
-    /// Like `waitForActor name`, also cancelled by `cancellationToken`.
+    /// <summary>Like <c>waitForActor name</c>, also cancelled by <c>cancellationToken</c>.</summary>
     static member waitForActor(name: string, cancellationToken: CancellationToken) : Task<Portal> =
         ArgumentException.ThrowIfNullOrEmpty name
         task {
@@ -176,44 +178,47 @@ type DiscoveryOps =
             return! DiscoveryCore.waitForActor name linked.Token
         }
 
-    /// The address of the actor registered as `name` (the earliest registered), or None.
+    /// <summary>The address of the actor registered as <c>name</c> (the earliest registered), or
+    /// None.</summary>
     static member queryActor(name: string) : Task<IpcAddress option> =
         ArgumentException.ThrowIfNullOrEmpty name
         DiscoveryCore.queryActor name
 
-    /// Every registration the registry holds (for tools such as `dotnet tractor tree`). Unlike
-    /// the lookups it does not publish a root that calls it.
+    /// <summary>Every registration the registry holds (for tools such as <c>dotnet tractor
+    /// tree</c>). Unlike the lookups it does not publish a root that calls it.</summary>
     static member listActors() : Task<ActorEntry list> = (Registries.current ()).List()
 
-    /// A portal to the registrar actor (our own portal when this actor is the registrar). Its
-    /// connection serves only the registry's own calls.
+    /// <summary>A portal to the registrar actor (our own portal when this actor is the registrar).
+    /// Its connection serves only the registry's own calls.</summary>
     static member getRegistry() : Task<Portal> = DiscoveryCore.getRegistry ()
 
-    /// A portal to the root actor of this tree (our own at the root). The root must have used
-    /// discovery before it spawned this branch of the tree.
+    /// <summary>A portal to the root actor of this tree (our own at the root). The root must have
+    /// used discovery before it spawned this branch of the tree.</summary>
     static member getRoot() : Task<Portal> = DiscoveryCore.getRoot ()
 
-    /// Makes the current actor discoverable: serves it by address and registers it under its
-    /// name until it ends (also when it is cancelled). Returns its registry entry.
+    /// <summary>Makes the current actor discoverable: serves it by address and registers it under
+    /// its name until it ends (also when it is cancelled). Returns its registry entry.</summary>
     static member publishActor() : Task<ActorEntry> = DiscoveryCore.publishActor ()
 
-    /// Uses the registry at `address` (`uds:///path` or `tcp://host:port`) in this actor and the
-    /// actors it spawns from now on (as `TRACTOR_REGISTRY` does). Call it before the first use of
-    /// discovery; changing it afterwards raises InvalidOperationException.
+    /// <summary>Uses the registry at <c>address</c> (<c>uds:///path</c> or <c>tcp://host:port</c>)
+    /// in this actor and the actors it spawns from now on (as <c>TRACTOR_REGISTRY</c> does). Call
+    /// it before the first use of discovery; changing it afterwards raises
+    /// InvalidOperationException.</summary>
     static member useRegistry(address: string) : unit =
         Registries.useAddress (IpcAddress.Parse address)
 
-    /// Uses `cookie` (at least 16 characters) instead of the per-user cookie file, in this actor
-    /// and the actors it spawns from now on (as `TRACTOR_COOKIE` does): give programs or hosts
-    /// that must find each other the same one. Connections made from now on prove it.
+    /// <summary>Uses <c>cookie</c> (at least 16 characters) instead of the per-user cookie file, in
+    /// this actor and the actors it spawns from now on (as <c>TRACTOR_COOKIE</c> does): give
+    /// programs or hosts that must find each other the same one. Connections made from now on prove
+    /// it.</summary>
     static member useCookie(cookie: string) : unit =
         if isNull cookie || cookie.Length < 16 then
             invalidArg "cookie" "a discovery cookie must have at least 16 characters"
 
         Environment.SetEnvironmentVariable(Cookie.EnvironmentVariable, cookie)
 
-    /// Starts a daemon actor like `startActor`, discoverable by its name from any actor that
-    /// shares the registry and cookie; the portal is returned once it is registered. Cancelled
-    /// or ended, it unregisters before it exits.
+    /// <summary>Starts a daemon actor like <c>startActor</c>, discoverable by its name from any
+    /// actor that shares the registry and cookie; the portal is returned once it is registered.
+    /// Cancelled or ended, it unregisters before it exits.</summary>
     static member startDiscoverableActor(name: string, enableModules: string list) : NurseryOp<Portal> =
         fun n -> DiscoveryCore.startDiscoverableActor n name enableModules (Log.current ())
