@@ -93,9 +93,12 @@ module internal DiscoveryCore =
             do! ensureRoot ()
             let rt = ActorRuntime.Current
 
-            match! (Registries.builtin ()).RegistrarPeer() with
-            | ValueNone -> return Actor.portal ()
-            | ValueSome(struct (p, pid)) -> return Portal(Unchecked.defaultof<ChildActor>, p.Remote, rt.Codec, p, pid)
+            match Registries.builtin () with
+            | None -> return raise (RegistryError $"the registry at {Registries.address ()} is not an actor (only the built-in registrar is)")
+            | Some builtin ->
+                match! builtin.RegistrarPeer() with
+                | ValueNone -> return Actor.portal ()
+                | ValueSome(struct (p, pid)) -> return Portal(Unchecked.defaultof<ChildActor>, p.Remote, rt.Codec, p, pid)
         }
 
     let getRoot () : Task<Portal> =
@@ -201,7 +204,11 @@ type DiscoveryOps =
     /// actors it spawns from now on (as `TRACTOR_REGISTRY` does). Call it before the first use of
     /// discovery; changing it afterwards raises InvalidOperationException.
     static member useRegistry(address: string) : unit =
-        Registries.useAddress (IpcAddress.Parse address)
+        // A backend's address (etcd://…) is its own; ours are normalised.
+        if address.StartsWith("uds://", StringComparison.Ordinal) || address.StartsWith("tcp://", StringComparison.Ordinal) || not (address.Contains "://") then
+            Registries.useAddress (string (IpcAddress.Parse address))
+        else
+            Registries.useAddress address
 
     /// Uses `cookie` (at least 16 characters) instead of the per-user cookie file, in this actor
     /// and the actors it spawns from now on (as `TRACTOR_COOKIE` does): give programs or hosts
