@@ -165,8 +165,13 @@ type internal EtcdBackend(address: string) =
                 with _ ->
                     ()
 
-    /// The revision the store is at (for tests and tools).
-    member _.Prefix = prefix
+    /// A bare range read of the keys under `name` (the baseline of the lookup benchmark).
+    member _.RawRange(name: string) : Task =
+        task {
+            let key = nameKey name
+            let! _ = kv.RangeAsync(RangeRequest(Key = bytes key, RangeEnd = rangeEnd key))
+            ()
+        }
 
     interface IRegistry with
         member _.Address = address

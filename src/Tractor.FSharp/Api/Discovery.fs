@@ -200,7 +200,8 @@ type DiscoveryOps =
     /// name until it ends (also when it is cancelled). Returns its registry entry.
     static member publishActor() : Task<ActorEntry> = DiscoveryCore.publishActor ()
 
-    /// Uses the registry at `address` (`uds:///path` or `tcp://host:port`) in this actor and the
+    /// Uses the registry at `address` (`uds:///path`, `tcp://host:port`, or `etcd://host:port/prefix`
+    /// after `EtcdRegistry.install ()` of Tractor.Discovery.Etcd) in this actor and the
     /// actors it spawns from now on (as `TRACTOR_REGISTRY` does). Call it before the first use of
     /// discovery; changing it afterwards raises InvalidOperationException.
     static member useRegistry(address: string) : unit =
