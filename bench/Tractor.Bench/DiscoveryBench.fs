@@ -97,6 +97,90 @@ let clusterOpen (quick: bool) : Task<unit> =
         eprintfn $"cluster.open: {Environment.ProcessorCount} daemons, baseline: one daemon's start"
     }
 
+/// Starts etcd (Debian's etcd-server) on free loopback ports with a temporary data directory;
+/// returns it, its client port and the directory, once it serves.
+let private startEtcd () =
+    let free () =
+        let probe = new Net.Sockets.TcpListener(Net.IPAddress.Loopback, 0)
+        probe.Start()
+        let port = (probe.LocalEndpoint :?> Net.IPEndPoint).Port
+        probe.Stop()
+        port
+
+    let dir = Directory.CreateTempSubdirectory "tractor-bench-etcd-"
+    let client, peer = free (), free ()
+    let psi = ProcessStartInfo("etcd", UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true)
+
+    for a in
+        [ "--name"; "bench"; "--data-dir"; dir.FullName
+          "--listen-client-urls"; $"http://127.0.0.1:{client}"; "--advertise-client-urls"; $"http://127.0.0.1:{client}"
+          "--listen-peer-urls"; $"http://127.0.0.1:{peer}"; "--initial-advertise-peer-urls"; $"http://127.0.0.1:{peer}"
+          "--initial-cluster"; $"bench=http://127.0.0.1:{peer}" ] do
+        psi.ArgumentList.Add a
+
+    let server = Process.Start psi
+    let ready = TaskCompletionSource()
+
+    for reader in [ server.StandardOutput; server.StandardError ] do
+        Task.Run(fun () ->
+            let mutable line = reader.ReadLine()
+
+            while not (isNull line) do
+                if line.Contains "ready to serve client requests" then ready.TrySetResult() |> ignore
+                line <- reader.ReadLine()
+
+            ready.TrySetException(Exception "etcd ended before it was ready") |> ignore)
+        |> ignore
+
+    ready.Task.Wait(TimeSpan.FromSeconds 60.0) |> ignore
+    server, client, dir
+
+/// `discovery.find.etcd`: lookups/s of one name through the etcd backend (a range read, JSON
+/// decoding, the dead-pid check), beside bare range reads of the same keys over the same
+/// connection. Skipped (a line on stderr) where etcd is not installed.
+let etcdFindRate (quick: bool) : Task<unit> =
+    task {
+        if not (File.Exists "/usr/bin/etcd") then
+            eprintfn "discovery.find.etcd: skipped, etcd is not installed (apt-get install etcd-server)"
+        else
+            let server, port, dir = startEtcd ()
+
+            try
+                let seconds = TimeSpan.FromSeconds(if quick then 1.0 else 3.0)
+                let backend = TractorNet.Discovery.Etcd.EtcdBackend $"etcd://127.0.0.1:{port}/bench"
+                let registry = backend :> TractorNet.Discovery.IRegistry
+
+                do!
+                    registry.Register
+                        { Name = "bench-service"; Uid = Guid.NewGuid().ToString "N"; Pid = Environment.ProcessId
+                          Address = "uds:///nowhere"; Parent = ""; Host = Environment.MachineName; Registered = 0L }
+
+                let rate (f: unit -> Task) =
+                    task {
+                        for _ in 1..50 do
+                            do! f ()
+
+                        let sw = Stopwatch.StartNew()
+                        let mutable n = 0
+
+                        while sw.Elapsed < seconds do
+                            do! f ()
+                            n <- n + 1
+
+                        return float n / sw.Elapsed.TotalSeconds
+                    }
+
+                let! lookups = rate (fun () -> registry.Lookup "bench-service" :> Task)
+                let! reads = rate (fun () -> backend.RawRange "bench-service")
+                backend.Close()
+                emit { Bench = "discovery.find.etcd"; Value = lookups; Unit = "lookups/s"; Baseline = Some reads }
+                eprintfn "discovery.find.etcd: registry lookups against a local etcd; baseline: bare etcd range reads of the same keys"
+            finally
+                server.Kill true
+                server.WaitForExit()
+                dir.Delete true
+    }
+
 /// The discovery scenarios as (name, run) pairs.
 let all: (string * (bool -> Task<unit>)) list =
-    [ "discovery.find", findRate; "cluster.open", clusterOpen ]
+    [ "discovery.find", findRate; "discovery.find.etcd", etcdFindRate; "cluster.open", clusterOpen ]

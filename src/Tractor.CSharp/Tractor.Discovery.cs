@@ -62,7 +62,8 @@ public static partial class Tractor
         new(await DiscoveryCore.getRoot().ConfigureAwait(false), CancellationToken.None);
 
     /// <summary>
-    /// Uses the registry at <paramref name="address"/> (<c>uds:///path</c> or <c>tcp://host:port</c>) in this actor
+    /// Uses the registry at <paramref name="address"/> (<c>uds:///path</c>, <c>tcp://host:port</c>, or
+    /// <c>etcd://host:port/prefix</c> after <c>EtcdRegistry.Install()</c> of Tractor.Discovery.Etcd) in this actor
     /// and the actors it spawns from now on (as <c>TRACTOR_REGISTRY</c> does). Call it before the first use of
     /// discovery.
     /// </summary>

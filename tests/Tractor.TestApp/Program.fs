@@ -100,6 +100,12 @@ let main argv =
     // started from a terminal, whatever started the test run: restore the default first.
     signal (2, 0n) |> ignore
 
+    // An etcd registry address needs its backend installed (spawned actors install it themselves).
+    match System.Environment.GetEnvironmentVariable "TRACTOR_REGISTRY" with
+    | null -> ()
+    | a when a.StartsWith "etcd://" -> TractorNet.Discovery.Etcd.EtcdRegistry.install ()
+    | _ -> ()
+
     match argv with
     | [| "serve"; name |] ->
         try

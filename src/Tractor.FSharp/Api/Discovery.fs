@@ -93,9 +93,12 @@ module internal DiscoveryCore =
             do! ensureRoot ()
             let rt = ActorRuntime.Current
 
-            match! (Registries.builtin ()).RegistrarPeer() with
-            | ValueNone -> return Actor.portal ()
-            | ValueSome(struct (p, pid)) -> return Portal(Unchecked.defaultof<ChildActor>, p.Remote, rt.Codec, p, pid)
+            match Registries.builtin () with
+            | None -> return raise (RegistryError $"the registry at {Registries.address ()} is not an actor (only the built-in registrar is)")
+            | Some builtin ->
+                match! builtin.RegistrarPeer() with
+                | ValueNone -> return Actor.portal ()
+                | ValueSome(struct (p, pid)) -> return Portal(Unchecked.defaultof<ChildActor>, p.Remote, rt.Codec, p, pid)
         }
 
     let getRoot () : Task<Portal> =
@@ -200,12 +203,17 @@ type DiscoveryOps =
     /// its name until it ends (also when it is cancelled). Returns its registry entry.</summary>
     static member publishActor() : Task<ActorEntry> = DiscoveryCore.publishActor ()
 
-    /// <summary>Uses the registry at <c>address</c> (<c>uds:///path</c> or <c>tcp://host:port</c>)
+    /// <summary>Uses the registry at <c>address</c> (<c>uds:///path</c>, <c>tcp://host:port</c>, or
+    /// <c>etcd://host:port/prefix</c> after <c>EtcdRegistry.install ()</c> of Tractor.Discovery.Etcd)
     /// in this actor and the actors it spawns from now on (as <c>TRACTOR_REGISTRY</c> does). Call
     /// it before the first use of discovery; changing it afterwards raises
     /// InvalidOperationException.</summary>
     static member useRegistry(address: string) : unit =
-        Registries.useAddress (IpcAddress.Parse address)
+        // A backend's address (etcd://…) is its own; ours are normalised.
+        if address.StartsWith("uds://", StringComparison.Ordinal) || address.StartsWith("tcp://", StringComparison.Ordinal) || not (address.Contains "://") then
+            Registries.useAddress (string (IpcAddress.Parse address))
+        else
+            Registries.useAddress address
 
     /// <summary>Uses <c>cookie</c> (at least 16 characters) instead of the per-user cookie file, in
     /// this actor and the actors it spawns from now on (as <c>TRACTOR_COOKIE</c> does): give

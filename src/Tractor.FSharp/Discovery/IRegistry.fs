@@ -1,12 +1,15 @@
 namespace TractorNet.Discovery
 
+open System.ComponentModel
 open System.Threading
 open System.Threading.Tasks
 open TractorNet
 
-/// A registry of named actors: the built-in registrar (`BuiltinRegistry`) implements it; an etcd
-/// backend will too. Every operation may raise `RegistryError`.
-type internal IRegistry =
+/// A registry of named actors: the built-in registrar (`BuiltinRegistry`) implements it, and so
+/// do backends in their own packages (Tractor.Discovery.Etcd), which is why it is public; not for
+/// applications. Every operation may raise `RegistryError`.
+[<EditorBrowsable(EditorBrowsableState.Never)>]
+type IRegistry =
     /// The registry's address, for `Actor.current ()` and messages.
     abstract Address: string
     /// Registers `entry` (again, after a registrar change: idempotent by uid and name).
