@@ -3,29 +3,11 @@ module TractorNet.Tests.CancelScopeTests
 
 open System
 open System.Diagnostics
-open System.Runtime.CompilerServices
 open System.Threading
 open System.Threading.Tasks
 open NUnit.Framework
 open TractorNet
-
-/// Generous bound on every wait: catches hangs, never used as synchronisation.
-let private within = TimeSpan.FromSeconds 10.0
-
-let private await (t: Task<'T>) = t.WaitAsync(within).GetAwaiter().GetResult()
-
-/// The exception a task ends with (null if it succeeds).
-let private raisedBy (t: Task) : exn =
-    try
-        t.WaitAsync(within).GetAwaiter().GetResult()
-        null
-    with e ->
-        e
-
-let private hang (ct: CancellationToken) = Task.Delay(Timeout.Infinite, ct)
-
-[<MethodImpl(MethodImplOptions.NoInlining)>]
-let private throwBoom () : unit = raise (InvalidOperationException "boom")
+open TractorNet.Tests.ConcurrencyTestSupport
 
 let ``outside any scope there is no current scope and checkpoint does nothing`` () =
     Assert.That(CancelScope.Current, Is.Null)

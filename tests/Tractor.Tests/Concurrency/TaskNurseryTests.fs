@@ -3,28 +3,11 @@ module TractorNet.Tests.TaskNurseryTests
 
 open System
 open System.Collections.Concurrent
-open System.Runtime.CompilerServices
 open System.Threading
 open System.Threading.Tasks
 open NUnit.Framework
 open TractorNet
-
-/// Generous bound on every wait: catches hangs, never used as synchronisation.
-let private within = TimeSpan.FromSeconds 10.0
-
-let private await (t: Task<'T>) = t.WaitAsync(within).GetAwaiter().GetResult()
-
-let private raisedBy (t: Task) : exn =
-    try
-        t.WaitAsync(within).GetAwaiter().GetResult()
-        null
-    with e ->
-        e
-
-let private hang (ct: CancellationToken) = Task.Delay(Timeout.Infinite, ct)
-
-[<MethodImpl(MethodImplOptions.NoInlining)>]
-let private throwBoom () : unit = raise (InvalidOperationException "boom")
+open TractorNet.Tests.ConcurrencyTestSupport
 
 /// Completes once `count` parties have arrived; nothing cancels it (so failures after it are certain).
 type private Barrier(count: int) =
