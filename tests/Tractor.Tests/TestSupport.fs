@@ -22,6 +22,17 @@ let catchAsync (f: unit -> Task<'T>) : Task<exn> =
             return e
     }
 
+/// Reads a stream to its end.
+let readAll (stream: IAsyncEnumerable<'T>) : Task<'T list> =
+    task {
+        let items = ResizeArray()
+
+        for x in stream do
+            items.Add x
+
+        return List.ofSeq items
+    }
+
 /// Runs `body` with a daemon named `name` enabled for `modules`, then cancels the daemon.
 let withDaemonOf (modules: string list) (name: string) (body: Portal -> Task<'T>) : Task<'T> =
     nursery {

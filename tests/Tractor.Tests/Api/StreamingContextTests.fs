@@ -28,17 +28,6 @@ let private take (n: int) (stream: IAsyncEnumerable<'T>) : Task<'T list> =
         return List.ofSeq items
     }
 
-/// Reads a stream to its end.
-let private readAll (stream: IAsyncEnumerable<'T>) : Task<'T list> =
-    task {
-        let items = ResizeArray()
-
-        for x in stream do
-            items.Add x
-
-        return List.ofSeq items
-    }
-
 /// Runs `body` with a daemon enabled for the streaming functions, then cancels the daemon.
 let private withDaemon name body = withDaemonOf [ moduleName ] name body
 

@@ -15,16 +15,6 @@ open TractorNet.Tests.StreamingFunctions
 /// Runs `body` with a daemon enabled for the streaming functions, then cancels the daemon.
 let private withDaemon name body = withDaemonOf [ moduleName ] name body
 
-let private readAll (stream: IAsyncEnumerable<'T>) : Task<'T list> =
-    task {
-        let items = ResizeArray()
-
-        for x in stream do
-            items.Add x
-
-        return List.ofSeq items
-    }
-
 let ``a one-way stream delivers every item in order`` () : Task =
     task {
         let! items = withDaemon "numbers" (fun portal -> readAll (portal.OpenStreamFrom(fun () -> numbers 1000)))
