@@ -24,7 +24,11 @@ let examples: Example list =
       ServiceDiscovery.example
       ATrynamicFirstScene.example
       QuickCluster.example
-      MultiProgram.example ]
+      MultiProgram.example
+      MultiDaemonSubactors.example
+      SubactorBreakpoint.example
+      RootActorError.example
+      NestedSubactorError.example ]
 
 let private usage () =
     eprintfn "usage: dotnet run --project examples/FSharp -- <example> [args] | --list"

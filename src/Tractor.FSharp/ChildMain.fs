@@ -12,7 +12,7 @@ let main argv =
     match argv with
     | [| flag; name |] when flag = ChildCommand.ActorArgument ->
         try
-            ChildRunner.run name
+            ChildRunner.run name TractorNet.Devx.DebugRelay.installChild
         with e ->
             Log.error $"actor '{name}' failed to run: {e}"
             1

@@ -159,8 +159,14 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
 
     /// Opens a nursery in the current actor (starting the root actor on first use), runs `body`
     /// and waits for every child actor.
-    static member internal Open<'T>(body: ActorNursery -> Task<'T>) : Task<'T> =
+    static member internal Open<'T>(body: ActorNursery -> Task<'T>) : Task<'T> = ActorNursery.Open(false, body)
+
+    /// `Open`, turning on debug mode for the tree first when `debugMode` (or TRACTOR_DEBUG) asks
+    /// at the root. In debug mode an error escaping the root's nursery opens the crash REPL here
+    /// (a child's opens in Peer, where it escapes the actor's function).
+    static member internal Open<'T>(debugMode: bool, body: ActorNursery -> Task<'T>) : Task<'T> =
         task {
+            Debugger.ensure debugMode
             let rt = ActorRuntime.Current
             let mutable result = Unchecked.defaultof<'T>
 
@@ -170,7 +176,15 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
                     result <- v
                 }
 
-            let! t = TaskNursery.Open(Func<TaskNursery, Task> run, rt.Token)
+            let! t =
+                task {
+                    try
+                        return! TaskNursery.Open(Func<TaskNursery, Task> run, rt.Token)
+                    with e when rt.Parent.IsNone && not (isNull DebugHooks.Current) ->
+                        do! Debugger.postMortem e
+                        ExceptionDispatchInfo.Capture(e).Throw()
+                        return Unchecked.defaultof<Task>
+                }
 
             if t.IsCompletedSuccessfully || typeof<'T> = typeof<unit> then
                 // Our own cancellation is absorbed (trio); a body with a value to return that

@@ -15,7 +15,7 @@ type NurseryOp<'T> = ActorNursery -> Task<'T>
 /// waiting as soon as the nursery is cancelled, and then waits for the awaited operation's real
 /// end (bounded by the cancel ladder), so that nothing the body started outlives the nursery.
 /// </summary>
-type NurseryBuilder() =
+type NurseryBuilder(debugMode: bool) =
     static let checkpoint (n: ActorNursery) = n.Token.ThrowIfCancellationRequested()
 
     /// `t`, awaited in `n`: once the nursery is cancelled, the cancellation is raised after t
@@ -40,7 +40,17 @@ type NurseryBuilder() =
     member _.ReturnFrom(t: Task<'T>) : NurseryOp<'T> = fun n -> awaitIn n t
     member inline _.Delay(f: unit -> NurseryOp<'T>) : NurseryOp<'T> = fun n -> f () n
 
-    member _.Run(op: NurseryOp<'T>) : Task<'T> = ActorNursery.Open op
+    /// <summary>A builder for nurseries with the default options.</summary>
+    new() = NurseryBuilder(false)
+
+    /// <summary>
+    /// The builder with options: <c>nursery.With(debugMode = true) { ... }</c> runs the tree in debug
+    /// mode (see <see cref="Debug"/>), inherited by every actor below.
+    /// </summary>
+    /// <param name="debugMode">Whether pauses and errors open the multi-process debugger's REPL.</param>
+    member _.With(?debugMode: bool) = NurseryBuilder(defaultArg debugMode false)
+
+    member _.Run(op: NurseryOp<'T>) : Task<'T> = ActorNursery.Open(debugMode, op)
 
     member _.Bind(op: NurseryOp<'T>, f: 'T -> NurseryOp<'U>) : NurseryOp<'U> =
         fun n ->

@@ -110,7 +110,10 @@ and internal RootSignals private () =
                   fun ctx ->
                       ctx.Cancel <- true
 
-                      if Interlocked.Increment &presses = 1 then
+                      // Debug mode: Ctrl-C while a REPL is open is absorbed (tractor's SIGINT shield).
+                      if not (isNull DebugHooks.Current) && DebugHooks.Current.Interrupted() then
+                          ()
+                      elif Interlocked.Increment &presses = 1 then
                           Log.warn "Ctrl-C: cancelling the actor tree (press again to kill it)"
                           rt.Cancel()
                       else

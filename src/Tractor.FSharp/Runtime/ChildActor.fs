@@ -16,12 +16,14 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
     let mutable reaped: Task = null
     let mutable death: exn = null
 
+    let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
+
     let onControl (msg: Message) =
         match msg with
         | CancelActorAck -> acknowledged.TrySetResult() |> ignore
+        | Debug(route, payload) when not (isNull DebugHooks.Current) -> DebugHooks.Current.FromChild(id, link.Send, route, payload)
         | other -> Log.warn $"unexpected message from child '{id}': {other}"
 
-    let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
     // Made at once, so calls can be sent before the child is ready (they wait in the socket);
     // its receive loop starts once the child has reported ready.
     let peer = Peer(link, rt.Id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
@@ -38,6 +40,12 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
     // copy leaked into a process the application started at the very moment of our spawn: then
     // the exit itself ends the channel, after a moment for the frames already sent to be read.
     do
+        // Debug mode: whatever the child's subtree held of the terminal lock is released.
+        if not (isNull DebugHooks.Current) then
+            let gone = fun (_: Task) -> match DebugHooks.Current with null -> () | hooks -> hooks.ChildGone id
+            proc.Exited.ContinueWith gone |> ignore
+            peer.Closed.ContinueWith gone |> ignore
+
         proc.Exited.ContinueWith(fun (_: Task) ->
             Task.Delay(500).ContinueWith(fun (_: Task) ->
                 channel.Abort(TransportClosedException $"actor '{id}' (pid {proc.Pid}) exited")))
@@ -88,7 +96,13 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                 reaped <-
                     task {
                         try
-                            let! outcome = Reaper.reap rt.Ladder sendCancel proc
+                            // Debug mode: never escalate while the child's subtree holds the terminal lock.
+                            let hold () =
+                                match DebugHooks.Current with
+                                | null -> Task.CompletedTask
+                                | hooks -> hooks.UntilReleased id
+
+                            let! outcome = Reaper.reap rt.Ladder sendCancel hold proc
 
                             if outcome <> Exited then
                                 Log.warn $"actor '{id}' (pid {proc.Pid}) needed {outcome} to exit"
@@ -161,6 +175,11 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                 }
 
             rt.Track proc
+
+            match DebugHooks.Current with
+            | null -> ()
+            | hooks -> hooks.ChildStarted(id, proc.Pid)
+
             channel.SetPeer { Name = id.Name; Uid = id.Uid; Pid = proc.Pid }
             let child = new ChildActor(rt, id, proc, channel)
 
@@ -170,7 +189,8 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                   EnabledModules = enabledModules
                   LogLevel = int logLevel
                   GracefulMs = int rt.Ladder.Graceful.TotalMilliseconds
-                  TerminateMs = int rt.Ladder.Terminate.TotalMilliseconds }
+                  TerminateMs = int rt.Ladder.Terminate.TotalMilliseconds
+                  DebugMode = not (isNull DebugHooks.Current) }
 
             // The child is still starting .NET: the spec waits in the socket, read without a round trip.
             let! failure =

@@ -26,7 +26,9 @@ module internal ChildRunner =
     /// Runs the actor on the process's main thread, blocking it: the start path has no async
     /// state machine of its own (each would be JIT-compiled before the first call), and the main
     /// thread has nothing else to do. Returns the exit code.
-    let run (name: string) : int =
+    /// `installDebugger` sets up the debugger (Devx/) over the link to the parent when the tree
+    /// runs in debug mode.
+    let run (name: string) (installDebugger: ActorRuntime -> IMessageLink -> unit) : int =
         StartupWarmup.start ()
         // Byte by byte from descriptor 0: nothing after the line is consumed (the rest of
         // standard input is the lifeline), and System.Console is not needed.
@@ -78,17 +80,23 @@ module internal ChildRunner =
         // The parent queued the spec before we started, so this read does not wait.
         let more = channel.ReceiveAsync().AsTask().GetAwaiter().GetResult()
 
-        match (if more then ValueSome(MessageCodec.deserialize (Buffers.ReadOnlySequence channel.Current)) else ValueNone) with
-        | ValueSome(Spawn spec) ->
-            channel.SetPeer { Name = spec.Parent.Name; Uid = spec.Parent.Uid; Pid = boot.ParentPid }
-            rt.EnabledModules <- spec.EnabledModules
-            rt.Parent <- Some spec.Parent
-            Log.setLevel (enum<LogLevel> spec.LogLevel)
-            rt.Ladder <- { Graceful = TimeSpan.FromMilliseconds(float spec.GracefulMs); Terminate = TimeSpan.FromMilliseconds(float spec.TerminateMs) }
-        | other -> failwith $"expected a spawn spec from the parent, got {other}"
+        let debugMode =
+            match (if more then ValueSome(MessageCodec.deserialize (Buffers.ReadOnlySequence channel.Current)) else ValueNone) with
+            | ValueSome(Spawn spec) ->
+                channel.SetPeer { Name = spec.Parent.Name; Uid = spec.Parent.Uid; Pid = boot.ParentPid }
+                rt.EnabledModules <- spec.EnabledModules
+                rt.Parent <- Some spec.Parent
+                Log.setLevel (enum<LogLevel> spec.LogLevel)
+                rt.Ladder <- { Graceful = TimeSpan.FromMilliseconds(float spec.GracefulMs); Terminate = TimeSpan.FromMilliseconds(float spec.TerminateMs) }
+                spec.DebugMode
+            | other -> failwith $"expected a spawn spec from the parent, got {other}"
 
         SpawnTrace.mark "child.spec"
         let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
+
+        if debugMode then
+            installDebugger rt link
+
         link.Send(Ready).AsTask().GetAwaiter().GetResult()
         let cancelRequested = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
 
@@ -98,6 +106,7 @@ module internal ChildRunner =
                 Log.debug "cancel requested by the parent"
                 cancelRequested.TrySetResult() |> ignore
                 rt.Cancel()
+            | Debug(route, payload) when not (isNull DebugHooks.Current) -> DebugHooks.Current.FromParent(route, payload)
             | other -> Log.warn $"unexpected message from the parent: {other}"
 
         let peer = Peer(link, id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)

@@ -59,9 +59,12 @@ module internal MessageCodec =
     [<Literal>]
     let CancelledTag = 14
 
+    [<Literal>]
+    let DebugTag = 15
+
     let private caseNames =
         [| "Spawn"; "Ready"; "Start"; "Return"; "Error"; "CancelCall"; "CancelActor"; "CancelActorAck"
-           "Started"; "Yield"; "Stop"; "Credit"; "StreamClosed"; "Overrun"; "Cancelled" |]
+           "Started"; "Yield"; "Stop"; "Credit"; "StreamClosed"; "Overrun"; "Cancelled"; "Debug" |]
 
     let private kindNames = [| "Unary"; "Context"; "Stream" |]
 
@@ -129,13 +132,14 @@ module internal MessageCodec =
     let private writeSpec (w: byref<MsgPackWriter>) (s: SpawnSpec) =
         notNull (box s) "SpawnSpec"
         w.Enter()
-        w.WriteArrayHeader 6
+        w.WriteArrayHeader 7
         writeActor &w s.Actor
         writeActor &w s.Parent
         writeStrings &w s.EnabledModules
         w.WriteInt32 s.LogLevel
         w.WriteInt32 s.GracefulMs
         w.WriteInt32 s.TerminateMs
+        w.WriteBoolean s.DebugMode
         w.Leave()
 
     /// Opens a case with fields: `[tag, ...` (`fields` of them follow).
@@ -202,6 +206,10 @@ module internal MessageCodec =
                 w.WriteInt64 id
                 writeActor &w canceller
                 w.WriteString reason
+            | Debug(route, payload) ->
+                caseHeader &w DebugTag 2
+                w.WriteString route
+                writeBytes &w payload
             | Ready
             | CancelActor
             | CancelActorAck -> ()
@@ -299,13 +307,14 @@ module internal MessageCodec =
           Inner = inner.Close() }
 
     let private readSpec (r: byref<MsgPackReader>) : SpawnSpec =
-        let extra = ObjectHelpers.BeginArray(&r, 6, "record `SpawnSpec`")
+        let extra = ObjectHelpers.BeginArray(&r, 7, "record `SpawnSpec`")
         let actor = readActor &r
         let parent = readActor &r
         let modules = readStrings &r
         let level = r.ReadInt32()
         let graceful = r.ReadInt32()
         let terminate = r.ReadInt32()
+        let debugMode = r.ReadBoolean()
         ObjectHelpers.EndArray(&r, extra)
 
         { Actor = actor
@@ -313,10 +322,11 @@ module internal MessageCodec =
           EnabledModules = modules
           LogLevel = level
           GracefulMs = graceful
-          TerminateMs = terminate }
+          TerminateMs = terminate
+          DebugMode = debugMode }
 
     /// Fields each case has (by tag).
-    let private fieldCounts = [| 1; 0; 4; 2; 2; 1; 0; 0; 2; 2; 1; 2; 1; 1; 3 |]
+    let private fieldCounts = [| 1; 0; 4; 2; 2; 1; 0; 0; 2; 2; 1; 2; 1; 1; 3; 2 |]
 
     /// Reads one message.
     let read (r: byref<MsgPackReader>) : Message =
@@ -376,6 +386,9 @@ module internal MessageCodec =
                     Credit(key, r.ReadInt32())
                 | StreamClosedTag -> StreamClosed(r.ReadInt64())
                 | OverrunTag -> Overrun(r.ReadInt64())
+                | DebugTag ->
+                    let route = r.ReadStringOrNull()
+                    Debug(route, readBytes &r)
                 | _ ->
                     let id = r.ReadInt64()
                     let canceller = readActor &r

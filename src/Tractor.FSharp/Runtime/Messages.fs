@@ -14,7 +14,9 @@ type internal SpawnSpec =
       LogLevel: int
       /// The cancel ladder the child uses for its own children, in milliseconds.
       GracefulMs: int
-      TerminateMs: int }
+      TerminateMs: int
+      /// Whether the tree runs in debug mode (Devx/): pauses and post-mortems open a REPL.
+      DebugMode: bool }
 
 /// How a call's result travels back.
 type internal CallKind =
@@ -67,3 +69,7 @@ type internal Message =
     | Overrun of Key: int64
     /// Callee → caller: the call ended because it was cancelled, by `Canceller`.
     | Cancelled of Id: int64 * Canceller: ActorId * Reason: string
+    /// Either way, debug mode only: a message of the debugger's own protocol (Devx/DebugMessage),
+    /// relayed hop by hop between the root, which owns the terminal, and the actor whose unique
+    /// id is `Route` (docs/protocol.md §6).
+    | Debug of Route: string * Payload: byte[]

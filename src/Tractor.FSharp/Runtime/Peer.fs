@@ -67,6 +67,10 @@ type internal Peer
                                 OperationCanceledException($"call '{f.Display}' was cancelled in actor '{self}'") :> exn
                             | e -> e
 
+                        // Debug mode: the crash handler opens the REPL here before the error leaves.
+                        if not (isNull DebugHooks.Current || ct.IsCancellationRequested) then
+                            do! DebugHooks.Current.PostMortem e
+
                         try
                             do! link.Send(Error(id, RemoteErrorInfo.ofException self e))
                         with _ ->
@@ -158,7 +162,11 @@ type internal Peer
                                     | ValueNone, ValueNone -> self
 
                                 do! link.Send(Cancelled(id, canceller, $"'{f.Display}' was cancelled in actor '{self}'"))
-                            | e -> do! link.Send(Error(id, RemoteErrorInfo.ofException self e))
+                            | e ->
+                                if not (isNull DebugHooks.Current) then
+                                    do! DebugHooks.Current.PostMortem e
+
+                                do! link.Send(Error(id, RemoteErrorInfo.ofException self e))
                         with _ ->
                             () // the caller is gone; nothing to tell
         }

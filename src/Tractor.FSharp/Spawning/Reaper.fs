@@ -25,8 +25,21 @@ module internal Reaper =
         }
 
     /// Walks the ladder until the process is gone; `askCancel` sends the graceful request (it may
-    /// fail or never be answered: the ladder does not depend on it).
-    let reap (ladder: CancelLadder) (askCancel: unit -> Task) (child: ChildProcess) : Task<ReapOutcome> =
+    /// fail or never be answered: the ladder does not depend on it). Before each escalation the
+    /// ladder awaits `hold ()` (debug mode: the child holds the terminal lock), and gives the
+    /// child its graceful time again after a hold.
+    let reap (ladder: CancelLadder) (askCancel: unit -> Task) (hold: unit -> Task) (child: ChildProcess) : Task<ReapOutcome> =
+        let exitedAfterHold () =
+            task {
+                let held = hold ()
+
+                if held.IsCompleted then
+                    return false
+                else
+                    do! held
+                    return! exitedWithin child ladder.Graceful
+            }
+
         task {
             if child.HasExited then
                 return Exited
@@ -41,12 +54,14 @@ module internal Reaper =
                 |> ignore
 
                 let! gone = exitedWithin child ladder.Graceful
+                let! gone = if gone then Task.FromResult true else exitedAfterHold ()
 
                 if gone then
                     return Exited
                 else
                     child.Signal Native.SIGTERM |> ignore
                     let! gone = exitedWithin child ladder.Terminate
+                    let! gone = if gone then Task.FromResult true else exitedAfterHold ()
 
                     if gone then
                         return Terminated

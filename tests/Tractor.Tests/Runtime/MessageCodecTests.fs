@@ -55,7 +55,8 @@ let private samples: Message list =
             EnabledModules = [ "A"; "B.C" ]
             LogLevel = 3
             GracefulMs = 2000
-            TerminateMs = 1000 }
+            TerminateMs = 1000
+            DebugMode = true }
       Ready
       Start(1L, fref, [ [| 1uy |]; [||]; null ], Unary)
       Start(Int64.MaxValue, fref, [], Context(16, 1))
@@ -71,7 +72,8 @@ let private samples: Message list =
       Credit(-8L, Int32.MaxValue)
       StreamClosed 9L
       Overrun -10L
-      Cancelled(11L, actor "canceller", "why") ]
+      Cancelled(11L, actor "canceller", "why")
+      Debug("uid-1", [| 1uy; 2uy |]) ]
 
 let private tagOf (m: Message) =
     (FSharpValue.GetUnionFields(m, typeof<Message>, true) |> fst).Tag
@@ -148,7 +150,8 @@ type Messages =
                 let! l = i32
                 let! g = i32
                 let! t = i32
-                return Spawn { Actor = a; Parent = p; EnabledModules = mods; LogLevel = l; GracefulMs = g; TerminateMs = t }
+                let! d = Gen.elements [ true; false ]
+                return Spawn { Actor = a; Parent = p; EnabledModules = mods; LogLevel = l; GracefulMs = g; TerminateMs = t; DebugMode = d }
             }
         Gen.oneof
             [ spec
@@ -171,7 +174,8 @@ type Messages =
               Gen.map2 (fun k c -> Credit(k, c)) i64 i32
               Gen.map StreamClosed i64
               Gen.map Overrun i64
-              Gen.map3 (fun i a r -> Cancelled(i, a, r)) i64 actor str ]
+              Gen.map3 (fun i a r -> Cancelled(i, a, r)) i64 actor str
+              Gen.map2 (fun r p -> Debug(r, p)) str blob ]
         |> Gen.map AnyMessage
         |> Arb.fromGen
 
