@@ -23,11 +23,16 @@ let example =
       Run =
         fun _ ->
             task {
-                let! pauses =
-                    nursery.With(debugMode = true) {
-                        let! p = runInActor ("breakpoint_forever", breakpointForever)
-                        return! p.Result()
-                    }
+                try
+                    let! pauses =
+                        nursery.With(debugMode = true) {
+                            let! p = runInActor ("breakpoint_forever", breakpointForever)
+                            return! p.Result()
+                        }
 
-                printfn $"breakpoint_forever paused {pauses} times and returned"
+                    printfn $"breakpoint_forever paused {pauses} times and returned"
+                with :? RemoteActorError as e when e.BoxedType = typeof<DebuggerQuitError> ->
+                    // 'q' in the child's REPL: the tree ended with the error, as it would with any
+                    eprintfn $"{e.Message}"
+                    exit 1
             } }

@@ -89,6 +89,29 @@ let query (name: string) : Task<int> =
         return 0
     }
 
+/// Pauses once (the debugger's tests), then returns its name.
+let pauseOnce (name: string) : Task<string> =
+    task {
+        do! Debug.pause [ "name", box name ]
+        return name
+    }
+
+/// `pausers on|off`: two children pause at once, in debug mode or not; prints `done a b`.
+let pausers (debugMode: bool) : Task<int> =
+    task {
+        let! names =
+            nursery.With(debugMode = debugMode) {
+                let! a = runInActor ("pauser_a", fun () -> pauseOnce "a")
+                let! b = runInActor ("pauser_b", fun () -> pauseOnce "b")
+                let! x = a.Result()
+                let! y = b.Result()
+                return $"{x} {y}"
+            }
+
+        say $"done {names}"
+        return 0
+    }
+
 /// Sets a signal's disposition (libc): used to give SIGINT back its default below.
 [<System.Runtime.InteropServices.DllImport("libc")>]
 extern nativeint private signal(int signum, nativeint handler)
@@ -107,6 +130,12 @@ let main argv =
     | _ -> ()
 
     match argv with
+    | [| "pausers"; mode |] ->
+        try
+            (pausers (mode = "on")).GetAwaiter().GetResult()
+        with e ->
+            eprintfn $"pausers failed: {e.GetType().Name}: {e.Message}"
+            1
     | [| "serve"; name |] ->
         try
             (serve name).GetAwaiter().GetResult()

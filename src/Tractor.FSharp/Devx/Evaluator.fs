@@ -22,7 +22,8 @@ module internal Evaluator =
         let mutable i = 0
         let ident () =
             let start = i
-            while i < s.Length && (Char.IsLetterOrDigit s[i] || s[i] = '_' || s[i] = '\'') do
+            // A name starts with a letter or '_'.
+            while i < s.Length && (i > start || Char.IsLetter s[i] || s[i] = '_') && (Char.IsLetterOrDigit s[i] || s[i] = '_' || s[i] = '\'') do
                 i <- i + 1
             s.Substring(start, i - start)
 

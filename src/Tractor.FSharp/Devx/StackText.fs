@@ -47,12 +47,17 @@ module internal StackText =
         | "" -> ""
         | file -> $" in {file}:{f.GetFileLineNumber()}"
 
-    /// One line per frame, innermost first; every frame when none is the user's.
+    /// One line per frame, innermost first.
     let ofFrames (frames: StackFrame seq) : string =
-        let all = frames |> Seq.filter (fun f -> not (isNull (f.GetMethod()))) |> List.ofSeq
-        let shown = all |> List.filter (fun f -> not (hidden (f.GetMethod())))
-        let shown = if shown.IsEmpty then all else shown
+        let shown =
+            frames
+            |> Seq.filter (fun f -> not (isNull (f.GetMethod()) || hidden (f.GetMethod())))
+            |> List.ofSeq
+
         let b = StringBuilder()
+
+        if shown.IsEmpty then
+            b.Append("  (no frames of your code: raised by the runtime or the BCL)\n") |> ignore
 
         for f in shown do
             b.Append("  at ").Append(methodName (f.GetMethod())).Append(location f).Append('\n') |> ignore
@@ -67,6 +72,21 @@ module internal StackText =
         let frames = StackTrace(e, true).GetFrames()
         if isNull frames || frames.Length = 0 then "  (no stack trace)\n" else ofFrames frames
 
+    /// A remote stack trace (text) as a user reads it: the machinery's frames and the
+    /// "end of stack trace" separators of async methods left out (all of it when nothing remains).
+    let cleanRemote (text: string) =
+        let lines = (if isNull text then "" else text).Split('\n') |> Array.map _.TrimEnd()
+
+        let machinery (l: string) =
+            let t = l.TrimStart()
+            t.StartsWith "---"
+            || [ "at System."; "at Microsoft.FSharp."; "at TractorNet.Runtime."; "at TractorNet.Devx." ]
+               |> List.exists t.StartsWith
+
+        let kept = lines |> Array.filter (fun l -> l.Trim() <> "" && not (machinery l))
+        let kept = if kept.Length = 0 then lines |> Array.filter (fun l -> l.Trim() <> "") else kept
+        String.Join("\n", kept |> Array.map (fun l -> "  " + l.TrimStart())) + "\n"
+
     /// The exception with its inner ones, each with its stack; a remote error with the stack it
     /// carried from the actor where it was raised.
     let rec describe (e: exn) : string =
@@ -76,7 +96,7 @@ module internal StackText =
         match e with
         | :? TractorNet.RemoteActorError as r ->
             b.Append($"  raised in actor ('{r.Source.Name}', '{r.Source.Uid}') as {r.TypeName}\n") |> ignore
-            b.Append("--- remote stack trace ---\n").Append(r.RemoteStackTrace).Append('\n') |> ignore
+            b.Append("  remote stack trace:\n").Append(cleanRemote r.RemoteStackTrace) |> ignore
 
             for i in r.InnerErrors do
                 b.Append("--- inner remote error ---\n").Append(describe i) |> ignore

@@ -27,6 +27,9 @@ type internal LocalTerminal private () =
     static let gate = obj ()
     // The prompt of the read in progress (null when none), guarded by `gate`: Ctrl-C reprints it.
     static let mutable prompt: string = null
+    // The read in progress, guarded by `gate`. A REPL whose actor died leaves its read behind: the
+    // next REPL takes it over instead of starting a second reader of the same terminal.
+    static let mutable reading: Task<string> = null
 
     static let write (text: string) =
         lock gate (fun () ->
@@ -48,16 +51,22 @@ type internal LocalTerminal private () =
         member _.Write text = write text
 
         member _.ReadLine(p: string) =
-            lock gate (fun () -> prompt <- p)
             write p
 
-            Task.Factory.StartNew(
-                (fun () ->
-                    try
-                        TractorNet.Spawning.Native.readLine 0
-                    finally
-                        lock gate (fun () -> prompt <- null)),
-                CancellationToken.None,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default
-            )
+            lock gate (fun () ->
+                prompt <- p
+
+                if isNull reading || reading.IsCompleted then
+                    reading <-
+                        Task.Factory.StartNew(
+                            (fun () ->
+                                try
+                                    TractorNet.Spawning.Native.readLine 0
+                                finally
+                                    lock gate (fun () -> prompt <- null)),
+                            CancellationToken.None,
+                            TaskCreationOptions.LongRunning,
+                            TaskScheduler.Default
+                        )
+
+                reading)

@@ -14,11 +14,13 @@ let private runner (lang: string) =
 /// Runs `dotnet <runner> args` and returns (exit code, stdout, stderr). A run that outlives
 /// its timeout is killed with its whole process tree and reported as a failure.
 let runExample (lang: string) (args: string list) (timeout: TimeSpan) =
-    let psi = ProcessStartInfo("dotnet", UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true)
+    // Standard input closed: an example never waits for a terminal (the debugger's need one).
+    let psi = ProcessStartInfo("dotnet", UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true)
     psi.ArgumentList.Add(runner lang)
     for a in args do
         psi.ArgumentList.Add a
     use p = Process.Start psi
+    p.StandardInput.Close()
     let out = p.StandardOutput.ReadToEndAsync()
     let err = p.StandardError.ReadToEndAsync()
     if not (p.WaitForExit timeout) then
