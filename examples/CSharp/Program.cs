@@ -23,6 +23,10 @@ Example[] examples =
     ATrynamicFirstScene.Example,
     QuickCluster.Example,
     MultiProgram.Example,
+    MultiDaemonSubactors.Example,
+    SubactorBreakpoint.Example,
+    RootActorError.Example,
+    NestedSubactorError.Example,
 ];
 
 if (args is ["--list"])

@@ -85,7 +85,7 @@ type PseudoTerminal private (master: int, proc: Process) =
 
     /// Starts `program args` in a new session whose controlling terminal is a new pseudo-terminal
     /// (standard input, output and error all on it), with SIGINT at its default disposition.
-    static member Start(program: string, args: string seq, ?environment: (string * string) seq) =
+    static member Start(program: string, args: string seq, environment: (string * string) seq) =
         let master = Pty.posix_openpt (Pty.O_RDWR ||| Pty.O_NOCTTY) |> Pty.check "posix_openpt"
         Pty.grantpt master |> Pty.check "grantpt" |> ignore
         Pty.unlockpt master |> Pty.check "unlockpt" |> ignore
@@ -107,14 +107,14 @@ type PseudoTerminal private (master: int, proc: Process) =
         psi.Environment["TRACTOR_PTY"] <- slave
         psi.Environment["TERM"] <- "dumb"
 
-        for k, v in defaultArg environment Seq.empty do
+        for k, v in environment do
             psi.Environment[k] <- v
 
         new PseudoTerminal(master, Process.Start psi)
 
     /// Starts a .NET program (`dotnet <dll> args`).
-    static member StartDotnet(dll: string, args: string seq, ?environment: (string * string) seq) =
-        PseudoTerminal.Start("dotnet", Seq.append [ dll ] args, defaultArg environment Seq.empty)
+    static member StartDotnet(dll: string, args: string seq) =
+        PseudoTerminal.Start("dotnet", Seq.append [ dll ] args, Seq.empty)
 
     /// The process (setsid, which waits for the program).
     member _.Process = proc
@@ -125,8 +125,10 @@ type PseudoTerminal private (master: int, proc: Process) =
     /// Waits until `pattern` (a regular expression) appears after what the last Expect consumed;
     /// returns the text before the match and consumes up to its end. Fails with the whole output
     /// when `timeout` passes or the terminal closes first.
-    member this.Expect(pattern: string, ?timeout: TimeSpan) : string =
-        let timeout = defaultArg timeout (TimeSpan.FromSeconds 60.0)
+    member this.Expect(pattern: string) = this.Expect(pattern, TimeSpan.FromSeconds 60.0)
+
+    /// `Expect` with its own bound.
+    member this.Expect(pattern: string, timeout: TimeSpan) : string =
         let regex = Regex pattern
         let deadline = DateTime.UtcNow + timeout
 
@@ -154,8 +156,8 @@ type PseudoTerminal private (master: int, proc: Process) =
 
     /// Waits until the terminal closes (the program and everything it started on it ended);
     /// returns what came after the last Expect.
-    member _.ExpectEnd(?timeout: TimeSpan) : string =
-        let deadline = DateTime.UtcNow + defaultArg timeout (TimeSpan.FromSeconds 60.0)
+    member _.ExpectEnd() : string =
+        let deadline = DateTime.UtcNow + TimeSpan.FromSeconds 60.0
 
         lock gate (fun () ->
             while not closed && DateTime.UtcNow < deadline do
@@ -169,8 +171,8 @@ type PseudoTerminal private (master: int, proc: Process) =
             text.Substring(min cursor text.Length))
 
     /// The program's exit code, waiting for it (bounded).
-    member _.ExitCode(?timeout: TimeSpan) =
-        if not (proc.WaitForExit(defaultArg timeout (TimeSpan.FromSeconds 60.0))) then
+    member _.ExitCode() =
+        if not (proc.WaitForExit(TimeSpan.FromSeconds 60.0)) then
             failwith "the program did not exit"
 
         proc.ExitCode

@@ -80,8 +80,10 @@ module internal StackText =
         let machinery (l: string) =
             let t = l.TrimStart()
             t.StartsWith "---"
-            || [ "at System."; "at Microsoft.FSharp."; "at TractorNet.Runtime."; "at TractorNet.Devx." ]
+            || [ "at System."; "at Microsoft.FSharp."; "at InvokeStub_"; "at TractorNet.Runtime."; "at TractorNet.Devx."; "at TractorNet.Debugger." ]
                |> List.exists t.StartsWith
+            || t.Contains "$FSharp-Core>"
+            || t.Contains "$Tractor-FSharp>"
 
         let kept = lines |> Array.filter (fun l -> l.Trim() <> "" && not (machinery l))
         let kept = if kept.Length = 0 then lines |> Array.filter (fun l -> l.Trim() <> "") else kept
