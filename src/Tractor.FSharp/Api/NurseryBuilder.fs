@@ -15,7 +15,7 @@ type NurseryOp<'T> = ActorNursery -> Task<'T>
 /// waiting as soon as the nursery is cancelled, and then waits for the awaited operation's real
 /// end (bounded by the cancel ladder), so that nothing the body started outlives the nursery.
 /// </summary>
-type NurseryBuilder(debugMode: bool) =
+type NurseryBuilder internal (debugMode: bool) =
     static let checkpoint (n: ActorNursery) = n.Token.ThrowIfCancellationRequested()
 
     /// `t`, awaited in `n`: once the nursery is cancelled, the cancellation is raised after t
