@@ -112,6 +112,21 @@ let pausers (debugMode: bool) : Task<int> =
         return 0
     }
 
+/// `eval-timing`: how long the REPL's C# evaluator (Tractor.Debugger.Eval) takes in a fresh
+/// process: its first expression (loading Roslyn, compiling) and a second one, in ms.
+let evalTiming () : int =
+    let values = [ "name", box "a"; "n", box 41 ]
+    let time (text: string) =
+        let sw = Diagnostics.Stopwatch.StartNew()
+        let r = (TractorNet.Devx.Evaluator.evaluateAny values text).GetAwaiter().GetResult()
+        sw.Elapsed.TotalMilliseconds, r
+
+    let small, _ = time "name.Length"
+    let first, r1 = time "n + 1"
+    let second, r2 = time "name.ToUpper() + \"!\""
+    say $"small {small:F1} first {first:F0} second {second:F0} results %A{r1} %A{r2}"
+    0
+
 /// Sets a signal's disposition (libc): used to give SIGINT back its default below.
 [<System.Runtime.InteropServices.DllImport("libc")>]
 extern nativeint private signal(int signum, nativeint handler)
@@ -130,6 +145,7 @@ let main argv =
     | _ -> ()
 
     match argv with
+    | [| "eval-timing" |] -> evalTiming ()
     | [| "pausers"; mode |] ->
         try
             (pausers (mode = "on")).GetAwaiter().GetResult()

@@ -2,8 +2,21 @@ namespace TractorNet.Devx
 
 open System
 open System.Collections
+open System.Collections.Generic
+open System.ComponentModel
 open System.Globalization
 open System.Reflection
+open System.Threading.Tasks
+
+/// <summary>
+/// An evaluator for the REPL's <c>p</c> beyond names, members and indexes: the optional
+/// <c>Tractor.Debugger.Eval</c> package (C# scripting) implements it, and the debugger finds it in
+/// any actor of an application that references that package. Not for application code.
+/// </summary>
+[<EditorBrowsable(EditorBrowsableState.Never)>]
+type IReplEvaluator =
+    /// <summary>Evaluates <paramref name="expression"/> over the pause's values (name, value).</summary>
+    abstract Evaluate: values: IReadOnlyList<KeyValuePair<string, obj>> * expression: string -> Task<obj>
 
 /// The REPL's expression evaluator over the values a pause was given: a name, then any number of
 /// `.Member` (property, field, or method with `()`) and `[index]` (integer or "string")
@@ -126,6 +139,34 @@ module internal Evaluator =
                 with e ->
                     let e = match e with :? TargetInvocationException as t when not (isNull t.InnerException) -> t.InnerException | e -> e
                     Error $"{e.GetType().Name}: {e.Message}"
+
+    /// The C# scripting evaluator (Tractor.Debugger.Eval), when the application references it:
+    /// looked up once, on the first expression the small evaluator cannot read.
+    let plugin: Lazy<IReplEvaluator option> =
+        lazy
+            (try
+                match Type.GetType("TractorNet.Debugger.Eval.CSharpReplEvaluator, Tractor.Debugger.Eval", false) with
+                | null -> None
+                | t -> Some(Activator.CreateInstance t :?> IReplEvaluator)
+             with _ ->
+                 None)
+
+    /// The small evaluator first (no load cost); what it cannot read goes to the plug-in, if any.
+    let evaluateAny (values: (string * obj) list) (text: string) : Task<Result<obj, string>> =
+        match evaluate values text with
+        | Ok v -> Task.FromResult(Ok v)
+        | Error e ->
+            match plugin.Value with
+            | None -> Task.FromResult(Error e)
+            | Some p ->
+                task {
+                    try
+                        let pairs = values |> List.map (fun (n, v) -> KeyValuePair(n, v))
+                        let! v = p.Evaluate(pairs, text)
+                        return Ok v
+                    with ex ->
+                        return Error ex.Message
+                }
 
     /// How the REPL shows a value: F#'s `%A` (records, unions, lists), strings quoted.
     let show (v: obj) =

@@ -49,6 +49,7 @@ module internal Repl =
               "  tree             the actor tree: names, pids, states"
               "  args, locals, a  the values the pause was given"
               "  p <expr>         a value: name, then .Member, .Method() or [index]"
+              "                   (any C# expression with the Tractor.Debugger.Eval package)"
               "  c, continue      continue (a crash continues to propagate)"
               "  q, quit          quit: the pause raises DebuggerQuitError (a crash propagates)"
               "  h, help          this list"
@@ -125,12 +126,12 @@ module internal Repl =
                     | "p"
                     | "pp"
                     | "print" when rest <> "" ->
-                        match Evaluator.evaluate ctx.Values rest with
+                        match! Evaluator.evaluateAny ctx.Values rest with
                         | Ok v -> terminal.Write(Evaluator.show v + "\n")
                         | Error e -> terminal.Write("*** " + e + "\n")
                     | _ ->
-                        // A bare expression over a known name prints it, as in pdb.
-                        match Evaluator.evaluate ctx.Values line with
+                        // A bare expression prints its value, as in pdb.
+                        match! Evaluator.evaluateAny ctx.Values line with
                         | Ok v -> terminal.Write(Evaluator.show v + "\n")
                         | Error _ -> terminal.Write($"*** unknown command '{command}' (h for help)\n")
 

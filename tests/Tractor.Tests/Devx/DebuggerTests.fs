@@ -184,6 +184,20 @@ let ``a child killed while it holds the lock releases it to the next in line`` (
     t.ExpectEnd() |> ignore
     Assert.That(t.ExitCode(), Is.Not.EqualTo 0)
 
+let ``with Tractor.Debugger.Eval referenced, p evaluates C# expressions in a child's REPL`` () =
+    use t = PseudoTerminal.StartDotnet(testApp (), [ "pausers"; "on" ])
+    let name = Regex.Match(t.Expect Prompt, @"paused actor \('pauser_(\w)'").Groups[1].Value
+    t.SendLine "p name.ToUpper() + \"!\" + (name.Length * 10)"
+    // the first expression loads Roslyn: a few seconds
+    Assert.That(t.Expect(Prompt, TimeSpan.FromMinutes 2.0), Does.Contain $"\"{name.ToUpperInvariant()}!10\"")
+    t.SendLine "p nosuch + 1"
+    Assert.That(t.Expect Prompt, Does.Contain("*** ").And.Contain("nosuch"))
+    t.SendLine "c"
+    t.Expect Prompt |> ignore
+    t.SendLine "c"
+    Assert.That(t.ExpectEnd(), Does.Contain "done a b")
+    Assert.That(t.ExitCode(), Is.EqualTo 0)
+
 let ``debug mode off: a pause does nothing and prints nothing`` () =
     use t = PseudoTerminal.StartDotnet(testApp (), [ "pausers"; "off" ])
     let all = t.ExpectEnd()
@@ -253,6 +267,7 @@ let tests =
         Register.test "daemons that pause and crash take turns on the terminal until the root's post-mortem" ``daemons that pause and crash take turns on the terminal until the root's post-mortem``
         Register.test "the second actor's REPL appears only once the first released the lock" ``the second actor's REPL appears only once the first released the lock``
         Register.test "a child killed while it holds the lock releases it to the next in line" ``a child killed while it holds the lock releases it to the next in line``
+        Register.test "with Tractor.Debugger.Eval referenced, p evaluates C# expressions in a child's REPL" ``with Tractor.Debugger.Eval referenced, p evaluates C# expressions in a child's REPL``
         Register.test "debug mode off: a pause does nothing and prints nothing" ``debug mode off: a pause does nothing and prints nothing``
         Register.test "without a terminal on standard input a pause says so on standard error and continues" ``without a terminal on standard input a pause says so on standard error and continues``
         Register.test "the terminal lock is granted first come, first served, and a withdrawn request is skipped" ``the terminal lock is granted first come, first served, and a withdrawn request is skipped``
