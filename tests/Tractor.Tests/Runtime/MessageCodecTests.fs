@@ -90,7 +90,7 @@ let ``case tags are the declaration indexes`` () =
           "CancelActor", MessageCodec.CancelActorTag; "CancelActorAck", MessageCodec.CancelActorAckTag
           "Started", MessageCodec.StartedTag; "Yield", MessageCodec.YieldTag; "Stop", MessageCodec.StopTag
           "Credit", MessageCodec.CreditTag; "StreamClosed", MessageCodec.StreamClosedTag
-          "Overrun", MessageCodec.OverrunTag; "Cancelled", MessageCodec.CancelledTag ]
+          "Overrun", MessageCodec.OverrunTag; "Cancelled", MessageCodec.CancelledTag; "Debug", MessageCodec.DebugTag ]
     Assert.That(expected.Length, Is.EqualTo byName.Count)
     for name, tag in expected do
         Assert.That(tag, Is.EqualTo byName[name], name)
@@ -200,13 +200,13 @@ let ``random bytes decode as the reflection-built codec decodes them`` (prefix: 
     | a, b -> failwith $"hand-written: {a}, reflection-built: {b}"
 
 let ``fields appended by a newer writer are skipped`` () =
-    // [Credit, key, count, extra] and a SpawnSpec with a seventh field.
+    // [Credit, key, count, extra] and a SpawnSpec with an eighth field.
     let credit = [| 0x94uy; byte MessageCodec.CreditTag; 0x05uy; 0x07uy; 0xa1uy; byte 'x' |]
     Assert.That(handRead credit, Is.EqualTo(Credit(5L, 7)))
     let spec = handBytes (samples.Head)
-    // [0, [a, p, mods, 3, 2000, 1000]] -> the inner record's header 0x96 becomes 0x97 + a nil.
-    let inner = Array.IndexOf(spec, 0x96uy)
-    let widened = Array.concat [ spec[.. inner - 1]; [| 0x97uy |]; spec[inner + 1 ..]; [| 0xc0uy |] ]
+    // [0, [a, p, mods, 3, 2000, 1000, true]] -> the inner record's header 0x97 becomes 0x98 + a nil.
+    let inner = Array.IndexOf(spec, 0x97uy)
+    let widened = Array.concat [ spec[.. inner - 1]; [| 0x98uy |]; spec[inner + 1 ..]; [| 0xc0uy |] ]
     Assert.That(handRead widened, Is.EqualTo samples.Head)
 
 let ``bad envelopes fail with a decode error naming the problem`` () =
