@@ -112,6 +112,31 @@ let pausers (debugMode: bool) : Task<int> =
         return 0
     }
 
+/// `ladder-waits`: a child pauses; once it holds the terminal lock the root cancels the nursery
+/// with a 1 ms + 1 ms cancel ladder, prints `cancelling`, and the ladder must wait for the REPL.
+let ladderWaits () : Task<int> =
+    task {
+        Actor.setCancelLadder { Graceful = TimeSpan.FromMilliseconds 1.0; Terminate = TimeSpan.FromMilliseconds 1.0 }
+
+        do!
+            nursery.With(debugMode = true) {
+                let! n = currentNursery
+                let! _ = runInActor ("holder", fun () -> pauseOnce "h")
+                let relay = (TractorNet.Devx.DebugRelay.current ()).Value
+                let sw = Diagnostics.Stopwatch.StartNew()
+
+                // The lock has no event to wait on from here; polled, bounded.
+                while not relay.LockHeld && sw.Elapsed < TimeSpan.FromMinutes 1.0 do
+                    do! Task.Delay 10
+
+                say "cancelling"
+                n.Cancel()
+            }
+
+        say "done"
+        return 0
+    }
+
 /// `eval-timing`: how long the REPL's C# evaluator (Tractor.Debugger.Eval) takes in a fresh
 /// process: its first expression (loading Roslyn, compiling) and a second one, in ms.
 let evalTiming () : int =
@@ -146,6 +171,7 @@ let main argv =
 
     match argv with
     | [| "eval-timing" |] -> evalTiming ()
+    | [| "ladder-waits" |] -> (ladderWaits ()).GetAwaiter().GetResult()
     | [| "pausers"; mode |] ->
         try
             (pausers (mode = "on")).GetAwaiter().GetResult()

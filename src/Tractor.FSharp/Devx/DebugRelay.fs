@@ -186,6 +186,9 @@ type internal DebugRelay(rt: ActorRuntime, toParent: (Message -> ValueTask) opti
                     | _ -> return null
                 } }
 
+    /// Root only: whether some session holds the terminal lock.
+    member _.LockHeld = terminalLock.Holder.IsSome
+
     /// Opens a REPL for `ctx` once the terminal lock is this session's. The wait for the lock
     /// ends with the actor's cancellation (the request is withdrawn); the REPL itself does not.
     member _.Session(ctx: ReplContext) : Task<ReplOutcome> =

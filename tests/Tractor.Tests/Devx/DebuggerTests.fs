@@ -184,6 +184,23 @@ let ``a child killed while it holds the lock releases it to the next in line`` (
     t.ExpectEnd() |> ignore
     Assert.That(t.ExitCode(), Is.Not.EqualTo 0)
 
+let ``the cancel ladder waits while a child holds the terminal lock`` () =
+    // The root cancels its nursery with a 1 ms + 1 ms ladder once the child's REPL is open.
+    use t = PseudoTerminal.StartDotnet(testApp (), [ "ladder-waits" ])
+    let first = t.Expect Prompt
+    Assert.That(first, Does.Match(paused "holder"))
+    // the root says it cancels as soon as the lock is granted: before or after the header
+    if not (first.Contains "cancelling") then
+        t.Expect "cancelling" |> ignore
+    // Far past the ladder's 2 ms, the child still answers from its REPL.
+    t.SendLine "p name"
+    Assert.That(t.Expect Prompt, Does.Contain "\"h\"")
+    t.SendLine "tree"
+    Assert.That(t.Expect Prompt, Does.Match @"\('holder', '\w+'\) pid \d+ in the REPL")
+    t.SendLine "c"
+    Assert.That(t.ExpectEnd(), Does.Contain "done")
+    Assert.That(t.ExitCode(), Is.EqualTo 0)
+
 let ``with Tractor.Debugger.Eval referenced, p evaluates C# expressions in a child's REPL`` () =
     use t = PseudoTerminal.StartDotnet(testApp (), [ "pausers"; "on" ])
     let name = Regex.Match(t.Expect Prompt, @"paused actor \('pauser_(\w)'").Groups[1].Value
@@ -267,6 +284,7 @@ let tests =
         Register.test "daemons that pause and crash take turns on the terminal until the root's post-mortem" ``daemons that pause and crash take turns on the terminal until the root's post-mortem``
         Register.test "the second actor's REPL appears only once the first released the lock" ``the second actor's REPL appears only once the first released the lock``
         Register.test "a child killed while it holds the lock releases it to the next in line" ``a child killed while it holds the lock releases it to the next in line``
+        Register.test "the cancel ladder waits while a child holds the terminal lock" ``the cancel ladder waits while a child holds the terminal lock``
         Register.test "with Tractor.Debugger.Eval referenced, p evaluates C# expressions in a child's REPL" ``with Tractor.Debugger.Eval referenced, p evaluates C# expressions in a child's REPL``
         Register.test "debug mode off: a pause does nothing and prints nothing" ``debug mode off: a pause does nothing and prints nothing``
         Register.test "without a terminal on standard input a pause says so on standard error and continues" ``without a terminal on standard input a pause says so on standard error and continues``
