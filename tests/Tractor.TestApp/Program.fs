@@ -126,7 +126,7 @@ let ladderWaits () : Task<int> =
                 let sw = Diagnostics.Stopwatch.StartNew()
 
                 // The lock has no event to wait on from here; polled, bounded.
-                while not relay.LockHeld && sw.Elapsed < TimeSpan.FromMinutes 1.0 do
+                while not relay.HeldBelow && sw.Elapsed < TimeSpan.FromMinutes 1.0 do
                     do! Task.Delay 10
 
                 say "cancelling"

@@ -186,8 +186,8 @@ type internal DebugRelay(rt: ActorRuntime, toParent: (Message -> ValueTask) opti
                     | _ -> return null
                 } }
 
-    /// Root only: whether some session holds the terminal lock.
-    member _.LockHeld = terminalLock.Holder.IsSome
+    /// Whether an actor below this one holds the terminal lock (as the cancel ladder sees it).
+    member _.HeldBelow = lock gate (fun () -> heldVia.Values |> Seq.exists (fun s -> s.Count > 0))
 
     /// Opens a REPL for `ctx` once the terminal lock is this session's. The wait for the lock
     /// ends with the actor's cancellation (the request is withdrawn); the REPL itself does not.
