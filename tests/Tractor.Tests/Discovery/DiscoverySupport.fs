@@ -42,11 +42,16 @@ let useOwnRegistry =
 
     fun () -> chosen.Force()
 
-/// A separate program (Tractor.TestApp) with its output lines as they come.
-type Program(args: string list, env: (string * string) list) =
+/// A separate program (Tractor.TestApp) with its output lines as they come; `launcher` runs it
+/// through another command (e.g. `ip netns exec <namespace>`), which must exec it in place.
+type Program(args: string list, env: (string * string) list, ?launcher: string list) =
+    let launcher = defaultArg launcher []
+
     let psi =
         ProcessStartInfo(
-            "dotnet",
+            (match launcher with
+             | command :: _ -> command
+             | [] -> "dotnet"),
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -55,6 +60,11 @@ type Program(args: string list, env: (string * string) list) =
 
     do
         OurProcesses.ensureMarked ()
+
+        if not launcher.IsEmpty then
+            for a in List.tail launcher @ [ "dotnet" ] do
+                psi.ArgumentList.Add a
+
         psi.ArgumentList.Add(Path.Combine(RepoPaths.outputOf "tests/Tractor.TestApp", "Tractor.TestApp.dll"))
 
         for a in args do
