@@ -43,6 +43,15 @@ public class DiscoveryTests
     }
 
     [Test]
+    public void UseTlsWithACertificateThatCannotBeLoadedRaisesAClearErrorAndLeavesTlsOff()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-such-cert-{Guid.NewGuid():N}.pem");
+        var e = Assert.Throws<Ipc.IpcException>(() => Tractor.UseTls(missing, null));
+        Assert.That(e!.Message, Does.Contain("cannot load the TLS certificate").And.Contain(missing));
+        Assert.That(Environment.GetEnvironmentVariable("TRACTOR_TLS_CERT"), Is.Null, "nothing was changed");
+    }
+
+    [Test]
     public async Task WaitForActorWakesOnALaterRegistrationAndHonoursItsToken()
     {
         using var never = new CancellationTokenSource();

@@ -225,6 +225,22 @@ type DiscoveryOps =
 
         Environment.SetEnvironmentVariable(Cookie.EnvironmentVariable, cookie)
 
+    /// <summary>Runs every TCP connection of this actor and the actors it spawns from now on inside
+    /// TLS (as <c>TRACTOR_TLS_CERT</c>, <c>TRACTOR_TLS_KEY</c> and <c>TRACTOR_TLS_CA</c> do): both
+    /// ends present their certificate, and a peer's is trusted when it is this one (one certificate
+    /// shared by every host), chains to the authorities in <c>authorityPath</c>, or is trusted by the
+    /// system for its host name. The cookie is still proved inside the session. See docs/discovery.md.</summary>
+    /// <param name="certificatePath">A PEM certificate.</param>
+    /// <param name="keyPath">Its PEM private key (null if the certificate file holds it).</param>
+    /// <param name="authorityPath">PEM certificates of the authorities whose certificates to trust (optional).</param>
+    /// <exception cref="T:System.InvalidOperationException">This actor already made or accepted a TCP connection.</exception>
+    /// <exception cref="T:TractorNet.Ipc.IpcException">The files cannot be loaded, or the certificate has no private key.</exception>
+    static member useTls(certificatePath: string, keyPath: string, ?authorityPath: string) : unit =
+        if String.IsNullOrEmpty certificatePath then
+            invalidArg "certificatePath" "a TLS certificate path is required"
+
+        TlsSettings.useFiles certificatePath keyPath (defaultArg authorityPath null)
+
     /// <summary>Starts a daemon actor like <c>startActor</c>, discoverable by its name from any
     /// actor that shares the registry and cookie; the portal is returned once it is registered.
     /// Cancelled or ended, it unregisters before it exits.</summary>
