@@ -12,11 +12,25 @@ open TractorNet.Testing
 
 let private made = Collections.Concurrent.ConcurrentBag<string>()
 
-/// A fresh registry address in the per-user socket directory (nobody else's registrar).
+/// The etcd server (`host:port`) the discovery suite runs against when EtcdRegistryTests runs it
+/// a second time (TRACTOR_TEST_ETCD); None: the built-in registrar.
+let etcdUnderTest =
+    match Environment.GetEnvironmentVariable "TRACTOR_TEST_ETCD" with
+    | null
+    | "" -> None
+    | endpoint -> Some endpoint
+
+/// A fresh registry address: in the per-user socket directory (nobody else's registrar), or a
+/// fresh key prefix on the etcd server under test.
 let freshRegistry () =
-    let path = Path.Combine(UnixSocketDirectory.ensure (), $"reg-{Guid.NewGuid():N}".Substring(0, 16) + ".sock")
-    made.Add path
-    string (IpcAddress.Uds path)
+    match etcdUnderTest with
+    | Some endpoint ->
+        TractorNet.Discovery.Etcd.EtcdRegistry.install ()
+        $"etcd://{endpoint}/t{Guid.NewGuid():N}"
+    | None ->
+        let path = Path.Combine(UnixSocketDirectory.ensure (), $"reg-{Guid.NewGuid():N}".Substring(0, 16) + ".sock")
+        made.Add path
+        string (IpcAddress.Uds path)
 
 /// Removes the files of the fresh registries whose programs have all ended (a lock file is never
 /// removed while a registrar may hold it: only after the test, and not this process's own).
