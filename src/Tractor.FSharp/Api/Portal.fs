@@ -71,7 +71,7 @@ type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec, re
             else
                 let g = gate
 
-                if not g.IsCompleted then
+                if not g.IsCompletedSuccessfully then
                     do! g.WaitAsync ct
 
                 let child = child
