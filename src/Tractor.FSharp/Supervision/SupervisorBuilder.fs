@@ -15,7 +15,7 @@ type SupervisorBuilder(options: SupervisorOptions) =
     inherit NurseryBuilder()
 
     /// <summary>Opens the supervisor, runs the body in it, and waits for every child.</summary>
-    member _.Run(op: NurseryOp<'T>) : Task<'T> = Supervisor.Open(options, op)
+    member _.Run(op: NurseryOp<'T>) : Task<'T> = ActorSupervisor.Open(options, op)
 
 /// <summary>
 /// The supervised operations of a <c>supervisor { }</c> body, callable unqualified after <c>open TractorNet</c>:
@@ -25,14 +25,14 @@ type SupervisorBuilder(options: SupervisorOptions) =
 type SupervisorOps =
     /// <summary>
     /// Starts a permanent supervised daemon actor (after the children started before it) and returns its portal,
-    /// which follows the actor across restarts (see <see cref="M:TractorNet.Supervisor.SuperviseActorAsync(System.String,System.Collections.Generic.IEnumerable{System.String},TractorNet.RestartType,TractorNet.LogLevel)"/>).
+    /// which follows the actor across restarts (see <see cref="M:TractorNet.ActorSupervisor.SuperviseActorAsync(System.String,System.Collections.Generic.IEnumerable{System.String},TractorNet.RestartType,TractorNet.LogLevel)"/>).
     /// </summary>
     static member superviseActor(name: string, enableModules: string list) : NurseryOp<Portal> =
-        fun n -> (Supervisor.Of n).SuperviseActorAsync(name, enableModules, RestartType.Permanent, Log.current ())
+        fun n -> (ActorSupervisor.Of n).SuperviseActorAsync(name, enableModules, RestartType.Permanent, Log.current ())
 
     /// <summary>Starts a supervised daemon actor with the given restart type.</summary>
     static member superviseActor(name: string, enableModules: string list, restart: RestartType) : NurseryOp<Portal> =
-        fun n -> (Supervisor.Of n).SuperviseActorAsync(name, enableModules, restart, Log.current ())
+        fun n -> (ActorSupervisor.Of n).SuperviseActorAsync(name, enableModules, restart, Log.current ())
 
     /// <summary>
     /// Runs <paramref name="f"/> in a supervised actor named after the function, transient: after an error it is
@@ -41,16 +41,16 @@ type SupervisorOps =
     /// </summary>
     static member superviseRun([<ReflectedDefinition(true)>] f: Expr<unit -> Task<'T>>) : NurseryOp<Portal<'T>> =
         let call = FunctionRefs.ofQuotation f
-        fun n -> (Supervisor.Of n).SuperviseRunAsync<'T>(call, null, RestartType.Transient, Log.current ())
+        fun n -> (ActorSupervisor.Of n).SuperviseRunAsync<'T>(call, null, RestartType.Transient, Log.current ())
 
     /// <summary>Runs <paramref name="f"/> in a supervised actor with the given name and restart type
     /// (a permanent function is run again even after it returns).</summary>
     static member superviseRun(name: string, restart: RestartType, [<ReflectedDefinition(true)>] f: Expr<unit -> Task<'T>>) : NurseryOp<Portal<'T>> =
         let call = FunctionRefs.ofQuotation f
-        fun n -> (Supervisor.Of n).SuperviseRunAsync<'T>(call, name, restart, Log.current ())
+        fun n -> (ActorSupervisor.Of n).SuperviseRunAsync<'T>(call, name, restart, Log.current ())
 
     /// <summary>The supervisor of the <c>supervisor { }</c> body (its events, its options).</summary>
-    static member currentSupervisor: NurseryOp<Supervisor> = fun n -> Task.FromResult(Supervisor.Of n)
+    static member currentSupervisor: NurseryOp<ActorSupervisor> = fun n -> Task.FromResult(ActorSupervisor.Of n)
 
 /// <summary>The <c>supervisor { }</c> builders.</summary>
 [<AutoOpen>]

@@ -31,11 +31,11 @@ type internal SupervisorCommand =
 /// order; a restarted child's portal follows its new process. When the restart intensity is exceeded the supervisor
 /// stops every child and raises the last error to the enclosing nursery, as an ordinary error. Cancelling it cancels
 /// and reaps every child and restarts none. Open one with <c>supervisor { }</c> (F#) or
-/// <c>Tractor.OpenSupervisor</c> (C#); every event goes to the log and to <see cref="P:TractorNet.Supervisor.Events"/>.
+/// <c>Tractor.OpenSupervisor</c> (C#); every event goes to the log and to <see cref="P:TractorNet.ActorSupervisor.Events"/>.
 /// </summary>
 [<Sealed>]
-type Supervisor internal (nursery: ActorNursery, options: SupervisorOptions) =
-    static let attached = ConditionalWeakTable<ActorNursery, Supervisor>()
+type ActorSupervisor internal (nursery: ActorNursery, options: SupervisorOptions) =
+    static let attached = ConditionalWeakTable<ActorNursery, ActorSupervisor>()
 
     let rt = ActorRuntime.Current
     let events = EventStream()
@@ -289,7 +289,7 @@ type Supervisor internal (nursery: ActorNursery, options: SupervisorOptions) =
         }
 
     /// The supervisor a `supervisor { }` body runs in.
-    static member internal Of(n: ActorNursery) : Supervisor =
+    static member internal Of(n: ActorNursery) : ActorSupervisor =
         match attached.TryGetValue n with
         | true, s -> s
         | _ -> invalidOp "this operation needs a supervisor: use it in a supervisor { } body (or Tractor.OpenSupervisor), not a nursery { }"
@@ -301,7 +301,7 @@ type Supervisor internal (nursery: ActorNursery, options: SupervisorOptions) =
 
         ActorNursery.Open(fun n ->
             task {
-                let s = Supervisor(n, options)
+                let s = ActorSupervisor(n, options)
                 attached.Add(n, s)
                 n.Tasks.StartSoon(fun ct -> s.Loop ct)
 
@@ -314,4 +314,4 @@ type Supervisor internal (nursery: ActorNursery, options: SupervisorOptions) =
     member internal _.Loop(ct: CancellationToken) : Task = loop ct
     member internal _.EndBody() = post BodyEnded
 
-    override _.ToString() = $"Supervisor({nursery.Actor}, {options})"
+    override _.ToString() = $"ActorSupervisor({nursery.Actor}, {options})"
