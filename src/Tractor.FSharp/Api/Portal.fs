@@ -119,15 +119,26 @@ type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec, re
 
     /// <summary>
     /// Asks the actor to cancel everything and exit; true if it acknowledged within the
-    /// graceful bound (its process is reaped by the nursery either way).
+    /// graceful bound (its process is reaped by the nursery either way). A supervised actor is
+    /// thereby stopped for good (not restarted); while it is being restarted, its next process is.
     /// </summary>
     member _.CancelActor() : Task<bool> =
         if isSelf then
             refuse "cancel"
         elif isPeer then
             invalidOp $"cannot cancel actor '{self}': it is a peer reached by discovery, not a child of this actor (only its parent cancels it)"
-        else
+        elif gate.IsCompletedSuccessfully then
             child.RequestCancel()
+        else
+            // A supervised actor between two processes: cancel the next one (the supervisor then
+            // stops it for good), or nothing if there will be none.
+            task {
+                try
+                    do! gate
+                    return! child.RequestCancel()
+                with _ ->
+                    return true
+            }
 
     /// Calls wait from now on until the supervisor restarts the actor (Repoint) or gives up (Retire).
     member internal _.Suspend() =

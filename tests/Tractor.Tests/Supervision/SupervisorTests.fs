@@ -323,6 +323,27 @@ let ``a call made while the actor is being restarted waits for the new process``
         Assert.That(after, Is.Not.EqualTo before)
     }
 
+let ``CancelActor during a restart stops the new process for good`` () =
+    task {
+        let paced = options SupervisionStrategy.OneForOne 3
+        paced.InitialBackoff <- TimeSpan.FromMilliseconds 300.0
+
+        let! recorder =
+            supervisorWith paced {
+                let! r = record
+                let! a = superviseActor ("a", [ moduleName ])
+                let! _ = catchAsync (fun () -> a.Run(exitWith 3))
+                do! r.WaitFor 2
+                let! _ = a.CancelActor()
+                let! refused = catchAsync (fun () -> a.Run pid)
+                Assert.That(refused, Is.InstanceOf<InvalidOperationException>(), "a stopped child refuses calls")
+                // The only child has ended for good: the supervisor ends with its body.
+                return r
+            }
+
+        Assert.That(recorder.Seen, eq [ started 0; exited 0 ExitReason.Failed; restarted 0; exited 0 ExitReason.Stopped ])
+    }
+
 let ``a supervisor in a supervised actor escalates to its supervisor, which restarts that actor`` () =
     withCounter (fun counter ->
         task {
@@ -376,6 +397,7 @@ let tests =
         Register.test "cancelling a supervisor reaps every child in reverse order and restarts none" ``cancelling a supervisor reaps every child in reverse order and restarts none``
         Register.test "cancelled during a backoff the supervisor restarts nothing" ``cancelled during a backoff the supervisor restarts nothing``
         Register.test "a call made while the actor is being restarted waits for the new process" ``a call made while the actor is being restarted waits for the new process``
+        Register.test "CancelActor during a restart stops the new process for good" ``CancelActor during a restart stops the new process for good``
         Register.test "a supervisor in a supervised actor escalates to its supervisor, which restarts that actor" ``a supervisor in a supervised actor escalates to its supervisor, which restarts that actor``
         Register.test "a nursery in a supervised actor fails it, and the supervisor restarts it" ``a nursery in a supervised actor fails it, and the supervisor restarts it``
         Register.test "a supervised operation outside a supervisor is refused clearly" ``a supervised operation outside a supervisor is refused clearly``
