@@ -5,12 +5,11 @@ open TractorNet
 
 /// The restart intensity of one supervisor (Erlang/OTP's intensity and period): the times of its
 /// recent restarts. Used by the supervisor's loop only, so unsynchronised.
-type internal RestartIntensity(options: SupervisorOptions) =
+type internal RestartIntensity(options: SupervisorOptions, now: unit -> TimeSpan) =
     let recent = Collections.Generic.Queue<int64>()
-    let clock = Diagnostics.Stopwatch.StartNew()
 
     let forget () =
-        let horizon = clock.Elapsed - options.Within
+        let horizon = now () - options.Within
 
         while recent.Count > 0 && TimeSpan.FromTicks(recent.Peek()) <= horizon do
             recent.Dequeue() |> ignore
@@ -22,8 +21,13 @@ type internal RestartIntensity(options: SupervisorOptions) =
         if recent.Count >= options.MaxRestarts then
             false
         else
-            recent.Enqueue clock.Elapsed.Ticks
+            recent.Enqueue (now ()).Ticks
             true
+
+    /// On a monotonic clock of its own.
+    new(options: SupervisorOptions) =
+        let clock = Diagnostics.Stopwatch.StartNew()
+        RestartIntensity(options, fun () -> clock.Elapsed)
 
     /// Restarts within the window, this one included.
     member _.Recent =

@@ -77,6 +77,9 @@ type internal SupervisedChild
             if child.CancelRequested.IsCompleted then
                 return struct (ExitReason.Stopped, null)
             else
+                // Its exit status says normal or failed: give a loaded machine time to report it
+                // (DeathError alone waits 2 s, then calls the death a broken connection).
+                let! _ = Task.WhenAny(child.Process.Exited, Task.Delay(TimeSpan.FromSeconds 10.0))
                 let! death = child.DeathError(TransportClosedError(string child.Id, "the connection closed"))
 
                 match death with
