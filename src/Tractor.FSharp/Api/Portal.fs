@@ -158,10 +158,13 @@ type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec, re
 
     /// The actor will not come back: waiting calls, and later ones, fail with `error`.
     member internal _.Retire(error: exn) =
-        gate <- Task.FromException error
+        let failed = Task.FromException error
+        failed.Exception |> ignore // observed: nobody may call again
+        gate <- failed
 
         if not (isNull waiting) then
             waiting.TrySetException error |> ignore
+            waiting.Task.Exception |> ignore
             waiting <- null
 
     override this.ToString() = $"Portal({self}, pid {this.Pid})"
