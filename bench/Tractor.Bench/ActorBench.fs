@@ -100,7 +100,7 @@ let private floorExitOnce () =
                 })
     }
 
-let elapsedMs (t0: int64) = Stopwatch.GetElapsedTime(t0).TotalMilliseconds
+let internal elapsedMs (t0: int64) = Stopwatch.GetElapsedTime(t0).TotalMilliseconds
 
 /// Resident memory of a process, in MB (VmRSS from /proc/<pid>/status).
 let private rssMb (pid: int) =
@@ -127,7 +127,7 @@ let private checkReaped (scenario: string) =
 
 /// Runs a scenario body, then checks that every process it started has been reaped (every
 /// scenario that spawns uses it).
-let scenario (name: string) (run: bool -> Task<unit>) =
+let internal scenario (name: string) (run: bool -> Task<unit>) =
     name,
     fun quick ->
         task {
@@ -139,7 +139,7 @@ let scenario (name: string) (run: bool -> Task<unit>) =
 
 /// Spawn-to-result of `runInActor trivial` (ms), measured inside the nursery: the reap at the
 /// nursery's exit comes after the clock stops.
-let private coldSpawnOnce () =
+let internal coldSpawnOnce () =
     nursery {
         let t0 = Stopwatch.GetTimestamp()
         SpawnTrace.mark "bench.t0"

@@ -13,6 +13,7 @@ let scenarios: Scenario list =
       for name, run in ChannelBench.all -> { Name = name; Run = run }
       for name, run in ActorBench.all -> { Name = name; Run = run }
       for name, run in ScaleBench.all -> { Name = name; Run = run }
+      for name, run in SupervisorBench.all -> { Name = name; Run = run }
       for name, run in StreamBench.all -> { Name = name; Run = run }
       for name, run in DiscoveryBench.all -> { Name = name; Run = run } ]
 

@@ -23,6 +23,8 @@ Example[] examples =
     ATrynamicFirstScene.Example,
     QuickCluster.Example,
     MultiProgram.Example,
+    SupervisedWorkers.Example,
+    Escalation.Example,
 ];
 
 if (args is ["--list"])
