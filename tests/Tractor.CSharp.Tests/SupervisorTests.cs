@@ -83,7 +83,7 @@ public class SupervisorTests
     public async Task ACrashedDaemonIsRestartedAndItsPortalFollowsIt()
     {
         var restarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        int first = 0, second = 0;
+        int first = 0, second = 0, firstPid = 0, secondPid = 0;
         Exception? inFlight = null;
 
         await Tractor.OpenSupervisor(async s =>
@@ -91,6 +91,7 @@ public class SupervisorTests
             s.OnEvent(e => { if (e.Kind == SupervisorEventKind.Restarted) restarted.TrySetResult(); });
             var daemon = await s.SuperviseActor("daemon", [typeof(SupervisedWork), typeof(Work)]);
             first = await daemon.Run(Work.Pid);
+            firstPid = daemon.Pid;
             try
             {
                 await daemon.Run(SupervisedWork.Exit, 3);
@@ -101,11 +102,13 @@ public class SupervisorTests
             }
             await restarted.Task.WaitAsync(Bound);
             second = await daemon.Run(Work.Pid);
+            secondPid = daemon.Pid;
             s.Cancel();
         }).WaitAsync(Bound);
 
         Assert.That(inFlight, Is.InstanceOf<ActorDiedError>());
         Assert.That(second, Is.Not.EqualTo(first));
+        Assert.That((firstPid, secondPid), Is.EqualTo((first, second)), "the portal's Pid follows the restart");
         Assert.That(Gone(first) && Gone(second), "every process is reaped when the supervisor ends");
     }
 }
