@@ -65,6 +65,24 @@ public sealed class Supervisor : Nursery
     }
 
     /// <summary>
+    /// Starts a supervised daemon actor like <see cref="SuperviseActor(string, Type[], RestartType, LogLevel?)"/>, discoverable
+    /// by its name: each new process registers before it counts as started, so <see cref="Tractor.FindActor"/> reaches the
+    /// current one after a restart.
+    /// </summary>
+    /// <param name="name">The actor's name (every incarnation registers under it).</param>
+    /// <param name="enableModules">The types whose static methods the actor may run.</param>
+    /// <param name="restart">When it is restarted (by default always).</param>
+    /// <param name="logLevel">The actor's log level; by default the current one.</param>
+    /// <exception cref="ArgumentException">The name is empty, or a type has no full name.</exception>
+    public async Task<ActorPortal> SuperviseDiscoverableActor(string name, Type[] enableModules, RestartType restart = RestartType.Permanent, LogLevel? logLevel = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(enableModules);
+        var portal = await supervisor.SuperviseDiscoverableActorAsync(name, ModuleNamesOf(enableModules), restart, logLevel ?? Log.current()).ConfigureAwait(false);
+        return new ActorPortal(portal, Inner.Token);
+    }
+
+    /// <summary>
     /// Runs <paramref name="function"/> (a static method) in a supervised actor: by default transient, so after a
     /// failure it runs again in a new process (by the policy) until it returns. The portal's <c>Result()</c> is the value
     /// of the run that returned, or the last error if the child was not restarted.

@@ -137,16 +137,27 @@ module internal DiscoveryCore =
             return e
         }
 
-    let startDiscoverableActor (n: ActorNursery) (name: string) (enableModules: string seq) (logLevel: LogLevel) : Task<Portal> =
+    /// The modules a discoverable daemon enables: the caller's and the publishing calls.
+    let discoverableModules (enableModules: string seq) =
+        Seq.append enableModules [ PublishCalls.ModuleName ] |> List.ofSeq
+
+    /// Registers a daemon just spawned with `discoverableModules` under its name; it unregisters
+    /// when it is cancelled.
+    let publishSpawned (portal: Portal) (ct: CancellationToken) : Task =
         task {
-            do! ensureRoot ()
-            let modules = Seq.append enableModules [ PublishCalls.ModuleName ] |> List.ofSeq
-            let! portal = n.StartActorAsync(name, modules, logLevel)
             // The hold call runs until the child is cancelled, then unregisters it before the
             // child acknowledges; its outcome is of no interest (a killed child just breaks it).
             let hold = portal.RunMethod<unit>(FunctionRefs.ofQuotation <@ fun () -> PublishCalls.holdUntilCancelled () @>, CancellationToken.None)
             hold.ContinueWith(fun (t: Task) -> t.Exception |> ignore) |> ignore
-            let! _ = portal.RunMethod<string>(FunctionRefs.ofQuotation <@ fun () -> PublishCalls.publish () @>, n.Token)
+            let! _ = portal.RunMethod<string>(FunctionRefs.ofQuotation <@ fun () -> PublishCalls.publish () @>, ct)
+            ()
+        }
+
+    let startDiscoverableActor (n: ActorNursery) (name: string) (enableModules: string seq) (logLevel: LogLevel) : Task<Portal> =
+        task {
+            do! ensureRoot ()
+            let! portal = n.StartActorAsync(name, discoverableModules enableModules, logLevel)
+            do! publishSpawned portal n.Token
             return portal
         }
 

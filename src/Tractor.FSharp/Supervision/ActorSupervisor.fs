@@ -59,6 +59,11 @@ type ActorSupervisor internal (nursery: ActorNursery, options: SupervisorOptions
     let start (c: SupervisedChild) (ct: CancellationToken) : Task =
         task {
             let! child = ChildActor.Spawn(rt, Spawners.forMethod nursery.SpawnMethod, c.Name, c.Modules, c.LogLevel, ct)
+            // A discoverable daemon registers each new process under its name before it counts as
+            // started (through a portal of its own: the handle's may be waiting for this restart).
+            if c.Discoverable then
+                do! DiscoveryCore.publishSpawned (Portal(child, rt.Codec)) ct
+
             let inc = c.Attach(child, ct)
             c.Current <- inc
 
@@ -261,6 +266,24 @@ type ActorSupervisor internal (nursery: ActorNursery, options: SupervisorOptions
         ModuleNames.check enableModules
         let c = SupervisedChild(name, List.ofSeq enableModules, logLevel, restart, Daemon, fun child -> Portal(child, rt.Codec))
         this.Add c
+
+    /// <summary>
+    /// Starts a supervised daemon actor like <see cref="M:TractorNet.ActorSupervisor.SuperviseActorAsync(System.String,System.Collections.Generic.IEnumerable{System.String},TractorNet.RestartType,TractorNet.LogLevel)"/>,
+    /// discoverable by its name (as <c>startDiscoverableActor</c>): each new process registers before it counts as
+    /// started, so <c>findActor</c> / <c>waitForActor</c> reach the current one after a restart.
+    /// </summary>
+    /// <param name="name">The actor's name (every incarnation registers under it).</param>
+    /// <param name="enableModules">Assembly names, namespaces or module/type full names whose functions it may run.</param>
+    /// <param name="restart">When it is restarted.</param>
+    /// <param name="logLevel">Its log level.</param>
+    member this.SuperviseDiscoverableActorAsync(name: string, enableModules: string seq, restart: RestartType, logLevel: LogLevel) : Task<Portal> =
+        task {
+            ModuleNames.check enableModules
+            do! DiscoveryCore.ensureRoot ()
+            let modules = DiscoveryCore.discoverableModules enableModules
+            let c = SupervisedChild(name, modules, logLevel, restart, Daemon, (fun child -> Portal(child, rt.Codec)), Discoverable = true)
+            return! this.Add c
+        }
 
     /// Starts a supervised function in an actor: called again on each new process until it ends
     /// for good; the portal's `Result()` is the value of the call that returned (or the last error).

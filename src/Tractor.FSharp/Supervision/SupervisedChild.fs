@@ -38,6 +38,8 @@ type internal SupervisedChild
     /// Ended for good: it will not be restarted.
     member val Done = false with get, set
     member val Restarts = 0 with get, set
+    /// Registered by name in the registry on each new process (a discoverable daemon).
+    member val Discoverable = false with get, set
 
     /// The portal, made with the first process and re-pointed at each restart.
     member _.Portal = portal

@@ -35,6 +35,17 @@ type SupervisorOps =
         fun n -> (ActorSupervisor.Of n).SuperviseActorAsync(name, enableModules, restart, Log.current ())
 
     /// <summary>
+    /// Starts a permanent supervised daemon actor discoverable by its name: after a restart, <c>findActor name</c>
+    /// reaches the new process (see <see cref="M:TractorNet.ActorSupervisor.SuperviseDiscoverableActorAsync(System.String,System.Collections.Generic.IEnumerable{System.String},TractorNet.RestartType,TractorNet.LogLevel)"/>).
+    /// </summary>
+    static member superviseDiscoverableActor(name: string, enableModules: string list) : NurseryOp<Portal> =
+        fun n -> (ActorSupervisor.Of n).SuperviseDiscoverableActorAsync(name, enableModules, RestartType.Permanent, Log.current ())
+
+    /// <summary>Starts a supervised daemon actor discoverable by its name, with the given restart type.</summary>
+    static member superviseDiscoverableActor(name: string, enableModules: string list, restart: RestartType) : NurseryOp<Portal> =
+        fun n -> (ActorSupervisor.Of n).SuperviseDiscoverableActorAsync(name, enableModules, restart, Log.current ())
+
+    /// <summary>
     /// Runs <paramref name="f"/> in a supervised actor named after the function, transient: after an error it is
     /// run again in a new process (by the supervisor's policy) until it returns. <c>p.Result()</c> is the value of
     /// the run that returned, or the last error if the child was not restarted.

@@ -371,6 +371,29 @@ let ``a nursery in a supervised actor fails it, and the supervisor restarts it``
             Assert.That(v, eq 2)
         })
 
+let ``a discoverable supervised daemon is found by name again after it is restarted`` () =
+    task {
+        TractorNet.Tests.DiscoverySupport.useOwnRegistry () |> ignore
+
+        let! before, after, portalPid =
+            supervisor {
+                let! r = record
+                let! d = superviseDiscoverableActor ("sup-findable", [ moduleName ])
+                let! found = findActor "sup-findable"
+                let! _ = catchAsync (fun () -> d.Run(exitWith 3))
+                do! r.WaitFor 3 // started, exited, restarted: the new process is registered by then
+                let! again = findActor "sup-findable"
+                let! viaName = again.Value.Run pid
+                let! _ = d.CancelActor()
+                return found.Value.Pid, viaName, d.Pid
+            }
+
+        Assert.That(after, Is.Not.EqualTo before, "the name leads to the new process")
+        Assert.That(after, eq portalPid, "the same process as the supervised portal's")
+        let! gone = findActor "sup-findable"
+        Assert.That(gone.IsNone, Is.True, "unregistered once stopped for good")
+    }
+
 let ``a supervised operation outside a supervisor is refused clearly`` () =
     task {
         let! error =
@@ -398,6 +421,7 @@ let tests =
         Register.test "cancelled during a backoff the supervisor restarts nothing" ``cancelled during a backoff the supervisor restarts nothing``
         Register.test "a call made while the actor is being restarted waits for the new process" ``a call made while the actor is being restarted waits for the new process``
         Register.test "CancelActor during a restart stops the new process for good" ``CancelActor during a restart stops the new process for good``
+        Register.test "a discoverable supervised daemon is found by name again after it is restarted" ``a discoverable supervised daemon is found by name again after it is restarted``
         Register.test "a supervisor in a supervised actor escalates to its supervisor, which restarts that actor" ``a supervisor in a supervised actor escalates to its supervisor, which restarts that actor``
         Register.test "a nursery in a supervised actor fails it, and the supervisor restarts it" ``a nursery in a supervised actor fails it, and the supervisor restarts it``
         Register.test "a supervised operation outside a supervisor is refused clearly" ``a supervised operation outside a supervisor is refused clearly``
