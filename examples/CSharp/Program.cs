@@ -23,6 +23,7 @@ Example[] examples =
     ATrynamicFirstScene.Example,
     QuickCluster.Example,
     MultiProgram.Example,
+    ForeignEchoServer.Example,
 ];
 
 if (args is ["--list"])

@@ -24,7 +24,8 @@ let examples: Example list =
       ServiceDiscovery.example
       ATrynamicFirstScene.example
       QuickCluster.example
-      MultiProgram.example ]
+      MultiProgram.example
+      ForeignEchoServer.example ]
 
 let private usage () =
     eprintfn "usage: dotnet run --project examples/FSharp -- <example> [args] | --list"
