@@ -19,6 +19,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
     let onControl (msg: Message) =
         match msg with
         | CancelActorAck -> acknowledged.TrySetResult() |> ignore
+        | LogRecords(records, dropped) -> LogForwarder.Relay(id, records, dropped)
         | other -> Log.warn $"unexpected message from child '{id}': {other}"
 
     let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
@@ -170,7 +171,8 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                   EnabledModules = enabledModules
                   LogLevel = int logLevel
                   GracefulMs = int rt.Ladder.Graceful.TotalMilliseconds
-                  TerminateMs = int rt.Ladder.Terminate.TotalMilliseconds }
+                  TerminateMs = int rt.Ladder.Terminate.TotalMilliseconds
+                  LogToParent = Log.forwardsChildren () }
 
             // The child is still starting .NET: the spec waits in the socket, read without a round trip.
             let! failure =
