@@ -173,14 +173,15 @@ module internal MessageCodec =
             | Spawn spec ->
                 caseHeader &w SpawnTag 1
                 writeSpec &w spec
-            | Start(id, f, args, kind) ->
-                caseHeader &w StartTag 4
+            | Start(id, f, args, kind, trace) ->
+                caseHeader &w StartTag 5
                 w.WriteInt64 id
                 writeFunction &w f
                 w.WriteArrayHeader args.Length
                 for a in args do
                     writeBytes &w a
                 writeKind &w kind
+                w.WriteString trace
             | Return(id, value) ->
                 caseHeader &w ReturnTag 2
                 w.WriteInt64 id
@@ -355,7 +356,7 @@ module internal MessageCodec =
           Message = message }
 
     /// Fields each case has (by tag).
-    let private fieldCounts = [| 1; 0; 4; 2; 2; 1; 0; 0; 2; 2; 1; 2; 1; 1; 3; 2 |]
+    let private fieldCounts = [| 1; 0; 5; 2; 2; 1; 0; 0; 2; 2; 1; 2; 1; 1; 3; 2 |]
 
     /// Reads one message.
     let read (r: byref<MsgPackReader>) : Message =
@@ -393,7 +394,8 @@ module internal MessageCodec =
                     for _ in 1..n do
                         args.Add(readBytes &r)
 
-                    Start(id, f, args.Close(), readKind &r)
+                    let kind = readKind &r
+                    Start(id, f, args.Close(), kind, r.ReadStringOrNull())
                 | ReturnTag ->
                     let id = r.ReadInt64()
                     Return(id, readBytes &r)

@@ -40,8 +40,8 @@ type internal Message =
     /// Child → parent: the spawn spec is applied; the actor serves calls.
     | Ready
     /// Caller → callee: run `Function` with `Arguments` (one MessagePack blob per
-    /// parameter) under call id `Id`.
-    | Start of Id: int64 * Function: FunctionRef * Arguments: byte[] list * Kind: CallKind
+    /// parameter) under call id `Id`. `Trace` is the caller's W3C traceparent, null when nobody traces.
+    | Start of Id: int64 * Function: FunctionRef * Arguments: byte[] list * Kind: CallKind * Trace: string
     /// Callee → caller: the function's value.
     | Return of Id: int64 * Value: byte[]
     /// Callee → caller: the function raised (or was refused: not enabled, bad arguments...).

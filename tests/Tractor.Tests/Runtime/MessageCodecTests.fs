@@ -58,9 +58,9 @@ let private samples: Message list =
             TerminateMs = 1000
             LogToParent = true }
       Ready
-      Start(1L, fref, [ [| 1uy |]; [||]; null ], Unary)
-      Start(Int64.MaxValue, fref, [], Context(16, 1))
-      Start(-5L, fref, [ Array.create 300 7uy ], Stream(64, 0))
+      Start(1L, fref, [ [| 1uy |]; [||]; null ], Unary, null)
+      Start(Int64.MaxValue, fref, [], Context(16, 1), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+      Start(-5L, fref, [ Array.create 300 7uy ], Stream(64, 0), null)
       Return(2L, [| 0xc0uy |])
       Error(3L, error)
       CancelCall 4L
@@ -163,7 +163,8 @@ type Messages =
                   let! f = fn
                   let! args = Gen.listOf blob
                   let! k = kind
-                  return Start(id, f, args, k)
+                  let! trace = Gen.oneof [ Gen.constant null; str ]
+                  return Start(id, f, args, k, trace)
               }
               Gen.map2 (fun i v -> Return(i, v)) i64 blob
               Gen.map2 (fun i e -> Error(i, e)) i64 (Gen.sized (fun n -> error (min 3 (n / 10))))
