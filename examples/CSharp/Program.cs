@@ -24,6 +24,7 @@ Example[] examples =
     QuickCluster.Example,
     MultiProgram.Example,
     ForeignEchoServer.Example,
+    TracedTree.Example,
 ];
 
 if (args is ["--list"])

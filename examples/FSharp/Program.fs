@@ -25,7 +25,8 @@ let examples: Example list =
       ATrynamicFirstScene.example
       QuickCluster.example
       MultiProgram.example
-      ForeignEchoServer.example ]
+      ForeignEchoServer.example
+      TracedTree.example ]
 
 let private usage () =
     eprintfn "usage: dotnet run --project examples/FSharp -- <example> [args] | --list"
