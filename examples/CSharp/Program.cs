@@ -25,6 +25,7 @@ Example[] examples =
     MultiProgram.Example,
     ForeignEchoServer.Example,
     TracedTree.Example,
+    HostedService.Example,
 ];
 
 if (args is ["--list"])

@@ -26,7 +26,8 @@ let examples: Example list =
       QuickCluster.example
       MultiProgram.example
       ForeignEchoServer.example
-      TracedTree.example ]
+      TracedTree.example
+      HostedService.example ]
 
 let private usage () =
     eprintfn "usage: dotnet run --project examples/FSharp -- <example> [args] | --list"
