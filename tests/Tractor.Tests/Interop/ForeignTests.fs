@@ -347,7 +347,9 @@ let ``a stream is pushed to an observer, and disposing the subscription cancels 
             taskSeq {
                 try
                     yield 0
-                    do! hang CancelScope.CurrentToken
+                    // The token the subscription's enumeration was given: disposing the subscription cancels it.
+                    let! ct = TaskSeq.cancellationToken
+                    do! hang ct
                 finally
                     cancelled.TrySetResult() |> ignore
             }
