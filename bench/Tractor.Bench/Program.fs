@@ -15,7 +15,9 @@ let scenarios: Scenario list =
       for name, run in ScaleBench.all -> { Name = name; Run = run }
       for name, run in SupervisorBench.all -> { Name = name; Run = run }
       for name, run in StreamBench.all -> { Name = name; Run = run }
-      for name, run in DiscoveryBench.all -> { Name = name; Run = run } ]
+      for name, run in DiscoveryBench.all -> { Name = name; Run = run }
+      for name, run in ForeignBench.all -> { Name = name; Run = run }
+      for name, run in TracingBench.all -> { Name = name; Run = run } ]
 
 [<EntryPoint>]
 let main argv =

@@ -25,6 +25,9 @@ Example[] examples =
     MultiProgram.Example,
     SupervisedWorkers.Example,
     Escalation.Example,
+    ForeignEchoServer.Example,
+    TracedTree.Example,
+    HostedService.Example,
 ];
 
 if (args is ["--list"])

@@ -26,7 +26,10 @@ let examples: Example list =
       QuickCluster.example
       MultiProgram.example
       SupervisedWorkers.example
-      Escalation.example ]
+      Escalation.example
+      ForeignEchoServer.example
+      TracedTree.example
+      HostedService.example ]
 
 let private usage () =
     eprintfn "usage: dotnet run --project examples/FSharp -- <example> [args] | --list"
