@@ -1,0 +1,115 @@
+// The sender's side of the one-way scenario's acknowledgement window.
+namespace TractorNet.Bench.Peers;
+
+/// <summary>
+/// The receiver's cumulative acknowledgements as the sender sees them: a sender may have at most
+/// <see cref="Size"/> messages not yet acknowledged. The receiver acknowledges every
+/// <see cref="AckEvery"/> messages (a quarter of the window, as our streams grant credit), so the
+/// sender still has room while an acknowledgement travels. A receiver that sees a message out of
+/// order reports a failure instead; a message lost shows as an acknowledgement that never comes.
+/// </summary>
+sealed class AckWindow
+{
+    public const int Size = 1024;
+    public const int AckEvery = Size / 4;
+
+    /// <summary>How long a sender waits for the next acknowledgement before it calls the run failed.</summary>
+    static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    readonly object gate = new();
+    long acked;                       // guarded by gate (read without it through Volatile)
+    string? failure;                  // guarded by gate
+    TaskCompletionSource? waiter;     // guarded by gate: completed at the next acknowledgement or failure
+
+    /// <summary>Messages acknowledged so far.</summary>
+    public long Acked => Volatile.Read(ref acked);
+
+    /// <summary>The receiver acknowledged <paramref name="count"/> messages in all.</summary>
+    public void Ack(long count)
+    {
+        TaskCompletionSource? w;
+        lock (gate)
+        {
+            if (count < acked)
+                failure ??= $"acknowledgement went back from {acked} to {count}";
+            else
+                acked = count;
+            (w, waiter) = (waiter, null);
+        }
+        w?.TrySetResult();
+    }
+
+    /// <summary>The run failed (the receiver saw a message out of order, or a message was dropped).</summary>
+    public void Fail(string reason)
+    {
+        TaskCompletionSource? w;
+        lock (gate)
+        {
+            failure ??= reason;
+            (w, waiter) = (waiter, null);
+        }
+        w?.TrySetResult();
+    }
+
+    /// <summary>Waits until at least <paramref name="target"/> messages are acknowledged; throws on failure or when none comes in time.</summary>
+    public async ValueTask WaitFor(long target)
+    {
+        while (true)
+        {
+            Task next;
+            lock (gate)
+            {
+                if (failure is not null) throw new InvalidOperationException(failure);
+                if (acked >= target) return;
+                waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                next = waiter.Task;
+            }
+            try
+            {
+                await next.WaitAsync(Patience);
+            }
+            catch (TimeoutException)
+            {
+                throw new InvalidOperationException($"no acknowledgement for {Patience.TotalSeconds} s: {Acked} of {target} messages acknowledged (a message was lost)");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="count"/> messages numbered from <paramref name="first"/> with
+    /// <paramref name="send"/>, never more than the window ahead of the acknowledgements, and waits
+    /// until the receiver has acknowledged all of them. <paramref name="count"/> must be a multiple
+    /// of <see cref="AckEvery"/>.
+    /// </summary>
+    public async Task SendAll(long first, long count, Action<long> send)
+    {
+        for (long seq = first; seq < first + count; seq++)
+        {
+            if (seq - Acked >= Size)
+                await WaitFor(seq - Size + 1);
+            send(seq);
+        }
+        await WaitFor(first + count);
+    }
+}
+
+/// <summary>The receiver's side: checks that messages come in order and says when to acknowledge.</summary>
+sealed class AckCounter
+{
+    long expected;
+
+    /// <summary>Messages received so far.</summary>
+    public long Count => expected;
+
+    /// <summary>
+    /// Takes message <paramref name="seq"/>: null when nothing is to be sent back, the count to
+    /// acknowledge, or (as an error) a failure to report.
+    /// </summary>
+    public (long? Ack, string? Error) Receive(long seq)
+    {
+        if (seq != expected)
+            return (null, $"message {seq} arrived when {expected} was expected");
+        expected++;
+        return (expected % AckWindow.AckEvery == 0 ? expected : null, null);
+    }
+}
