@@ -13,6 +13,12 @@ sealed class AckWindow
     public const int Size = 1024;
     public const int AckEvery = Size / 4;
 
+    /// <summary>
+    /// Fault injection to check the bench's refusal: with TRACTOR_BENCH_PEERS_FAULT=lose the sender
+    /// leaves out one message of every run (as if the transport lost it); the run must fail.
+    /// </summary>
+    static readonly bool LoseOne = Environment.GetEnvironmentVariable("TRACTOR_BENCH_PEERS_FAULT") == "lose";
+
     /// <summary>How long a sender waits for the next acknowledgement before it calls the run failed.</summary>
     static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
@@ -87,7 +93,8 @@ sealed class AckWindow
         {
             if (seq - Acked >= Size)
                 await WaitFor(seq - Size + 1);
-            send(seq);
+            if (!(LoseOne && seq == first + count / 2))
+                send(seq);
         }
         await WaitFor(first + count);
     }
