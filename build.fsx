@@ -124,7 +124,9 @@ type BenchFigure = { Value: float; Baseline: float option }
 /// figure, so a missing figure is a failure too.
 let benchRun (exe: string * string list) (args: string list) =
     let program, pre = exe
+    let clock = Stopwatch.StartNew()
     let code, lines = runCapturing program (pre @ args)
+    printfn $"  ({clock.Elapsed.TotalSeconds:F1} s, exit code {code})"
     let figures =
         lines
         |> List.choose (fun l ->
@@ -149,6 +151,7 @@ let bench () =
     let quick = flag "--quick" || List.contains "--quick" extra
     let rounds = option "--rounds" |> Option.map int |> Option.defaultValue 3
     let quickArg = if quick then [ "--quick" ] else []
+    let clock = Stopwatch.StartNew()
     for project in [ "Tractor.Bench"; "Tractor.Bench.Peers" ] do
         dotnet [ "build"; "-c"; "Release"; "--nologo"; "-v"; "q"; $"bench/{project}" ]
     let ours = benchExe "Tractor.Bench"
@@ -186,7 +189,7 @@ let bench () =
         with _ -> "unknown CPU"
     let load = try String.concat " " ((File.ReadAllText "/proc/loadavg").Split(' ') |> Array.take 3) with _ -> "?"
     printfn ""
-    let mode = if quick then ", --quick" else ""
+    let mode = (if quick then ", --quick" else "") + $", {rounds} rounds in {clock.Elapsed.TotalSeconds:F0} s"
     let date = DateTime.UtcNow.ToString "yyyy-MM-dd"
     printfn $"Against the peers: {date}, {Environment.ProcessorCount} cores, {machine}, load average {load}{mode}"
     for title, unit, ourName, peerNames in groups do

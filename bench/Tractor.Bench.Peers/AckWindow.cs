@@ -26,6 +26,7 @@ sealed class AckWindow
     long acked;                       // guarded by gate (read without it through Volatile)
     string? failure;                  // guarded by gate
     TaskCompletionSource? waiter;     // guarded by gate: completed at the next acknowledgement or failure
+    long next;                        // the sender's own: messages sent so far (the next one's number)
 
     /// <summary>Messages acknowledged so far.</summary>
     public long Acked => Volatile.Read(ref acked);
@@ -62,17 +63,17 @@ sealed class AckWindow
     {
         while (true)
         {
-            Task next;
+            Task signal;
             lock (gate)
             {
                 if (failure is not null) throw new InvalidOperationException(failure);
                 if (acked >= target) return;
                 waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                next = waiter.Task;
+                signal = waiter.Task;
             }
             try
             {
-                await next.WaitAsync(Patience);
+                await signal.WaitAsync(Patience);
             }
             catch (TimeoutException)
             {
@@ -82,22 +83,37 @@ sealed class AckWindow
     }
 
     /// <summary>
-    /// Sends <paramref name="count"/> messages numbered from <paramref name="first"/> with
-    /// <paramref name="send"/>, never more than the window ahead of the acknowledgements, and waits
-    /// until the receiver has acknowledged all of them. <paramref name="count"/> must be a multiple
-    /// of <see cref="AckEvery"/>.
+    /// One run: sends numbered messages with <paramref name="send"/>, never more than the window
+    /// ahead of the acknowledgements, in chunks of <see cref="Chunk"/> until <see cref="RunTime"/>
+    /// has passed, then waits until the receiver has acknowledged every one of them (so a run
+    /// counts only messages the receiver has counted). Returns how many it sent.
     /// </summary>
-    public async Task SendAll(long first, long count, Action<long> send)
+    public async Task<long> SendRun(Action<long> send)
     {
-        for (long seq = first; seq < first + count; seq++)
+        long first = next;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        do
         {
-            if (seq - Acked >= Size)
-                await WaitFor(seq - Size + 1);
-            if (!(LoseOne && seq == first + count / 2))
-                send(seq);
-        }
-        await WaitFor(first + count);
+            for (long end = next + Chunk; next < end; next++)
+            {
+                if (next - Acked >= Size)
+                    await WaitFor(next - Size + 1);
+                if (!(LoseOne && next == first + Chunk / 2))
+                    send(next);
+            }
+        } while (clock.Elapsed < RunTime);
+        await WaitFor(next);
+        return next - first;
     }
+
+    /// <summary>Messages sent between two looks at the clock (a multiple of the acknowledgement interval).</summary>
+    const long Chunk = 8 * AckEvery;
+
+    /// <summary>
+    /// A run's length: short enough for the interleaved segments, long enough that the drain at
+    /// its end (one acknowledgement's trip with the window emptying) costs the figure little.
+    /// </summary>
+    static readonly TimeSpan RunTime = TimeSpan.FromMilliseconds(50);
 }
 
 /// <summary>The receiver's side: checks that messages come in order and says when to acknowledge.</summary>

@@ -145,7 +145,6 @@ sealed class AkkaPeer : IPeer
     sealed class Client(ActorSystem system, FirstFailure failures, IActorRef echo, IActorRef sink, AckWindow window) : IPeerClient
     {
         int nextRequest;
-        long nextSeq;
 
         public string? Failure => failures.Reason;
 
@@ -160,12 +159,7 @@ sealed class AkkaPeer : IPeer
             return PeerBatches.Requests;
         }
 
-        public async Task<long> OnewayBatch()
-        {
-            await window.SendAll(nextSeq, PeerBatches.Oneway, seq => sink.Tell(seq, ActorRefs.NoSender));
-            nextSeq += PeerBatches.Oneway;
-            return PeerBatches.Oneway;
-        }
+        public Task<long> OnewayBatch() => window.SendRun(seq => sink.Tell(seq, ActorRefs.NoSender));
 
         public async ValueTask DisposeAsync()
         {

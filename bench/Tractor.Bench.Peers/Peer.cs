@@ -43,9 +43,6 @@ static class PeerBatches
     /// <summary>Round trips per request batch.</summary>
     public const int Requests = 100;
 
-    /// <summary>One-way messages per batch (a multiple of the acknowledgement interval).</summary>
-    public const long Oneway = 80 * AckWindow.AckEvery;
-
     /// <summary>How long one request may take before the run is called failed.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 }

@@ -3,7 +3,8 @@
 // executable started again with a hidden flag), with a raw loopback TCP baseline between the same
 // two processes measured in the same run. A scenario that fails prints no figure and makes the
 // process exit non-zero.
-//   dotnet run -c Release --project bench/Tractor.Bench.Peers -- <scenario|peer|all> [--quick]
+//   dotnet run -c Release --project bench/Tractor.Bench.Peers -- <scenario|peer|request|oneway|all> [--quick]
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace TractorNet.Bench.Peers;
@@ -34,20 +35,24 @@ static class Program
     static async Task<Figure> Measure(IPeer peer, string name, bool quick, Func<IPeerClient, Batch> batchOf,
         Func<int, Task<(Batch Batch, IDisposable Connection)>> rawOf, string unit, string baselineName)
     {
+        var clock = Stopwatch.StartNew();
         var server = await ServerProcess.Start(peer);
         IPeerClient? client = null;
+        TimeSpan started = default, measured = default;
         Exception? error = null;
         (double Value, double Baseline) rates = default;
         try
         {
             client = await peer.Connect(server.PeerAddress);
             var (raw, connection) = await rawOf(server.RawPort);
+            started = clock.Elapsed;
             using (connection)
             {
                 var batch = batchOf(client);
                 await Interleave.WarmUp(quick, batch, raw);
                 rates = await Interleave.Rates(quick, batch, raw);
             }
+            measured = clock.Elapsed;
             if (client.Failure is string f) throw new InvalidOperationException($"{peer.Name} client: {f}");
             await server.CheckVerdict();
         }
@@ -61,6 +66,7 @@ static class Program
         try { await server.DisposeAsync(); } catch (Exception e) { error ??= e; }
         if (error is not null) ExceptionDispatchInfo.Throw(error);
         Console.Error.WriteLine($"{name}: baseline: {baselineName}, interleaved in the same run");
+        Console.Error.WriteLine($"{name}: start {started.TotalSeconds:F1} s, measure {(measured - started).TotalSeconds:F1} s, shutdown {(clock.Elapsed - measured).TotalSeconds:F1} s");
         return new Figure(name, rates.Value, unit, rates.Baseline);
     }
 
@@ -74,10 +80,10 @@ static class Program
         var names = args.Where(a => !a.StartsWith("--")).ToArray();
         if (names.Length != 1)
         {
-            Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Tractor.Bench.Peers -- <scenario|peer|all> [--quick]");
+            Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Tractor.Bench.Peers -- <scenario|peer|request|oneway|all> [--quick]");
             return 2;
         }
-        var chosen = names[0] == "all" ? Scenarios : Scenarios.Where(s => s.Name == names[0] || s.Name.StartsWith(names[0] + ".")).ToArray();
+        var chosen = names[0] == "all" ? Scenarios : Scenarios.Where(s => s.Name == names[0] || s.Name.StartsWith(names[0] + ".") || s.Name.EndsWith("." + names[0])).ToArray();
         if (chosen.Length == 0)
         {
             Console.Error.WriteLine($"unknown scenario '{names[0]}'; known: {string.Join(", ", Scenarios.Select(s => s.Name))}");

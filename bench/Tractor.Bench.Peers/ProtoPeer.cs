@@ -90,7 +90,6 @@ sealed class ProtoPeer : IPeer
     sealed class Client(ActorSystem system, FirstFailure failures, PID echo, PID sink, AckWindow window) : IPeerClient
     {
         int nextRequest;
-        long nextSeq;
 
         public string? Failure => failures.Reason;
 
@@ -105,12 +104,7 @@ sealed class ProtoPeer : IPeer
             return PeerBatches.Requests;
         }
 
-        public async Task<long> OnewayBatch()
-        {
-            await window.SendAll(nextSeq, PeerBatches.Oneway, seq => system.Root.Send(sink, new Item { Seq = seq }));
-            nextSeq += PeerBatches.Oneway;
-            return PeerBatches.Oneway;
-        }
+        public Task<long> OnewayBatch() => window.SendRun(seq => system.Root.Send(sink, new Item { Seq = seq }));
 
         public async ValueTask DisposeAsync() => await system.Remote().ShutdownAsync(graceful: true);
     }
