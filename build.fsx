@@ -156,9 +156,12 @@ let bench () =
         dotnet [ "build"; "-c"; "Release"; "--nologo"; "-v"; "q"; $"bench/{project}" ]
     let ours = benchExe "Tractor.Bench"
     let peers = benchExe "Tractor.Bench.Peers"
+    // Each group: title, unit, our scenario, the peers' scenarios, and what the raw baselines are.
     let groups =
-        [ "request/response", "round trips/s", "portal.call", [ "akka.request"; "proto.request" ]
-          "one-way, 1024-message window", "msgs/s", "stream.oneway", [ "akka.oneway"; "proto.oneway" ] ]
+        [ "request/response", "round trips/s", "portal.call", [ "akka.request"; "proto.request" ],
+          "ours: raw async ping-pong over a Unix socket (our transport); peers: raw TCP ping-pong between the same two processes (theirs)"
+          "one-way, 1024-message window", "msgs/s", "stream.oneway", [ "akka.oneway"; "proto.oneway" ],
+          "ours: raw batched Unix socket stream of frames as large as the items'; peers: raw batched TCP stream of 8-byte numbered messages between the same two processes" ]
     let failures = Collections.Generic.List<string>()
     // results[(bench, round)] = the figure, when that run succeeded
     let results = Collections.Generic.Dictionary<string * int, BenchFigure>()
@@ -167,7 +170,7 @@ let bench () =
         match Map.tryFind name figures with
         | Some f when code = 0 -> results[(name, round)] <- f
         | _ -> failures.Add $"{name} round {round} (exit code {code})"
-    for _, _, ourName, peerNames in groups do
+    for _, _, ourName, peerNames, _ in groups do
         for round in 1..rounds do
             measure ours ourName round
             for p in peerNames do
@@ -176,7 +179,7 @@ let bench () =
     let fmt (x: float) = if x >= 100.0 then x.ToString("N0", Globalization.CultureInfo.InvariantCulture) else x.ToString("G3", Globalization.CultureInfo.InvariantCulture)
     let cell (f: BenchFigure option) =
         match f with
-        | Some f -> fmt f.Value + (match f.Baseline with Some b -> $" ({f.Value / b:F3} of raw)" | None -> "")
+        | Some f -> fmt f.Value + (match f.Baseline with Some b -> $" ({f.Value / b:G3} of raw)" | None -> "")
         | None -> "failed"
     let median (xs: float list) =
         match List.sort xs with
@@ -192,11 +195,12 @@ let bench () =
     let mode = (if quick then ", --quick" else "") + $", {rounds} rounds in {clock.Elapsed.TotalSeconds:F0} s"
     let date = DateTime.UtcNow.ToString "yyyy-MM-dd"
     printfn $"Against the peers: {date}, {Environment.ProcessorCount} cores, {machine}, load average {load}{mode}"
-    for title, unit, ourName, peerNames in groups do
+    for title, unit, ourName, peerNames, baselines in groups do
         let names = ourName :: peerNames
         let header = [ "round" ] @ names @ [ for p in peerNames -> "ours/" + p.Split('.')[0] ]
         printfn ""
         printfn $"{title} ({unit}; in brackets: ratio to the raw socket of the same run)"
+        printfn $"baselines: {baselines}"
         printfn "| %s |" (String.Join(" | ", header))
         printfn "|%s|" (String.Join("|", header |> List.map (fun _ -> "---")))
         let ratio round p =
