@@ -144,20 +144,9 @@ sealed class AkkaPeer : IPeer
 
     sealed class Client(ActorSystem system, FirstFailure failures, IActorRef echo, IActorRef sink, AckWindow window) : IPeerClient
     {
-        int nextRequest;
-
         public string? Failure => failures.Reason;
 
-        public async Task<long> RequestBatch()
-        {
-            for (int i = 0; i < PeerBatches.Requests; i++)
-            {
-                int n = nextRequest++;
-                int answer = await echo.Ask<int>(n, PeerBatches.RequestTimeout);
-                if (answer != n + 1) throw new InvalidOperationException($"echo of {n} answered {answer}");
-            }
-            return PeerBatches.Requests;
-        }
+        public Task<int> Request(int n) => echo.Ask<int>(n, PeerBatches.RequestTimeout);
 
         public Task<long> OnewayBatch() => window.SendRun(seq => sink.Tell(seq, ActorRefs.NoSender));
 

@@ -27,8 +27,8 @@ interface IPeerServer : IAsyncDisposable
 /// <summary>The bench process's actor system, connected to the server's actors.</summary>
 interface IPeerClient : IAsyncDisposable
 {
-    /// <summary>100 request/response round trips to the echo actor (n in, n + 1 out), each answer checked.</summary>
-    Task<long> RequestBatch();
+    /// <summary>One request/response round trip to the echo actor: n in, its answer (n + 1) out.</summary>
+    Task<int> Request(int n);
 
     /// <summary>A run of one-way messages to the sink under the acknowledgement window, all acknowledged.</summary>
     Task<long> OnewayBatch();
@@ -45,6 +45,22 @@ static class PeerBatches
 
     /// <summary>How long one request may take before the run is called failed.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Batches of <see cref="Requests"/> round trips on <paramref name="client"/>, each answer checked.</summary>
+    public static Batch RequestsOn(IPeerClient client)
+    {
+        int next = 0;
+        return async () =>
+        {
+            for (int i = 0; i < Requests; i++)
+            {
+                int n = next++;
+                int answer = await client.Request(n);
+                if (answer != n + 1) throw new InvalidOperationException($"echo of {n} answered {answer}");
+            }
+            return Requests;
+        };
+    }
 }
 
 /// <summary>The first failure a side saw; thread-safe, first one wins.</summary>

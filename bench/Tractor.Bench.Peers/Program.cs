@@ -20,7 +20,7 @@ static class Program
     [
         .. Peers.SelectMany(peer => new[]
         {
-            new Scenario($"{peer.Name}.request", quick => Measure(peer, $"{peer.Name}.request", quick, c => c.RequestBatch, RawSocket.PingPong,
+            new Scenario($"{peer.Name}.request", quick => Measure(peer, $"{peer.Name}.request", quick, PeerBatches.RequestsOn, RawSocket.PingPong,
                 "round trips/s", "raw TCP ping-pong (8 bytes each way) between the same two processes")),
             new Scenario($"{peer.Name}.oneway", quick => Measure(peer, $"{peer.Name}.oneway", quick, c => c.OnewayBatch, RawSocket.Oneway,
                 "msgs/s", "raw batched TCP stream of 8-byte numbered messages between the same two processes, counted and checked at the receiver")),

@@ -89,20 +89,9 @@ sealed class ProtoPeer : IPeer
 
     sealed class Client(ActorSystem system, FirstFailure failures, PID echo, PID sink, AckWindow window) : IPeerClient
     {
-        int nextRequest;
-
         public string? Failure => failures.Reason;
 
-        public async Task<long> RequestBatch()
-        {
-            for (int i = 0; i < PeerBatches.Requests; i++)
-            {
-                int n = nextRequest++;
-                var reply = await system.Root.RequestAsync<Reply>(echo, new Request { N = n }, PeerBatches.RequestTimeout);
-                if (reply.N != n + 1) throw new InvalidOperationException($"echo of {n} answered {reply.N}");
-            }
-            return PeerBatches.Requests;
-        }
+        public async Task<int> Request(int n) => (await system.Root.RequestAsync<Reply>(echo, new Request { N = n }, PeerBatches.RequestTimeout)).N;
 
         public Task<long> OnewayBatch() => window.SendRun(seq => system.Root.Send(sink, new Item { Seq = seq }));
 
