@@ -119,13 +119,10 @@ sealed class AkkaPeer : IPeer
     sealed class Server(ActorSystem system, FirstFailure failures) : IPeerServer
     {
         public string Address => ((ExtendedActorSystem)system).Provider.DefaultAddress.ToString();
-        public string? Failure
+        public string? Verdict()
         {
-            get
-            {
-                leaving = true; // asked by the verdict: the client leaves next
-                return failures.Reason;
-            }
+            leaving = true;
+            return failures.Reason;
         }
 
         public async ValueTask DisposeAsync() => await system.Terminate();

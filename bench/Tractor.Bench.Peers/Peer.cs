@@ -20,8 +20,12 @@ interface IPeerServer : IAsyncDisposable
     /// <summary>What the client needs to reach the echo and sink actors (one word).</summary>
     string Address { get; }
 
-    /// <summary>The first failure the server saw (a message out of order, a dead letter, an error logged), or null.</summary>
-    string? Failure { get; }
+    /// <summary>
+    /// The bench asks, with the client still connected: the first failure the server saw (a message
+    /// out of order, a dead letter, an error logged), or null. The client leaves next; what its
+    /// leaving causes on the server is no failure of the run.
+    /// </summary>
+    string? Verdict();
 }
 
 /// <summary>The bench process's actor system, connected to the server's actors.</summary>

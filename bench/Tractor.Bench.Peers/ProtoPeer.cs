@@ -72,7 +72,7 @@ sealed class ProtoPeer : IPeer
     sealed class Server(ActorSystem system, FirstFailure failures) : IPeerServer
     {
         public string Address => system.Address;
-        public string? Failure => failures.Reason;
+        public string? Verdict() => failures.Reason;
         public async ValueTask DisposeAsync() => await system.Remote().ShutdownAsync(graceful: true);
     }
 

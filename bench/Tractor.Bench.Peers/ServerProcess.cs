@@ -103,7 +103,7 @@ sealed class ServerProcess : IAsyncDisposable
             // Standard input is the lifeline: the bench closes it, or dies.
             while (await Console.In.ReadLineAsync() is string line)
                 if (line == "verdict")
-                    Report.Stdout.WriteLine(server.Failure is string f ? $"failed {f.ReplaceLineEndings(" ")}" : "ok");
+                    Report.Stdout.WriteLine(server.Verdict() is string f ? $"failed {f.ReplaceLineEndings(" ")}" : "ok");
         }
         stop.Cancel();
         return 0;
