@@ -100,7 +100,7 @@ let private floorExitOnce () =
                 })
     }
 
-let private elapsedMs (t0: int64) = Stopwatch.GetElapsedTime(t0).TotalMilliseconds
+let internal elapsedMs (t0: int64) = Stopwatch.GetElapsedTime(t0).TotalMilliseconds
 
 /// Resident memory of a process, in MB (VmRSS from /proc/<pid>/status).
 let private rssMb (pid: int) =
@@ -125,8 +125,9 @@ let private checkReaped (scenario: string) =
     | [] -> ()
     | pids -> failwith $"{scenario}: child processes left behind: {pids}"
 
-/// Runs a scenario body, then checks that every process it started has been reaped.
-let private scenario (name: string) (run: bool -> Task<unit>) =
+/// Runs a scenario body, then checks that every process it started has been reaped (every
+/// scenario that spawns uses it).
+let internal scenario (name: string) (run: bool -> Task<unit>) =
     name,
     fun quick ->
         task {
@@ -138,7 +139,7 @@ let private scenario (name: string) (run: bool -> Task<unit>) =
 
 /// Spawn-to-result of `runInActor trivial` (ms), measured inside the nursery: the reap at the
 /// nursery's exit comes after the clock stops.
-let private coldSpawnOnce () =
+let internal coldSpawnOnce () =
     nursery {
         let t0 = Stopwatch.GetTimestamp()
         SpawnTrace.mark "bench.t0"
@@ -173,40 +174,42 @@ let private spawnCold quick =
         eprintfn $"spawn.cold: a fresh actor at its first call: {stats}"
     }
 
-// ---------------------------------------------------------------- spawn.concurrent8
+// ---------------------------------------------------------------- spawn.concurrent{8,32,64}
 
-/// Eight daemons started at once until all are ready (ms); then cancelled (off the clock).
-let private concurrentSpawnOnce () =
+/// `count` daemons started at once until all are ready (ms); then cancelled (off the clock).
+let private concurrentSpawnOnce (count: int) =
     nursery {
         let! n = currentNursery
         let t0 = Stopwatch.GetTimestamp()
-        let! daemons = Task.WhenAll [ for i in 0..7 -> startActor ($"d{i}", [ thisModule ]) n ]
+        let! daemons = Task.WhenAll [ for i in 1..count -> startActor ($"d{i}", [ thisModule ]) n ]
         let ms = elapsedMs t0
         let! _ = Task.WhenAll [ for d: Portal in daemons -> d.CancelActor() ]
         return ms
     }
 
-/// Eight floor processes started at once until all have exited (ms).
-let private concurrentFloorOnce () =
+/// `count` floor processes started at once until all have exited (ms).
+let private concurrentFloorOnce (count: int) =
     task {
         let t0 = Stopwatch.GetTimestamp()
-        let! _ = Task.WhenAll [ for _ in 0..7 -> floorExitOnce () ]
+        let! _ = Task.WhenAll [ for _ in 1..count -> floorExitOnce () ]
         return elapsedMs t0
     }
 
-let private spawnConcurrent8 quick =
+/// A point of the concurrent-spawn curve; baseline: as many floor processes started at once.
+let private spawnConcurrent (count: int) quick =
     task {
-        let rounds = if quick then 3 else 7
-        let! _ = concurrentSpawnOnce ()
-        let! _ = concurrentFloorOnce ()
+        let rounds = (if quick then 3 else 7) |> min (max 2 (256 / count))
+        let! _ = concurrentSpawnOnce count
+        let! _ = concurrentFloorOnce count
         let spawn = ResizeArray()
         let floor = ResizeArray()
         for _ in 1..rounds do
-            let! s = concurrentSpawnOnce ()
+            let! s = concurrentSpawnOnce count
             spawn.Add s
-            let! f = concurrentFloorOnce ()
+            let! f = concurrentFloorOnce count
             floor.Add f
-        emit { Bench = "spawn.concurrent8"; Value = median spawn; Unit = "ms"; Baseline = Some(median floor) }
+        emit { Bench = $"spawn.concurrent{count}"; Value = median spawn; Unit = "ms"; Baseline = Some(median floor) }
+        eprintfn $"spawn.concurrent{count}: {median spawn / float count:F1} ms per actor"
     }
 
 // ---------------------------------------------------------------- portal.call
@@ -259,7 +262,7 @@ let private portalCall quick =
         emit { Bench = "portal.call"; Value = calls; Unit = "round trips/s"; Baseline = Some raw }
     }
 
-// ---------------------------------------------------------------- error.teardown8
+// ---------------------------------------------------------------- error.teardown{8,32}
 
 let rec private remoteErrors (e: exn) : RemoteActorError list =
     match e with
@@ -269,11 +272,11 @@ let rec private remoteErrors (e: exn) : RemoteActorError list =
 
 /// What is measured: from the moment the raising child raises (its own monotonic timestamp,
 /// carried in the error message) until the root catches the error raised by `nursery { }`.
-/// That span covers the error's trip to the root, the nursery's cancellation of the 8 hanging
-/// siblings (remote call cancel, CancelActor, their exit) and the reaping of all 9 processes:
+/// That span covers the error's trip to the root, the nursery's cancellation of the `count` hanging
+/// siblings (remote call cancel, CancelActor, their exit) and the reaping of all the processes:
 /// the nursery raises only once every child is gone, which is checked afterwards. The siblings
 /// and the raiser are all connected and running before the raise, so no spawn time is included.
-let private teardownOnce () =
+let private teardownOnce (count: int) =
     task {
         let siblingPids = ResizeArray<int>()
         let! measured =
@@ -282,7 +285,7 @@ let private teardownOnce () =
                     do!
                         nursery {
                             let! n = currentNursery
-                            let! (siblings: Portal<unit>[]) = Task.WhenAll [ for i in 0..7 -> runInActor ($"sibling_{i}", hang) n ]
+                            let! (siblings: Portal<unit>[]) = Task.WhenAll [ for i in 1..count -> runInActor ($"sibling_{i}", hang) n ]
                             for s in siblings do
                                 siblingPids.Add s.Pid
                             let! _ = runInActor ("raiser", raiseNow)
@@ -303,15 +306,16 @@ let private teardownOnce () =
 /// Baseline: none. There is no raw equivalent of "cancel a supervised tree and surface its
 /// error", and the cancel ladder's graceful bound is a constant worst case (a timeout), not a
 /// cost measured in this run; a ratio against it would only restate the value.
-let private errorTeardown8 quick =
+let private errorTeardown (count: int) quick =
     task {
         let rounds = if quick then 3 else 10
-        let! _ = teardownOnce ()
+        let! _ = teardownOnce count
         let samples = ResizeArray()
         for _ in 1..rounds do
-            let! ms = teardownOnce ()
+            let! ms = teardownOnce count
             samples.Add ms
-        emit { Bench = "error.teardown8"; Value = median samples; Unit = "ms"; Baseline = None }
+        emit { Bench = $"error.teardown{count}"; Value = median samples; Unit = "ms"; Baseline = None }
+        eprintfn $"error.teardown{count}: {median samples / float count:F1} ms per sibling"
     }
 
 // ---------------------------------------------------------------- memory.idle_actor
@@ -350,8 +354,10 @@ let private memoryIdle quick =
 
 /// The actor scenarios as (name, run) pairs.
 let all: (string * (bool -> Task<unit>)) list =
-    [ scenario "spawn.cold" spawnCold
-      scenario "spawn.concurrent8" spawnConcurrent8
-      scenario "portal.call" portalCall
-      scenario "error.teardown8" errorTeardown8
-      scenario "memory.idle_actor" memoryIdle ]
+    [ yield scenario "spawn.cold" spawnCold
+      for count in [ 8; 32; 64 ] do
+          yield scenario $"spawn.concurrent{count}" (spawnConcurrent count)
+      yield scenario "portal.call" portalCall
+      for count in [ 8; 32 ] do
+          yield scenario $"error.teardown{count}" (errorTeardown count)
+      yield scenario "memory.idle_actor" memoryIdle ]

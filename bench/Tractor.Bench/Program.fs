@@ -12,8 +12,12 @@ let scenarios: Scenario list =
     [ yield { Name = "codec.roundtrip"; Run = CodecBench.run }
       for name, run in ChannelBench.all -> { Name = name; Run = run }
       for name, run in ActorBench.all -> { Name = name; Run = run }
+      for name, run in ScaleBench.all -> { Name = name; Run = run }
+      for name, run in SupervisorBench.all -> { Name = name; Run = run }
       for name, run in StreamBench.all -> { Name = name; Run = run }
-      for name, run in DiscoveryBench.all -> { Name = name; Run = run } ]
+      for name, run in DiscoveryBench.all -> { Name = name; Run = run }
+      for name, run in ForeignBench.all -> { Name = name; Run = run }
+      for name, run in TracingBench.all -> { Name = name; Run = run } ]
 
 [<EntryPoint>]
 let main argv =

@@ -89,7 +89,7 @@ let private withDaemon (name: string) (body: Portal -> Task<'T>) : Task<'T> =
 
 /// Runs the batch for a few seconds first: on this 2-core machine both processes' hot paths
 /// take seconds to reach their optimised JIT tier, and the figure is the steady state.
-let private warmUp quick (a: ChannelBench.Batch) (b: ChannelBench.Batch) =
+let warmUp quick (a: ChannelBench.Batch) (b: ChannelBench.Batch) =
     task {
         let sw = Diagnostics.Stopwatch.StartNew()
 

@@ -25,6 +25,11 @@ let examples: Example list =
       ATrynamicFirstScene.example
       QuickCluster.example
       MultiProgram.example
+      SupervisedWorkers.example
+      Escalation.example
+      ForeignEchoServer.example
+      TracedTree.example
+      HostedService.example
       MultiDaemonSubactors.example
       SubactorBreakpoint.example
       RootActorError.example

@@ -25,9 +25,11 @@ public partial class ActorPortal
     {
         this.portal = portal;
         this.nurseryToken = nurseryToken;
-        // Read while the process is alive: the F# portal's Pid throws once the process is reaped.
-        Pid = portal.Pid;
+        lastPid = portal.Pid;
     }
+
+    // The last pid read: a supervised portal follows its actor's restarts, so Pid is read anew.
+    int lastPid;
 
     /// <summary>The actor's identity (name and unique id).</summary>
     public ActorId Actor => portal.Actor;
@@ -35,8 +37,16 @@ public partial class ActorPortal
     /// <summary>The actor's name.</summary>
     public string Name => portal.Name;
 
-    /// <summary>The actor's OS process id (still readable after the process has been reaped).</summary>
-    public int Pid { get; }
+    /// <summary>The actor's OS process id (still readable after the process has been reaped; a supervised
+    /// actor's portal gives its current process's).</summary>
+    public int Pid
+    {
+        get
+        {
+            try { return lastPid = portal.Pid; }
+            catch (InvalidOperationException) { return lastPid; }
+        }
+    }
 
     /// <summary>Whether the actor is a peer reached by discovery (<see cref="Tractor.FindActor"/>), not a child: we
     /// never cancel or reap it, and <see cref="CancelActor"/> throws <see cref="InvalidOperationException"/>.</summary>

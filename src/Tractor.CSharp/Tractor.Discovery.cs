@@ -85,6 +85,22 @@ public static partial class Tractor
     public static void UseCookie(string cookie) => DiscoveryOps.useCookie(cookie);
 
     /// <summary>
+    /// Runs every TCP connection of this actor and the actors it spawns from now on inside TLS (as the
+    /// <c>TRACTOR_TLS_CERT</c>, <c>TRACTOR_TLS_KEY</c> and <c>TRACTOR_TLS_CA</c> variables do): both ends present
+    /// their certificate; a peer's is trusted when it is this one, chains to the authorities in
+    /// <paramref name="authorityPath"/>, or is trusted by the system. The cookie is still proved inside the session.
+    /// </summary>
+    /// <param name="certificatePath">A PEM certificate.</param>
+    /// <param name="keyPath">Its PEM private key (null if the certificate file holds it).</param>
+    /// <param name="authorityPath">PEM certificates of the authorities whose certificates to trust (optional).</param>
+    /// <exception cref="InvalidOperationException">This actor already made or accepted a TCP connection.</exception>
+    public static void UseTls(string certificatePath, string? keyPath, string? authorityPath = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(certificatePath);
+        DiscoveryOps.useTls(certificatePath, keyPath!, authorityPath is null ? FSharpOption<string>.None : FSharpOption<string>.Some(authorityPath));
+    }
+
+    /// <summary>
     /// Makes the calling actor discoverable: it serves by address and is registered under its name until it ends
     /// (also when it is cancelled).
     /// </summary>

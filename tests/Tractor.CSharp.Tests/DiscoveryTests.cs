@@ -43,6 +43,37 @@ public class DiscoveryTests
     }
 
     [Test]
+    public async Task ADiscoverableSupervisedDaemonIsFoundByNameAgainAfterItIsRestarted()
+    {
+        int before = 0, after = 0, portalPid = 0;
+        var restarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await Tractor.OpenSupervisor(async s =>
+        {
+            s.OnEvent(e => { if (e.Kind == SupervisorEventKind.Restarted) restarted.TrySetResult(); });
+            var daemon = await s.SuperviseDiscoverableActor("cs-sup-findable", [typeof(SupervisedWork), typeof(Work)]);
+            before = (await Tractor.FindActor("cs-sup-findable"))!.Pid;
+            Assert.ThrowsAsync<ActorDiedError>(() => daemon.Run(SupervisedWork.Exit, 3));
+            await restarted.Task.WaitAsync(Bound);
+            after = await (await Tractor.FindActor("cs-sup-findable"))!.Run(Work.Pid);
+            portalPid = daemon.Pid;
+            await daemon.CancelActor();
+        }).WaitAsync(Bound);
+
+        Assert.That(after, Is.Not.EqualTo(before), "the name leads to the new process");
+        Assert.That(after, Is.EqualTo(portalPid));
+        Assert.That(await Tractor.FindActor("cs-sup-findable"), Is.Null, "unregistered once stopped for good");
+    }
+
+    [Test]
+    public void UseTlsWithACertificateThatCannotBeLoadedRaisesAClearErrorAndLeavesTlsOff()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-such-cert-{Guid.NewGuid():N}.pem");
+        var e = Assert.Throws<Ipc.IpcException>(() => Tractor.UseTls(missing, null));
+        Assert.That(e!.Message, Does.Contain("cannot load the TLS certificate").And.Contain(missing));
+        Assert.That(Environment.GetEnvironmentVariable("TRACTOR_TLS_CERT"), Is.Null, "nothing was changed");
+    }
+
+    [Test]
     public async Task WaitForActorWakesOnALaterRegistrationAndHonoursItsToken()
     {
         using var never = new CancellationTokenSource();

@@ -79,6 +79,29 @@ let wait (name: string) : Task<int> =
         return 0
     }
 
+/// `remote <name>`: finds `<name>`, sums a 1000-item stream from it (`streamed <sum>`), then
+/// opens a context on it, cancels the context and asks whether the far side saw the cancel
+/// (`cancel seen <bool>`).
+let remote (name: string) : Task<int> =
+    task {
+        match! findActor name with
+        | None -> say $"none {name}"
+        | Some peer ->
+            let mutable sum = 0
+
+            for x in peer.OpenStreamFrom(fun () -> TractorNet.Testing.DiscoveryService.count 1000) do
+                sum <- sum + x
+
+            say $"streamed {sum}"
+            let! ctx, _ = peer.OpenContext(TractorNet.Testing.DiscoveryService.awaitCancel)
+            do! ctx.Cancel()
+            do! ctx.DisposeAsync()
+            let! seen = peer.Run(fun () -> TractorNet.Testing.DiscoveryService.cancelSeen ())
+            say $"cancel seen {seen}"
+
+        return 0
+    }
+
 /// `query <name>`: prints `address <address>` or `none <name>`.
 let query (name: string) : Task<int> =
     task {
@@ -191,6 +214,12 @@ let main argv =
             0
         with e ->
             eprintfn $"daemon failed: {e.GetType().Name}: {e.Message}"
+            1
+    | [| "remote"; name |] ->
+        try
+            (remote name).GetAwaiter().GetResult()
+        with e ->
+            eprintfn $"remote failed: {e.GetType().Name}: {e.Message}"
             1
     | [| "query"; name |] ->
         try

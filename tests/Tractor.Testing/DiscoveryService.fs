@@ -62,3 +62,25 @@ let greetPeer (other: string) : Task<string> =
         do! greetedSomeone.Task.WaitAsync CancelScope.CurrentToken
         return greeting
     }
+
+/// Completes with true once `awaitCancel` has been cancelled by its caller.
+let private cancelled = TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)
+
+/// A context that starts, then waits until its caller cancels it and records that it was.
+let awaitCancel (ctx: Context<int>) : Task<int> =
+    task {
+        do! ctx.Started 0
+
+        try
+            do! Task.Delay(-1, ctx.Token)
+        finally
+            if ctx.Token.IsCancellationRequested then
+                cancelled.TrySetResult true |> ignore
+
+        return 0
+    }
+
+/// Whether an `awaitCancel` context of this actor was cancelled (waits for it, within the
+/// caller's scope).
+let cancelSeen () : Task<bool> =
+    cancelled.Task.WaitAsync CancelScope.CurrentToken

@@ -6,10 +6,12 @@ open System
 open TractorNet
 
 let private usage () =
-    eprintfn "usage: dotnet tractor tree [--registry uds:///path | tcp://host:port]"
+    eprintfn "usage: dotnet tractor tree [--registry uds:///path | tcp://host:port | etcd://host:port/prefix]"
     2
 
 let private tree (registry: string option) =
+    TractorNet.Discovery.Etcd.EtcdRegistry.install ()
+
     match registry with
     | Some address -> useRegistry address
     | None -> ()

@@ -137,16 +137,27 @@ module internal DiscoveryCore =
             return e
         }
 
-    let startDiscoverableActor (n: ActorNursery) (name: string) (enableModules: string seq) (logLevel: LogLevel) : Task<Portal> =
+    /// The modules a discoverable daemon enables: the caller's and the publishing calls.
+    let discoverableModules (enableModules: string seq) =
+        Seq.append enableModules [ PublishCalls.ModuleName ] |> List.ofSeq
+
+    /// Registers a daemon just spawned with `discoverableModules` under its name; it unregisters
+    /// when it is cancelled.
+    let publishSpawned (portal: Portal) (ct: CancellationToken) : Task =
         task {
-            do! ensureRoot ()
-            let modules = Seq.append enableModules [ PublishCalls.ModuleName ] |> List.ofSeq
-            let! portal = n.StartActorAsync(name, modules, logLevel)
             // The hold call runs until the child is cancelled, then unregisters it before the
             // child acknowledges; its outcome is of no interest (a killed child just breaks it).
             let hold = portal.RunMethod<unit>(FunctionRefs.ofQuotation <@ fun () -> PublishCalls.holdUntilCancelled () @>, CancellationToken.None)
             hold.ContinueWith(fun (t: Task) -> t.Exception |> ignore) |> ignore
-            let! _ = portal.RunMethod<string>(FunctionRefs.ofQuotation <@ fun () -> PublishCalls.publish () @>, n.Token)
+            let! _ = portal.RunMethod<string>(FunctionRefs.ofQuotation <@ fun () -> PublishCalls.publish () @>, ct)
+            ()
+        }
+
+    let startDiscoverableActor (n: ActorNursery) (name: string) (enableModules: string seq) (logLevel: LogLevel) : Task<Portal> =
+        task {
+            do! ensureRoot ()
+            let! portal = n.StartActorAsync(name, discoverableModules enableModules, logLevel)
+            do! publishSpawned portal n.Token
             return portal
         }
 
@@ -224,6 +235,22 @@ type DiscoveryOps =
             invalidArg "cookie" "a discovery cookie must have at least 16 characters"
 
         Environment.SetEnvironmentVariable(Cookie.EnvironmentVariable, cookie)
+
+    /// <summary>Runs every TCP connection of this actor and the actors it spawns from now on inside
+    /// TLS (as <c>TRACTOR_TLS_CERT</c>, <c>TRACTOR_TLS_KEY</c> and <c>TRACTOR_TLS_CA</c> do): both
+    /// ends present their certificate, and a peer's is trusted when it is this one (one certificate
+    /// shared by every host), chains to the authorities in <c>authorityPath</c>, or is trusted by the
+    /// system for its host name. The cookie is still proved inside the session. See docs/discovery.md.</summary>
+    /// <param name="certificatePath">A PEM certificate.</param>
+    /// <param name="keyPath">Its PEM private key (null if the certificate file holds it).</param>
+    /// <param name="authorityPath">PEM certificates of the authorities whose certificates to trust (optional).</param>
+    /// <exception cref="T:System.InvalidOperationException">This actor already made or accepted a TCP connection.</exception>
+    /// <exception cref="T:TractorNet.Ipc.IpcException">The files cannot be loaded, or the certificate has no private key.</exception>
+    static member useTls(certificatePath: string, keyPath: string, ?authorityPath: string) : unit =
+        if String.IsNullOrEmpty certificatePath then
+            invalidArg "certificatePath" "a TLS certificate path is required"
+
+        TlsSettings.useFiles certificatePath keyPath (defaultArg authorityPath null)
 
     /// <summary>Starts a daemon actor like <c>startActor</c>, discoverable by its name from any
     /// actor that shares the registry and cookie; the portal is returned once it is registered.

@@ -17,6 +17,13 @@ type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec, re
     // for a peer reached by discovery (`remote`: a connection by address; never reaped by us).
     let isPeer = not (isNull (box remote))
     let isSelf = isNull (box child) && not isPeer
+    // A supervisor (Supervision/) re-points the portal of a child it restarts at the new process;
+    // between the death and the restart, calls wait at `gate` (faulted when there is no restart).
+    // Written by the supervisor's loop only, `child` before `gate` is opened.
+    let mutable child = child
+    let mutable self = self
+    let mutable gate: Task = Task.CompletedTask
+    let mutable waiting: TaskCompletionSource = null
 
     let refuse (what: string) =
         invalidOp $"cannot {what} actor '{self}' from itself: that needs two actors (use a portal of another actor)"
@@ -62,6 +69,13 @@ type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec, re
                 let! payload = remote.Call(call.Function, arguments, ct)
                 return codec.Decode(typeof<'T>, payload) :?> 'T
             else
+                let g = gate
+
+                if not g.IsCompletedSuccessfully then
+                    do! g.WaitAsync ct
+
+                let child = child
+
                 let! payload =
                     task {
                         try
@@ -105,15 +119,53 @@ type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec, re
 
     /// <summary>
     /// Asks the actor to cancel everything and exit; true if it acknowledged within the
-    /// graceful bound (its process is reaped by the nursery either way).
+    /// graceful bound (its process is reaped by the nursery either way). A supervised actor is
+    /// thereby stopped for good (not restarted); while it is being restarted, its next process is.
     /// </summary>
     member _.CancelActor() : Task<bool> =
         if isSelf then
             refuse "cancel"
         elif isPeer then
             invalidOp $"cannot cancel actor '{self}': it is a peer reached by discovery, not a child of this actor (only its parent cancels it)"
-        else
+        elif gate.IsCompletedSuccessfully then
             child.RequestCancel()
+        else
+            // A supervised actor between two processes: cancel the next one (the supervisor then
+            // stops it for good), or nothing if there will be none.
+            task {
+                try
+                    do! gate
+                    return! child.RequestCancel()
+                with _ ->
+                    return true
+            }
+
+    /// Calls wait from now on until the supervisor restarts the actor (Repoint) or gives up (Retire).
+    member internal _.Suspend() =
+        if isNull waiting then
+            waiting <- TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+            gate <- waiting.Task
+
+    /// Points the portal at a new process of the actor and lets waiting calls through.
+    member internal _.Repoint(next: ChildActor) =
+        self <- next.Id
+        child <- next
+        gate <- Task.CompletedTask
+
+        if not (isNull waiting) then
+            waiting.TrySetResult() |> ignore
+            waiting <- null
+
+    /// The actor will not come back: waiting calls, and later ones, fail with `error`.
+    member internal _.Retire(error: exn) =
+        let failed = Task.FromException error
+        failed.Exception |> ignore // observed: nobody may call again
+        gate <- failed
+
+        if not (isNull waiting) then
+            waiting.TrySetException error |> ignore
+            waiting.Task.Exception |> ignore
+            waiting <- null
 
     override this.ToString() = $"Portal({self}, pid {this.Pid})"
 

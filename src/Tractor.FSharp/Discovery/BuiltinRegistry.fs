@@ -139,7 +139,7 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
             with
             | :? ConnectException -> return None
             | :? HandshakeException as e ->
-                return raise (RegistryError($"the registry at {address} refused this actor: {e.Message} (do both programs use the same cookie? see {Cookie.EnvironmentVariable})", e))
+                return raise (RegistryError($"the registry at {address} refused this actor: {e.Message} (do both programs use the same cookie, and over TCP both TLS or neither? see {Cookie.EnvironmentVariable}, {TractorNet.Ipc.TlsSettings.CertificateVariable})", e))
         }
 
     /// The registrar connection `lost` closed: forget it, and if this process has registrations,

@@ -34,7 +34,7 @@ module internal PeerConnections =
                     with
                     | :? ConnectException as e -> return raise (StaleEntryException(entry, e.Message))
                     | :? HandshakeException as e ->
-                        return raise (RegistryError($"actor {entry} refused the connection: {e.Message} (do both use the same cookie? see {Cookie.EnvironmentVariable})", e))
+                        return raise (RegistryError($"actor {entry} refused the connection: {e.Message} (do both use the same cookie, and over TCP both TLS or neither? see {Cookie.EnvironmentVariable}, {TractorNet.Ipc.TlsSettings.CertificateVariable})", e))
                 }
 
             if channel.Peer.Uid <> entry.Uid then

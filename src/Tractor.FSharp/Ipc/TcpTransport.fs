@@ -31,13 +31,17 @@ type internal TcpListener(socket: Socket, address: IpcAddress) =
         member _.AcceptAsync ct =
             SocketPlumbing.accept socket ct (fun s ->
                 TcpTuning.apply s
-                new SocketConnection(s, address, addressOf s.RemoteEndPoint) :> IConnection)
+
+                match TlsSettings.current () with
+                | Some tls -> TlsConnection.Accepted(s, tls, address, addressOf s.RemoteEndPoint)
+                | None -> new SocketConnection(s, address, addressOf s.RemoteEndPoint) :> IConnection)
 
         member _.Dispose() = socket.Dispose()
 
 /// <summary>
 /// TCP: for actors on other hosts. Listening on port 0 binds a free port; the listener's
-/// <c>Address</c> reports it. Nagle is off: frames are already batched by the channel.
+/// <c>Address</c> reports it. Nagle is off: frames are already batched by the channel. With
+/// TRACTOR_TLS_CERT set, every connection runs inside TLS (see docs/discovery.md).
 /// </summary>
 type TcpTransport() =
     static let resolve (address: IpcAddress) : Task<IPEndPoint> =
@@ -65,6 +69,8 @@ type TcpTransport() =
         member _.Scheme = "tcp"
 
         member _.Listen address =
+            // A TLS setting that cannot be loaded fails here, where the caller sees it.
+            TlsSettings.current () |> ignore
             let ep =
                 try
                     (resolve address).GetAwaiter().GetResult()
@@ -95,5 +101,15 @@ type TcpTransport() =
                 TcpTuning.apply socket
                 do! SocketPlumbing.connect socket ep address timeout ct
                 let local = socket.LocalEndPoint :?> IPEndPoint
-                return new SocketConnection(socket, IpcAddress.Tcp(local.Address.ToString(), local.Port), address) :> IConnection
+                let localAddress = IpcAddress.Tcp(local.Address.ToString(), local.Port)
+
+                match TlsSettings.current () with
+                | Some tls ->
+                    let host =
+                        match address with
+                        | IpcAddress.Tcp(host, _) -> host
+                        | _ -> ""
+
+                    return! TlsConnection.ConnectedAsync(socket, tls, host, localAddress, address, ct)
+                | None -> return new SocketConnection(socket, localAddress, address) :> IConnection
             }

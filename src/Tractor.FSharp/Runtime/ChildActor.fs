@@ -21,6 +21,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
     let onControl (msg: Message) =
         match msg with
         | CancelActorAck -> acknowledged.TrySetResult() |> ignore
+        | LogRecords(records, dropped) -> LogForwarder.Relay(id, records, dropped)
         | Debug(route, payload) when not (isNull DebugHooks.Current) -> DebugHooks.Current.FromChild(id, link.Send, route, payload)
         | other -> Log.warn $"unexpected message from child '{id}': {other}"
 
@@ -149,6 +150,10 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
     /// the child reads it), without waiting for it: calls can be sent at once, and `WhenReady`
     /// waits for it to report ready. A failure to start the process raises at once.
     static member Launch(rt: ActorRuntime, spawner: ISpawner, name: string, enabledModules: string list, logLevel: LogLevel) : Task<ChildActor> =
+        // The spawn's span (when anyone listens): starting the process and handing it its spec.
+        Tracing.traced $"spawn {name}" Diagnostics.ActivityKind.Internal (fun () -> ChildActor.LaunchCore(rt, spawner, name, enabledModules, logLevel))
+
+    static member private LaunchCore(rt: ActorRuntime, spawner: ISpawner, name: string, enabledModules: string list, logLevel: LogLevel) : Task<ChildActor> =
         task {
             SpawnTrace.mark "parent.spawn"
             let id = ActorId.New name
@@ -190,6 +195,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                   LogLevel = int logLevel
                   GracefulMs = int rt.Ladder.Graceful.TotalMilliseconds
                   TerminateMs = int rt.Ladder.Terminate.TotalMilliseconds
+                  LogToParent = Log.forwardsChildren ()
                   DebugMode = not (isNull DebugHooks.Current) }
 
             // The child is still starting .NET: the spec waits in the socket, read without a round trip.

@@ -80,22 +80,31 @@ module internal ChildRunner =
         // The parent queued the spec before we started, so this read does not wait.
         let more = channel.ReceiveAsync().AsTask().GetAwaiter().GetResult()
 
-        let debugMode =
+        let spec =
             match (if more then ValueSome(MessageCodec.deserialize (Buffers.ReadOnlySequence channel.Current)) else ValueNone) with
-            | ValueSome(Spawn spec) ->
-                channel.SetPeer { Name = spec.Parent.Name; Uid = spec.Parent.Uid; Pid = boot.ParentPid }
-                rt.EnabledModules <- spec.EnabledModules
-                rt.Parent <- Some spec.Parent
-                Log.setLevel (enum<LogLevel> spec.LogLevel)
-                rt.Ladder <- { Graceful = TimeSpan.FromMilliseconds(float spec.GracefulMs); Terminate = TimeSpan.FromMilliseconds(float spec.TerminateMs) }
-                spec.DebugMode
+            | ValueSome(Spawn spec) -> spec
             | other -> failwith $"expected a spawn spec from the parent, got {other}"
+
+        channel.SetPeer { Name = spec.Parent.Name; Uid = spec.Parent.Uid; Pid = boot.ParentPid }
+        rt.EnabledModules <- spec.EnabledModules
+        rt.Parent <- Some spec.Parent
+        Log.setLevel (enum<LogLevel> spec.LogLevel)
+        rt.Ladder <- { Graceful = TimeSpan.FromMilliseconds(float spec.GracefulMs); Terminate = TimeSpan.FromMilliseconds(float spec.TerminateMs) }
 
         SpawnTrace.mark "child.spec"
         let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
 
-        if debugMode then
+        if spec.DebugMode then
             installDebugger rt link
+
+        // Records to the parent (and on to the root's ILoggerFactory) instead of standard error, if the root asked.
+        let forwarder =
+            if spec.LogToParent then
+                let f = LogForwarder(link.Send, 4096, 256)
+                Log.setSink (Action<LogEntry> f.Enqueue)
+                ValueSome f
+            else
+                ValueNone
 
         link.Send(Ready).AsTask().GetAwaiter().GetResult()
         let cancelRequested = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
@@ -118,6 +127,10 @@ module internal ChildRunner =
         rt.Cancel()
         // Running calls end (their nested nurseries reap our own children) before we ack.
         peer.Drain().GetAwaiter().GetResult()
+
+        match forwarder with
+        | ValueSome f -> f.Flush(TimeSpan.FromSeconds 1.0).Wait()
+        | ValueNone -> ()
 
         try
             link.Send(CancelActorAck).AsTask().Wait(TimeSpan.FromSeconds 1.0) |> ignore

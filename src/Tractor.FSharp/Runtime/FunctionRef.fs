@@ -43,8 +43,12 @@ module internal FunctionRefs =
     let private definition (m: MethodInfo) =
         if m.IsGenericMethod then m.GetGenericMethodDefinition() else m
 
-    /// The wire form of a static method.
-    let ofMethod (m: MethodInfo) : FunctionRef =
+    /// Methods already described: a call of one reuses its description (the description reads
+    /// reflection data and builds lists, on every `portal.Run` otherwise).
+    let private described = Collections.Concurrent.ConcurrentDictionary<MethodInfo, FunctionRef>()
+
+    /// The wire form of a static method, described afresh.
+    let private describe (m: MethodInfo) : FunctionRef =
         if not m.IsStatic then
             invalidArg "f" $"'{m.DeclaringType.Name}.{m.Name}' is an instance method: only static functions (module functions, static methods) can run in another actor"
 
@@ -57,6 +61,15 @@ module internal FunctionRefs =
             else
                 []
           ParameterTypes = (definition m).GetParameters() |> Seq.map (fun p -> typeFullName p.ParameterType) |> List.ofSeq }
+
+    /// The wire form of a static method.
+    let ofMethod (m: MethodInfo) : FunctionRef =
+        match described.TryGetValue m with
+        | true, known -> known
+        | _ ->
+            let r = describe m
+            described.TryAdd(m, r) |> ignore
+            r
 
     let private unsupported (what: string) =
         invalidArg

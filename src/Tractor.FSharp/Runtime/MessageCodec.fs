@@ -60,11 +60,15 @@ module internal MessageCodec =
     let CancelledTag = 14
 
     [<Literal>]
-    let DebugTag = 15
+    let LogRecordsTag = 15
+
+    [<Literal>]
+    let DebugTag = 16
 
     let private caseNames =
         [| "Spawn"; "Ready"; "Start"; "Return"; "Error"; "CancelCall"; "CancelActor"; "CancelActorAck"
-           "Started"; "Yield"; "Stop"; "Credit"; "StreamClosed"; "Overrun"; "Cancelled"; "Debug" |]
+           "Started"; "Yield"; "Stop"; "Credit"; "StreamClosed"; "Overrun"; "Cancelled"
+           "LogRecords"; "Debug" |]
 
     let private kindNames = [| "Unary"; "Context"; "Stream" |]
 
@@ -132,14 +136,26 @@ module internal MessageCodec =
     let private writeSpec (w: byref<MsgPackWriter>) (s: SpawnSpec) =
         notNull (box s) "SpawnSpec"
         w.Enter()
-        w.WriteArrayHeader 7
+        w.WriteArrayHeader 8
         writeActor &w s.Actor
         writeActor &w s.Parent
         writeStrings &w s.EnabledModules
         w.WriteInt32 s.LogLevel
         w.WriteInt32 s.GracefulMs
         w.WriteInt32 s.TerminateMs
+        w.WriteBoolean s.LogToParent
         w.WriteBoolean s.DebugMode
+        w.Leave()
+
+    let private writeLogEntry (w: byref<MsgPackWriter>) (e: LogEntry) =
+        notNull (box e) "LogEntry"
+        w.Enter()
+        w.WriteArrayHeader 5
+        w.WriteInt64 e.Ticks
+        w.WriteInt32(int e.Level)
+        w.WriteString e.Actor
+        w.WriteInt32 e.Pid
+        w.WriteString e.Message
         w.Leave()
 
     /// Opens a case with fields: `[tag, ...` (`fields` of them follow).
@@ -161,14 +177,15 @@ module internal MessageCodec =
             | Spawn spec ->
                 caseHeader &w SpawnTag 1
                 writeSpec &w spec
-            | Start(id, f, args, kind) ->
-                caseHeader &w StartTag 4
+            | Start(id, f, args, kind, trace) ->
+                caseHeader &w StartTag 5
                 w.WriteInt64 id
                 writeFunction &w f
                 w.WriteArrayHeader args.Length
                 for a in args do
                     writeBytes &w a
                 writeKind &w kind
+                w.WriteString trace
             | Return(id, value) ->
                 caseHeader &w ReturnTag 2
                 w.WriteInt64 id
@@ -206,6 +223,12 @@ module internal MessageCodec =
                 w.WriteInt64 id
                 writeActor &w canceller
                 w.WriteString reason
+            | LogRecords(records, dropped) ->
+                caseHeader &w LogRecordsTag 2
+                w.WriteArrayHeader records.Length
+                for e in records do
+                    writeLogEntry &w e
+                w.WriteInt64 dropped
             | Debug(route, payload) ->
                 caseHeader &w DebugTag 2
                 w.WriteString route
@@ -307,13 +330,14 @@ module internal MessageCodec =
           Inner = inner.Close() }
 
     let private readSpec (r: byref<MsgPackReader>) : SpawnSpec =
-        let extra = ObjectHelpers.BeginArray(&r, 7, "record `SpawnSpec`")
+        let extra = ObjectHelpers.BeginArray(&r, 8, "record `SpawnSpec`")
         let actor = readActor &r
         let parent = readActor &r
         let modules = readStrings &r
         let level = r.ReadInt32()
         let graceful = r.ReadInt32()
         let terminate = r.ReadInt32()
+        let logToParent = r.ReadBoolean()
         let debugMode = r.ReadBoolean()
         ObjectHelpers.EndArray(&r, extra)
 
@@ -323,10 +347,26 @@ module internal MessageCodec =
           LogLevel = level
           GracefulMs = graceful
           TerminateMs = terminate
+          LogToParent = logToParent
           DebugMode = debugMode }
 
+    let private readLogEntry (r: byref<MsgPackReader>) : LogEntry =
+        let extra = ObjectHelpers.BeginArray(&r, 5, "record `LogEntry`")
+        let ticks = r.ReadInt64()
+        let level = r.ReadInt32()
+        let actor = r.ReadStringOrNull()
+        let pid = r.ReadInt32()
+        let message = r.ReadStringOrNull()
+        ObjectHelpers.EndArray(&r, extra)
+
+        { Ticks = ticks
+          Level = enum<LogLevel> level
+          Actor = actor
+          Pid = pid
+          Message = message }
+
     /// Fields each case has (by tag).
-    let private fieldCounts = [| 1; 0; 4; 2; 2; 1; 0; 0; 2; 2; 1; 2; 1; 1; 3; 2 |]
+    let private fieldCounts = [| 1; 0; 5; 2; 2; 1; 0; 0; 2; 2; 1; 2; 1; 1; 3; 2; 2 |]
 
     /// Reads one message.
     let read (r: byref<MsgPackReader>) : Message =
@@ -364,7 +404,8 @@ module internal MessageCodec =
                     for _ in 1..n do
                         args.Add(readBytes &r)
 
-                    Start(id, f, args.Close(), readKind &r)
+                    let kind = readKind &r
+                    Start(id, f, args.Close(), kind, r.ReadStringOrNull())
                 | ReturnTag ->
                     let id = r.ReadInt64()
                     Return(id, readBytes &r)
@@ -386,6 +427,14 @@ module internal MessageCodec =
                     Credit(key, r.ReadInt32())
                 | StreamClosedTag -> StreamClosed(r.ReadInt64())
                 | OverrunTag -> Overrun(r.ReadInt64())
+                | LogRecordsTag ->
+                    let n = r.ReadArrayHeader()
+                    let mutable records = ListCollector<LogEntry>()
+
+                    for _ in 1..n do
+                        records.Add(readLogEntry &r)
+
+                    LogRecords(records.Close(), r.ReadInt64())
                 | DebugTag ->
                     let route = r.ReadStringOrNull()
                     Debug(route, readBytes &r)

@@ -15,6 +15,9 @@ type internal SpawnSpec =
       /// The cancel ladder the child uses for its own children, in milliseconds.
       GracefulMs: int
       TerminateMs: int
+      /// Whether the child sends its log records to the parent (the root hands them to an ILoggerFactory)
+      /// instead of writing them to standard error.
+      LogToParent: bool
       /// Whether the tree runs in debug mode (Devx/): pauses and post-mortems open a REPL.
       DebugMode: bool }
 
@@ -39,8 +42,8 @@ type internal Message =
     /// Child → parent: the spawn spec is applied; the actor serves calls.
     | Ready
     /// Caller → callee: run `Function` with `Arguments` (one MessagePack blob per
-    /// parameter) under call id `Id`.
-    | Start of Id: int64 * Function: FunctionRef * Arguments: byte[] list * Kind: CallKind
+    /// parameter) under call id `Id`. `Trace` is the caller's W3C traceparent, null when nobody traces.
+    | Start of Id: int64 * Function: FunctionRef * Arguments: byte[] list * Kind: CallKind * Trace: string
     /// Callee → caller: the function's value.
     | Return of Id: int64 * Value: byte[]
     /// Callee → caller: the function raised (or was refused: not enabled, bad arguments...).
@@ -69,6 +72,9 @@ type internal Message =
     | Overrun of Key: int64
     /// Callee → caller: the call ended because it was cancelled, by `Canceller`.
     | Cancelled of Id: int64 * Canceller: ActorId * Reason: string
+    /// Child → parent: log records on their way to the root (when the spawn spec says LogToParent), and how many
+    /// the sender dropped since its last batch because its queue was full.
+    | LogRecords of Records: LogEntry list * Dropped: int64
     /// Either way, debug mode only: a message of the debugger's own protocol (Devx/DebugMessage),
     /// relayed hop by hop between the root, which owns the terminal, and the actor whose unique
     /// id is `Route` (docs/protocol.md §6).

@@ -1,6 +1,7 @@
 namespace TractorNet.Runtime
 
 open System
+open System.Diagnostics
 open System.Threading
 open System.Threading.Tasks
 open TractorNet
@@ -33,8 +34,20 @@ type internal Peer
     let loopDone = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
 
     // ---- serving the peer's calls ----
+    /// Sends a served call's outcome, marking its span (the current activity, when tracing) by it.
+    let reply (m: Message) =
+        match Activity.Current with
+        | null -> ()
+        | a ->
+            match m with
+            | Error(_, info) -> Tracing.markError a info.TypeName info.Message
+            | Cancelled _ -> Tracing.markCancelled a
+            | _ -> ()
+
+        link.Send m
+
     let refuse (id: int64) (typeName: string) (message: string) =
-        link.Send(Error(id, { Source = self; TypeName = typeName; Message = message; StackTrace = ""; RelayPath = []; Inner = [] }))
+        reply (Error(id, { Source = self; TypeName = typeName; Message = message; StackTrace = ""; RelayPath = []; Inner = [] }))
 
     let execute (id: int64) (f: FunctionRef) (args: byte[] list) (ct: CancellationToken) =
         task {
@@ -72,7 +85,7 @@ type internal Peer
                             do! DebugHooks.Current.PostMortem e
 
                         try
-                            do! link.Send(Error(id, RemoteErrorInfo.ofException self e))
+                            do! reply (Error(id, RemoteErrorInfo.ofException self e))
                         with _ ->
                             () // the caller is gone; nothing to tell
         }
@@ -145,7 +158,7 @@ type internal Peer
                             do! link.Send(Return(id, codec.Encode(resultType, result)))
                         else
                             do! ep.FinishCallee false
-                            do! link.Send(Error(id, RemoteErrorInfo.ofException self failure))
+                            do! reply (Error(id, RemoteErrorInfo.ofException self failure))
                     with e ->
                         try
                             do! ep.FinishCallee false
@@ -153,7 +166,7 @@ type internal Peer
                             match e with
                             | :? OperationCanceledException when ct.IsCancellationRequested && not (isNull ep.Failure) ->
                                 // Cancelled by the context's failure: that is how it ended.
-                                do! link.Send(Error(id, RemoteErrorInfo.ofException self ep.Failure))
+                                do! reply (Error(id, RemoteErrorInfo.ofException self ep.Failure))
                             | :? OperationCanceledException when ct.IsCancellationRequested ->
                                 let canceller =
                                     match ep.CancelledBy, CancelCause.current () with
@@ -161,24 +174,33 @@ type internal Peer
                                     | ValueNone, ValueSome who -> who
                                     | ValueNone, ValueNone -> self
 
-                                do! link.Send(Cancelled(id, canceller, $"'{f.Display}' was cancelled in actor '{self}'"))
+                                do! reply (Cancelled(id, canceller, $"'{f.Display}' was cancelled in actor '{self}'"))
                             | e ->
                                 if not (isNull DebugHooks.Current) then
                                     do! DebugHooks.Current.PostMortem e
 
-                                do! link.Send(Error(id, RemoteErrorInfo.ofException self e))
+                                do! reply (Error(id, RemoteErrorInfo.ofException self e))
                         with _ ->
                             () // the caller is gone; nothing to tell
         }
 
     /// Runs one call the other side asked for; `cts` is registered in `running` already.
-    let serve (id: int64) (f: FunctionRef) (args: byte[] list) (cts: CancellationTokenSource) =
+    let serve (id: int64) (f: FunctionRef) (args: byte[] list) (trace: string) (cts: CancellationTokenSource) =
         task {
+            // The call's span, parented to the caller's (or none): never an activity this loop inherited.
+            let span = Tracing.startServer f.Method trace
+
+            if isNull span && not (isNull Activity.Current) then
+                Activity.Current <- null
+
             try
                 do! execute id f args cts.Token
             finally
                 running.Remove id
                 cts.Dispose()
+
+                if not (isNull span) then
+                    span.Dispose()
         }
 
     // ---- receiving ----
@@ -279,7 +301,7 @@ type internal Peer
                                     if not (isNull ep) then
                                         forget id
                                         ep.OnOutcome(Failed info)
-                            | Start(id, f, args, ((Context(window, overruns) | Stream(window, overruns)) as kind)) ->
+                            | Start(id, f, args, ((Context(window, overruns) | Stream(window, overruns)) as kind), trace) ->
                                 // The endpoint exists before the next message is read, so the
                                 // items and cancels right behind the Start find it.
                                 let cts = CancellationTokenSource.CreateLinkedTokenSource runtimeToken
@@ -295,6 +317,11 @@ type internal Peer
 
                                 let run () =
                                     task {
+                                        let span = Tracing.startServer f.Method trace
+
+                                        if isNull span && not (isNull Activity.Current) then
+                                            Activity.Current <- null
+
                                         try
                                             try
                                                 do! executeStreaming id f args kind ep cts.Token
@@ -303,6 +330,9 @@ type internal Peer
                                                 ep.Release()
                                                 running.Remove id
                                                 cts.Dispose()
+
+                                                if not (isNull span) then
+                                                    span.Dispose()
                                         with _ ->
                                             ()
                                     }
@@ -310,14 +340,14 @@ type internal Peer
                                 let t = Task.Run<unit>(fun () -> run ())
                                 serving[id] <- t
                                 t.ContinueWith(fun (_: Task) -> serving.Remove id) |> ignore
-                            | Start(id, f, args, _) ->
+                            | Start(id, f, args, _, trace) ->
                                 // Off the receive loop: user code may block its thread, and the
                                 // loop must stay free to hear CancelCall/CancelActor.
                                 // The call's cancellation exists before the next message is
                                 // read, so a CancelCall right behind the Start finds it.
                                 let cts = CancellationTokenSource.CreateLinkedTokenSource runtimeToken
                                 running[id] <- cts
-                                let t = Task.Run<unit>(fun () -> serve id f args cts)
+                                let t = Task.Run<unit>(fun () -> serve id f args trace cts)
                                 serving[id] <- t
                                 t.ContinueWith(fun (_: Task) -> serving.Remove id) |> ignore
                             | CancelCall id ->
@@ -369,11 +399,15 @@ type internal Peer
             let id = Interlocked.Increment &nextId
             let reply = TaskCompletionSource<Result<byte[], RemoteErrorInfo>>(TaskCreationOptions.RunContinuationsAsynchronously)
             pending[id] <- reply
+            // The call's span (when anyone listens), ended below however the call ends.
+            let span = Tracing.start f.Method ActivityKind.Client null
+            use _ = span
 
             try
-                do! link.Send(Start(id, f, args, Unary))
+                do! link.Send(Start(id, f, args, Unary, Tracing.contextOf span))
             with e ->
                 pending.Remove id
+                Tracing.markException span e
                 ct.ThrowIfCancellationRequested()
                 raise (TransportClosedError(string link.Remote, e.Message))
 
@@ -400,8 +434,11 @@ type internal Peer
             match outcome with
             | Ok value -> return value
             | Result.Error info when ct.IsCancellationRequested && info.TypeName = typeof<OperationCanceledException>.FullName ->
+                Tracing.markCancelled span
                 return raise (OperationCanceledException ct)
-            | Result.Error info -> return raise (RemoteActorError info)
+            | Result.Error info ->
+                Tracing.markError span info.TypeName info.Message
+                return raise (RemoteActorError info)
         }
 
     /// Starts a context or one-way stream call (caller side) and returns its endpoint.
@@ -426,8 +463,28 @@ type internal Peer
                 forget id
                 raise (TransportClosedError(string link.Remote, closedReason))
 
+            // The context's or stream's span lasts until its outcome; it is not made current here (the caller's
+            // code goes on beside it).
+            let previous = Activity.Current
+            let span = Tracing.start f.Method ActivityKind.Client null
+
+            if not (isNull span) then
+                Activity.Current <- previous
+
+                ep.Outcome.ContinueWith(fun (t: Task<CallOutcome>) ->
+                    if t.IsCompletedSuccessfully then
+                        match t.Result with
+                        | Failed info -> Tracing.markError span info.TypeName info.Message
+                        | CancelledBy _ -> Tracing.markCancelled span
+                        | _ -> ()
+                    else
+                        Tracing.markError span "TractorNet.TransportClosedError" "the call ended without an outcome"
+
+                    span.Dispose())
+                |> ignore
+
             try
-                do! link.Send(Start(id, f, args, kind))
+                do! link.Send(Start(id, f, args, kind, Tracing.contextOf span))
             with e ->
                 forget id
                 raise (TransportClosedError(string link.Remote, e.Message))

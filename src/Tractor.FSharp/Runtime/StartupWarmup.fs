@@ -22,10 +22,10 @@ module internal StartupWarmup =
         let home = typeof<Anchor>.DeclaringType
         let f = FunctionRefs.ofMethod (home.GetMethod(nameof noop, Reflection.BindingFlags.Static ||| Reflection.BindingFlags.Public ||| Reflection.BindingFlags.NonPublic))
         let frame = ArrayBufferWriter<byte>(256)
-        MessageCodec.serialize frame (Start(1L, f, [], Unary))
+        MessageCodec.serialize frame (Start(1L, f, [], Unary, null))
 
         match MessageCodec.deserialize (ReadOnlySequence frame.WrittenMemory) with
-        | Start(id, f, _, _) ->
+        | Start(id, f, _, _, _) ->
             match FunctionRefs.resolve [ f.DeclaringType ] f with
             | Ok m ->
                 let parameters = m.GetParameters()

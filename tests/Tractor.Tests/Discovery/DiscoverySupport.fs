@@ -12,11 +12,25 @@ open TractorNet.Testing
 
 let private made = Collections.Concurrent.ConcurrentBag<string>()
 
-/// A fresh registry address in the per-user socket directory (nobody else's registrar).
+/// The etcd server (`host:port`) the discovery suite runs against when EtcdRegistryTests runs it
+/// a second time (TRACTOR_TEST_ETCD); None: the built-in registrar.
+let etcdUnderTest =
+    match Environment.GetEnvironmentVariable "TRACTOR_TEST_ETCD" with
+    | null
+    | "" -> None
+    | endpoint -> Some endpoint
+
+/// A fresh registry address: in the per-user socket directory (nobody else's registrar), or a
+/// fresh key prefix on the etcd server under test.
 let freshRegistry () =
-    let path = Path.Combine(UnixSocketDirectory.ensure (), $"reg-{Guid.NewGuid():N}".Substring(0, 16) + ".sock")
-    made.Add path
-    string (IpcAddress.Uds path)
+    match etcdUnderTest with
+    | Some endpoint ->
+        TractorNet.Discovery.Etcd.EtcdRegistry.install ()
+        $"etcd://{endpoint}/t{Guid.NewGuid():N}"
+    | None ->
+        let path = Path.Combine(UnixSocketDirectory.ensure (), $"reg-{Guid.NewGuid():N}".Substring(0, 16) + ".sock")
+        made.Add path
+        string (IpcAddress.Uds path)
 
 /// Removes the files of the fresh registries whose programs have all ended (a lock file is never
 /// removed while a registrar may hold it: only after the test, and not this process's own).
@@ -42,11 +56,16 @@ let useOwnRegistry =
 
     fun () -> chosen.Force()
 
-/// A separate program (Tractor.TestApp) with its output lines as they come.
-type Program(args: string list, env: (string * string) list) =
+/// A separate program (Tractor.TestApp) with its output lines as they come; `launcher` runs it
+/// through another command (e.g. `ip netns exec <namespace>`), which must exec it in place.
+type Program(args: string list, env: (string * string) list, ?launcher: string list) =
+    let launcher = defaultArg launcher []
+
     let psi =
         ProcessStartInfo(
-            "dotnet",
+            (match launcher with
+             | command :: _ -> command
+             | [] -> "dotnet"),
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -55,6 +74,11 @@ type Program(args: string list, env: (string * string) list) =
 
     do
         OurProcesses.ensureMarked ()
+
+        if not launcher.IsEmpty then
+            for a in List.tail launcher @ [ "dotnet" ] do
+                psi.ArgumentList.Add a
+
         psi.ArgumentList.Add(Path.Combine(RepoPaths.outputOf "tests/Tractor.TestApp", "Tractor.TestApp.dll"))
 
         for a in args do

@@ -48,6 +48,14 @@ let private withRegistry (f: unit -> 'T) () : Task =
             removeFreshRegistries (useOwnRegistry ())
     }
 
+/// Runs a test of the built-in registrar's own behaviour (its election and takeover), which has no
+/// counterpart when the suite runs against etcd.
+let private registrarOnly (f: unit -> 'T) () : 'T =
+    if etcdUnderTest.IsSome then
+        Assert.Ignore "the built-in registrar's own behaviour: etcd has no registrar to elect or take over"
+
+    f ()
+
 let ``a discoverable daemon is found by name, called as a peer, and unregistered when it is cancelled`` () : Task =
     task {
         let! before, after, greeting, peerPid, daemonPid, isPeer =
@@ -327,7 +335,8 @@ let ``a program with the wrong cookie is refused, with a clear log line on both 
     use _ = server
     use intruder = new Program([ "find"; "cookie-svc" ], ("TRACTOR_COOKIE", "not-the-right-cookie-at-all") :: registry)
     Assert.That(intruder.Exit(), Is.EqualTo 1, "the intruder fails")
-    Assert.That(intruder.Stderr(), Does.Contain("failed authentication").And.Contain "refused this actor")
+    // The registrar refuses it ("refused this actor"); with etcd, which holds no cookie, the actor does ("refused the connection").
+    Assert.That(intruder.Stderr(), Does.Contain("failed authentication").And.Contain "refused")
     Assert.That(server.End(), Is.EqualTo 0)
     Assert.That(server.Stderr(), Does.Contain "failed authentication")
 
@@ -430,7 +439,7 @@ let ``the tree tool prints a running tree: each actor under its parent, with pid
     let lines = runTreeTool registry
     let rootPid = server.Process.Id
     Assert.That(lines.Length, Is.EqualTo 3, String.Join("\n", lines))
-    Assert.That(lines[0], Does.StartWith("registry uds://").And.EndsWith ": 2 entries")
+    Assert.That(lines[0], Is.EqualTo $"registry {snd registry.Head}: 2 entries")
     Assert.That(lines[1], Does.StartWith($"root  pid {rootPid}  host {Environment.MachineName}  up ").And.Contain "uds://")
     Assert.That(lines[2], Does.StartWith($"└─ tree-svc  pid {daemonPid}  host {Environment.MachineName}  up ").And.Contain "tree-svc-")
     Assert.That(server.End(), Is.EqualTo 0, server.Stderr())
@@ -456,10 +465,10 @@ let tests =
         Register.test "the cookie file is made on first use, readable by this user only" (withRegistry ``the cookie file is made on first use, readable by this user only``)
         Register.test "a peer reached in another program runs calls, contexts and streams, and fails at the call site" (withRegistry ``a peer reached in another program runs calls, contexts and streams, and fails at the call site``)
         Register.test "a second program finds and calls an actor of the first" (withRegistry ``a second program finds and calls an actor of the first``)
-        Register.test "programs starting at once share one registrar, and when it ends the survivors take over and re-register" (withRegistry ``programs starting at once share one registrar, and when it ends the survivors take over and re-register``)
+        Register.test "programs starting at once share one registrar, and when it ends the survivors take over and re-register" (withRegistry (registrarOnly ``programs starting at once share one registrar, and when it ends the survivors take over and re-register``))
         yield! Register.cases "when the registrar's program ends, another takes the role over and re-registers what it hosts" [
-            "(\"ends\")", (fun () -> ``when the registrar's program ends, another takes the role over and re-registers what it hosts`` ("ends"))
-            "(\"is cancelled by Ctrl-C\")", (fun () -> ``when the registrar's program ends, another takes the role over and re-registers what it hosts`` ("is cancelled by Ctrl-C"))
+            "(\"ends\")", (registrarOnly (fun () -> ``when the registrar's program ends, another takes the role over and re-registers what it hosts`` ("ends")))
+            "(\"is cancelled by Ctrl-C\")", (registrarOnly (fun () -> ``when the registrar's program ends, another takes the role over and re-registers what it hosts`` ("is cancelled by Ctrl-C")))
         ]
         Register.test "a program with the wrong cookie is refused, with a clear log line on both sides" (withRegistry ``a program with the wrong cookie is refused, with a clear log line on both sides``)
         Register.test "programs given the same cookie instead of the file find each other" (withRegistry ``programs given the same cookie instead of the file find each other``)

@@ -56,11 +56,12 @@ let private samples: Message list =
             LogLevel = 3
             GracefulMs = 2000
             TerminateMs = 1000
+            LogToParent = true
             DebugMode = true }
       Ready
-      Start(1L, fref, [ [| 1uy |]; [||]; null ], Unary)
-      Start(Int64.MaxValue, fref, [], Context(16, 1))
-      Start(-5L, fref, [ Array.create 300 7uy ], Stream(64, 0))
+      Start(1L, fref, [ [| 1uy |]; [||]; null ], Unary, null)
+      Start(Int64.MaxValue, fref, [], Context(16, 1), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+      Start(-5L, fref, [ Array.create 300 7uy ], Stream(64, 0), null)
       Return(2L, [| 0xc0uy |])
       Error(3L, error)
       CancelCall 4L
@@ -73,6 +74,8 @@ let private samples: Message list =
       StreamClosed 9L
       Overrun -10L
       Cancelled(11L, actor "canceller", "why")
+      LogRecords([ { Ticks = 638_000_000_000_000_000L; Level = LogLevel.Warning; Actor = "child"; Pid = 42; Message = "hello" } ], 3L)
+      LogRecords([], 0L)
       Debug("uid-1", [| 1uy; 2uy |]) ]
 
 let private tagOf (m: Message) =
@@ -90,7 +93,8 @@ let ``case tags are the declaration indexes`` () =
           "CancelActor", MessageCodec.CancelActorTag; "CancelActorAck", MessageCodec.CancelActorAckTag
           "Started", MessageCodec.StartedTag; "Yield", MessageCodec.YieldTag; "Stop", MessageCodec.StopTag
           "Credit", MessageCodec.CreditTag; "StreamClosed", MessageCodec.StreamClosedTag
-          "Overrun", MessageCodec.OverrunTag; "Cancelled", MessageCodec.CancelledTag; "Debug", MessageCodec.DebugTag ]
+          "Overrun", MessageCodec.OverrunTag; "Cancelled", MessageCodec.CancelledTag
+          "LogRecords", MessageCodec.LogRecordsTag; "Debug", MessageCodec.DebugTag ]
     Assert.That(expected.Length, Is.EqualTo byName.Count)
     for name, tag in expected do
         Assert.That(tag, Is.EqualTo byName[name], name)
@@ -150,8 +154,9 @@ type Messages =
                 let! l = i32
                 let! g = i32
                 let! t = i32
-                let! d = Gen.elements [ true; false ]
-                return Spawn { Actor = a; Parent = p; EnabledModules = mods; LogLevel = l; GracefulMs = g; TerminateMs = t; DebugMode = d }
+                let! up = Gen.elements [ false; true ]
+                let! debug = Gen.elements [ false; true ]
+                return Spawn { Actor = a; Parent = p; EnabledModules = mods; LogLevel = l; GracefulMs = g; TerminateMs = t; LogToParent = up; DebugMode = debug }
             }
         Gen.oneof
             [ spec
@@ -161,7 +166,8 @@ type Messages =
                   let! f = fn
                   let! args = Gen.listOf blob
                   let! k = kind
-                  return Start(id, f, args, k)
+                  let! trace = Gen.oneof [ Gen.constant null; str ]
+                  return Start(id, f, args, k, trace)
               }
               Gen.map2 (fun i v -> Return(i, v)) i64 blob
               Gen.map2 (fun i e -> Error(i, e)) i64 (Gen.sized (fun n -> error (min 3 (n / 10))))
@@ -175,6 +181,22 @@ type Messages =
               Gen.map StreamClosed i64
               Gen.map Overrun i64
               Gen.map3 (fun i a r -> Cancelled(i, a, r)) i64 actor str
+              gen {
+                  let! entries =
+                      Gen.listOf (
+                          gen {
+                              let! ticks = i64
+                              let! level = Gen.choose (0, 5)
+                              let! a = str
+                              let! pid = i32
+                              let! m = str
+                              return { Ticks = ticks; Level = enum<LogLevel> level; Actor = a; Pid = pid; Message = m }
+                          }
+                      )
+
+                  let! dropped = i64
+                  return LogRecords(entries, dropped)
+              }
               Gen.map2 (fun r p -> Debug(r, p)) str blob ]
         |> Gen.map AnyMessage
         |> Arb.fromGen
@@ -200,13 +222,13 @@ let ``random bytes decode as the reflection-built codec decodes them`` (prefix: 
     | a, b -> failwith $"hand-written: {a}, reflection-built: {b}"
 
 let ``fields appended by a newer writer are skipped`` () =
-    // [Credit, key, count, extra] and a SpawnSpec with an eighth field.
+    // [Credit, key, count, extra] and a SpawnSpec with a ninth field.
     let credit = [| 0x94uy; byte MessageCodec.CreditTag; 0x05uy; 0x07uy; 0xa1uy; byte 'x' |]
     Assert.That(handRead credit, Is.EqualTo(Credit(5L, 7)))
     let spec = handBytes (samples.Head)
-    // [0, [a, p, mods, 3, 2000, 1000, true]] -> the inner record's header 0x97 becomes 0x98 + a nil.
-    let inner = Array.IndexOf(spec, 0x97uy)
-    let widened = Array.concat [ spec[.. inner - 1]; [| 0x98uy |]; spec[inner + 1 ..]; [| 0xc0uy |] ]
+    // [0, [a, p, mods, 3, 2000, 1000, true, true]] -> the inner record's header 0x98 becomes 0x99 + a nil.
+    let inner = Array.IndexOf(spec, 0x98uy)
+    let widened = Array.concat [ spec[.. inner - 1]; [| 0x99uy |]; spec[inner + 1 ..]; [| 0xc0uy |] ]
     Assert.That(handRead widened, Is.EqualTo samples.Head)
 
 let ``bad envelopes fail with a decode error naming the problem`` () =
