@@ -14,7 +14,7 @@ let main argv =
         try
             ChildRunner.run name TractorNet.Devx.DebugRelay.installChild
         with e ->
-            Log.error $"actor '{name}' failed to run: {e}"
+            LayerLog.Error $"actor '{name}' failed to run: {e}"
             1
     | _ ->
         eprintfn "Tractor.FSharp.dll is a library; its entry point only starts child actors (started by a parent actor)."

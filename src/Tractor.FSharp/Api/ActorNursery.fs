@@ -75,7 +75,7 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
                 if t.IsCompleted then
                     t.Exception |> ignore // its end is the cancellation's; an error it ended with is not news
                 else
-                    Log.warn $"a task awaited in a cancelled nursery of actor '{rt.Id}' ignored the cancellation for {bound}: the nursery returns without it"
+                    LayerLog.Warn $"a task awaited in a cancelled nursery of actor '{rt.Id}' ignored the cancellation for {bound}: the nursery returns without it"
             }
 
     /// <summary>

@@ -23,7 +23,7 @@ module internal ClusterCore =
             // The service's name is an extra registration of the root (one uid, one address):
             // unpublishing drops both.
             do! (Registries.current ()).Register { entry with Name = name }
-            Log.info $"serving as '{name}' at {entry.Address} until cancelled (Ctrl-C)"
+            LayerLog.Info $"serving as '{name}' at {entry.Address} until cancelled (Ctrl-C)"
 
             try
                 do! Task.Delay(Timeout.Infinite, rt.Token)

@@ -47,7 +47,7 @@ module internal DiscoveryCore =
                             let! p = portalOf e
                             return Some p
                         with :? StaleEntryException as s ->
-                            Log.debug $"{s.Message}: dropping it"
+                            LayerLog.Debug $"{s.Message}: dropping it"
                             do! registry.Unregister e.Uid
                             return None
                     }

@@ -59,7 +59,7 @@ type internal DebugRelay(rt: ActorRuntime, toParent: (Message -> ValueTask) opti
             try
                 do! f m
             with e ->
-                Log.debug $"debugger: could not relay a message: {e.Message}"
+                LayerLog.Debug $"debugger: could not relay a message: {e.Message}"
         }
         |> ignore
 
@@ -260,7 +260,7 @@ type internal DebugRelay(rt: ActorRuntime, toParent: (Message -> ValueTask) opti
                     let! _ = this.Session ctx
                     ()
                 with e ->
-                    Log.debug $"debugger: no post-mortem for {error.GetType().Name}: {e.Message}"
+                    LayerLog.Debug $"debugger: no post-mortem for {error.GetType().Name}: {e.Message}"
             }
 
     interface IDebugHooks with

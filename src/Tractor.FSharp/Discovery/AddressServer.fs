@@ -25,7 +25,7 @@ module internal AddressServer =
     let private serve (rt: ActorRuntime) (channel: Channel) : Task =
         task {
             let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
-            Log.debug $"serving {channel.Peer} (connected by address)"
+            LayerLog.Debug $"serving {channel.Peer} (connected by address)"
 
             let p =
                 Peer(
@@ -34,7 +34,7 @@ module internal AddressServer =
                     rt.Codec,
                     (fun () -> rt.EnabledModules :> _),
                     rt.Token,
-                    fun m -> Log.warn $"peer {channel.Peer} sent {m}: ignored (a peer reached by discovery cannot cancel this actor; its parent can)"
+                    fun m -> LayerLog.Warn $"peer {channel.Peer} sent {m}: ignored (a peer reached by discovery cannot cancel this actor; its parent can)"
                 )
 
             p.Start()
@@ -78,7 +78,7 @@ module internal AddressServer =
 
                     do! (Registries.current ()).Register e
                     published <- Some e
-                    Log.debug $"published as {e}"
+                    LayerLog.Debug $"published as {e}"
                     return e
             finally
                 gate.Release() |> ignore
@@ -110,7 +110,7 @@ module internal AddressServer =
                         do! (Registries.current ()).Unregister(e.Uid).WaitAsync(TimeSpan.FromSeconds 2.0)
                     with ex ->
                         // The registrar drops it anyway when our connection closes.
-                        Log.debug $"unregistering {e} failed: {ex.Message}"
+                        LayerLog.Debug $"unregistering {e} failed: {ex.Message}"
 
                 do! stopping
             finally

@@ -57,7 +57,7 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
     let connections = ConcurrentDictionary<string, int>()
 
     let ignoreControl (m: Message) =
-        Log.warn $"a discovery peer sent the control message {m}: ignored (only a parent controls its child)"
+        LayerLog.Warn $"a discovery peer sent the control message {m}: ignored (only a parent controls its child)"
 
     /// How long a process looks for a registrar (binding or connecting) before it gives up.
     static member val SettleTimeout = TimeSpan.FromSeconds 10.0 with get, set
@@ -111,7 +111,7 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
                     )
 
                 RegistrarCalls.hosted <- registrar
-                Log.debug $"this actor is the registrar at {address}"
+                LayerLog.Debug $"this actor is the registrar at {address}"
                 let hosting = RegistrarHost(lockFile, server, registrar)
                 // Cancelled, the registrar gives the role up at once (its connections close, the
                 // others take over) rather than refuse calls while it winds down.
@@ -123,7 +123,7 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
                 if not (isNull lockFile) then
                     lockFile.Dispose()
 
-                Log.debug $"not the registrar at {address}: {e.Message}"
+                LayerLog.Debug $"not the registrar at {address}: {e.Message}"
                 None
 
     /// Connects to the registrar; None if nobody accepts there (yet).
@@ -159,13 +159,13 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
             // A registrar found while it winds down may go at once: a few rounds, each bounded.
             while attempts < 5 && not mine.IsEmpty && not rt.Token.IsCancellationRequested do
                 attempts <- attempts + 1
-                Log.debug $"the registrar at {address} is gone; re-registering {mine.Count} entr(y/ies)"
+                LayerLog.Debug $"the registrar at {address} is gone; re-registering {mine.Count} entr(y/ies)"
 
                 try
                     let! _ = this.Ensure()
                     attempts <- Int32.MaxValue
                 with e ->
-                    Log.warn $"could not re-register with a registrar at {address}: {e.Message}"
+                    LayerLog.Warn $"could not re-register with a registrar at {address}: {e.Message}"
                     do! Task.Delay 100
         }
 
@@ -253,13 +253,13 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
                         result <- Some v
                     with
                     | :? TransportClosedError as e when attempts < 5 && not ct.IsCancellationRequested ->
-                        Log.debug $"the registrar connection closed during a call ({e.Message}); finding the registrar again"
+                        LayerLog.Debug $"the registrar connection closed during a call ({e.Message}); finding the registrar again"
                         do! this.Lost p
                     | :? RemoteActorError as e when
                         attempts < 5 && not ct.IsCancellationRequested && e.TypeName.EndsWith "CanceledException"
                         ->
                         // The registrar's actor is being cancelled: it gives the role up; find the next.
-                        Log.debug $"the registrar is ending ({e.Message}); finding the registrar again"
+                        LayerLog.Debug $"the registrar is ending ({e.Message}); finding the registrar again"
                         do! p.DisposeAsync()
                         do! this.Lost p
 

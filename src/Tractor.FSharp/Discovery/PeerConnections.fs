@@ -43,7 +43,7 @@ module internal PeerConnections =
             else
                 let link = ChannelLink(channel, rt.Serializer) :> IMessageLink
                 let p =
-                    Peer(link, rt.Id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, fun m -> Log.warn $"peer {entry} sent {m}: ignored")
+                    Peer(link, rt.Id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, fun m -> LayerLog.Warn $"peer {entry} sent {m}: ignored")
 
                 p.Start()
                 return p

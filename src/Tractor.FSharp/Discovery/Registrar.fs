@@ -41,7 +41,7 @@ type internal Registrar() =
             let dead = entries |> Seq.filter (fun e -> e.Name = name && isDead e) |> List.ofSeq
 
             for e in dead do
-                TractorNet.Log.debug $"registrar: dropping the stale entry {e} (its process is gone)"
+                TractorNet.LayerLog.Debug $"registrar: dropping the stale entry {e} (its process is gone)"
                 entries.Remove e |> ignore
                 removeSocketOf e
 
@@ -60,7 +60,7 @@ type internal Registrar() =
                     list.ToArray()
                 | _ -> [||])
 
-        TractorNet.Log.debug $"registrar: registered {e}"
+        TractorNet.LayerLog.Debug $"registrar: registered {e}"
 
         for w in woken do
             w.TrySetResult e |> ignore
@@ -74,7 +74,7 @@ type internal Registrar() =
                 mine)
 
         if not removed.IsEmpty then
-            TractorNet.Log.debug $"registrar: unregistered {removed.Length} entr(y/ies) of {uid}"
+            TractorNet.LayerLog.Debug $"registrar: unregistered {removed.Length} entr(y/ies) of {uid}"
 
         for e in removed do
             if isDead e then

@@ -31,13 +31,18 @@ type internal LogEntry =
       Level: LogLevel
       Actor: string
       Pid: int
-      Message: string }
+      Message: string
+      /// The ILogger category: the layer that wrote it (`TractorNet.Runtime`, `TractorNet.Discovery`...), or
+      /// `TractorNet` for lines of the application's own.
+      Category: string
+      /// The actor's unique id.
+      Uid: string }
 
-/// The structured state of one record given to an ILogger: Actor and Pid as properties (Serilog and
+/// The structured state of one record given to an ILogger: Actor, Uid and Pid as properties (Serilog and
 /// friends keep them), the text naming its actor.
 [<Sealed>]
 type private LogState(entry: LogEntry) =
-    static let keys = [| "Actor"; "Pid"; "Time"; "Message"; "{OriginalFormat}" |]
+    static let keys = [| "Actor"; "Uid"; "Pid"; "Time"; "Message"; "{OriginalFormat}" |]
 
     member _.Text = $"[{entry.Actor} {entry.Pid}] {entry.Message}"
 
@@ -49,10 +54,11 @@ type private LogState(entry: LogEntry) =
                 let v: obj =
                     match i with
                     | 0 -> entry.Actor
-                    | 1 -> entry.Pid
-                    | 2 -> DateTime(entry.Ticks, DateTimeKind.Utc)
-                    | 3 -> entry.Message
-                    | 4 -> "[{Actor} {Pid}] {Message}"
+                    | 1 -> entry.Uid
+                    | 2 -> entry.Pid
+                    | 3 -> DateTime(entry.Ticks, DateTimeKind.Utc)
+                    | 4 -> entry.Message
+                    | 5 -> "[{Actor} {Pid}] {Message}"
                     | _ -> raise (ArgumentOutOfRangeException "index")
 
                 System.Collections.Generic.KeyValuePair(keys[i], v)
@@ -66,11 +72,11 @@ type private LogState(entry: LogEntry) =
 
     override this.ToString() = this.Text
 
-/// Writes records to an application's ILoggerFactory, category "TractorNet". Its own type, so that the logging
-/// abstractions load only for a root that uses them.
+/// Writes records to an application's ILoggerFactory, one logger per category (the layer that wrote the
+/// record). Its own type, so that the logging abstractions load only for a root that uses them.
 [<Sealed>]
 type private LoggerFactorySink(factory: Microsoft.Extensions.Logging.ILoggerFactory) =
-    let logger = factory.CreateLogger "TractorNet"
+    let loggers = System.Collections.Concurrent.ConcurrentDictionary<string, Microsoft.Extensions.Logging.ILogger>()
 
     static let level (l: LogLevel) =
         match l with
@@ -85,6 +91,7 @@ type private LoggerFactorySink(factory: Microsoft.Extensions.Logging.ILoggerFact
 
     member _.Write(e: LogEntry) =
         let l = level e.Level
+        let logger = loggers.GetOrAdd(e.Category, (fun c -> factory.CreateLogger c))
 
         if logger.IsEnabled l then
             logger.Log(l, Microsoft.Extensions.Logging.EventId 0, LogState e, null, format)
@@ -108,6 +115,7 @@ module Log =
 
     // Set once by the runtime at start, before the actor serves anything.
     let mutable private actorName = "root"
+    let mutable private actorUid = ""
     let private gate = obj ()
 
     // Where records go: null = standard error. Set by useLoggerFactory at the root, by the runtime in a child that
@@ -120,8 +128,10 @@ module Log =
     /// <summary>Sets this actor's log level (children spawned afterwards inherit it).</summary>
     let setLevel (l: LogLevel) = level <- l
 
-    /// Sets the actor name shown on every line (the runtime does this at start).
-    let internal setActor (name: string) = actorName <- name
+    /// Sets the actor name shown on every line and the uid in its records (the runtime does this at start).
+    let internal setActor (name: string, uid: string) =
+        actorName <- name
+        actorUid <- uid
 
     /// The actor name shown on this process's lines.
     let internal actor () = actorName
@@ -146,15 +156,24 @@ module Log =
     /// Whether this actor's records leave standard error: its children then send theirs up to it.
     let internal forwardsChildren () = not (isNull sink)
 
-    /// <summary>Writes one line at level <paramref name="l"/>.</summary>
-    let write (l: LogLevel) (message: string) =
+    /// Writes one line of `category` at level `l`.
+    let internal writeIn (category: string) (l: LogLevel) (message: string) =
         if isEnabled l then
             emit
                 { Ticks = DateTime.UtcNow.Ticks
                   Level = l
+                  Category = category
                   Actor = actorName
+                  Uid = actorUid
                   Pid = Environment.ProcessId
                   Message = message }
+
+    /// The category of lines written through this module: the application's (the runtime's layers use LayerLog).
+    [<Literal>]
+    let internal ApplicationCategory = "TractorNet"
+
+    /// <summary>Writes one line at level <paramref name="l"/>.</summary>
+    let write (l: LogLevel) (message: string) = writeIn ApplicationCategory l message
 
     /// <summary>Writes one line at <see cref="F:TractorNet.LogLevel.Trace"/>.</summary>
     let trace m = write LogLevel.Trace m
@@ -169,10 +188,11 @@ module Log =
 
     /// <summary>
     /// Hands this actor's log records, and those of every actor it spawns from now on (children, grandchildren...),
-    /// to <paramref name="factory"/> (Serilog, the console provider, anything), category <c>TractorNet</c>: call it
-    /// at the root, before spawning. Children send their records to the root over the tree's own channels, batched
+    /// to <paramref name="factory"/> (Serilog, the console provider, anything): call it at the root, before spawning.
+    /// The runtime's own lines are in the category of the layer that wrote them (<c>TractorNet.Runtime</c>,
+    /// <c>TractorNet.Discovery</c>, <c>TractorNet.Ipc</c>...), lines written with this module in <c>TractorNet</c>. Children send their records to the root over the tree's own channels, batched
     /// and bounded; a child never waits for it, and records it had to drop are counted and reported as a warning.
-    /// Each record names its actor (the <c>Actor</c> and <c>Pid</c> properties, and the text). The level filter
+    /// Each record names its actor (the <c>Actor</c>, <c>Uid</c> and <c>Pid</c> properties, and the text). The level filter
     /// (<c>setLevel</c>, TRACTOR_LOG) applies first, then the factory's own.
     /// </summary>
     /// <param name="factory">The application's logger factory.</param>
@@ -192,8 +212,37 @@ module Log =
     /// <summary>This process's log as an <see cref="T:TractorNet.ILog"/>: lines go where <c>Log.write</c>'s go
     /// (standard error by default) with the actor's name, filtered by the level <c>setLevel</c> (or TRACTOR_LOG) set.</summary>
     [<CompiledName("StandardError")>]
-    let standardError: ILog = { new ILog with member _.Log(l, m) = write l m }
+    let standardError: ILog = { new ILog with member _.Log(l, m) = writeIn "TractorNet.Ipc" l m }
 
     /// <summary>A log that discards everything.</summary>
     [<CompiledName("None")>]
     let none: ILog = { new ILog with member _.Log(_, _) = () }
+
+/// The runtime's own lines, each in the ILogger category of the layer (source folder) that wrote it:
+/// `TractorNet.Runtime`, `TractorNet.Discovery`, ... (the compiler passes the calling file's path).
+[<AbstractClass; Sealed>]
+type internal LayerLog =
+    static let categories = System.Collections.Concurrent.ConcurrentDictionary<string, string>()
+
+    /// `TractorNet.<folder>` for a file of src/Tractor.FSharp/<folder>/, else `TractorNet`.
+    static member internal CategoryOf(file: string) : string =
+        categories.GetOrAdd(
+            file,
+            fun (path: string) ->
+                let parts = path.Replace('\\', '/').Split('/')
+                let root = Array.LastIndexOf(parts, "Tractor.FSharp")
+
+                if root >= 0 && root < parts.Length - 2 then
+                    "TractorNet." + parts[root + 1]
+                else
+                    "TractorNet"
+        )
+
+    static member private Write(l: LogLevel, message: string, file: string option) =
+        if Log.isEnabled l then
+            Log.writeIn (LayerLog.CategoryOf(defaultArg file "")) l message
+
+    static member Debug(message: string, [<System.Runtime.CompilerServices.CallerFilePath>] ?file: string) = LayerLog.Write(LogLevel.Debug, message, file)
+    static member Info(message: string, [<System.Runtime.CompilerServices.CallerFilePath>] ?file: string) = LayerLog.Write(LogLevel.Info, message, file)
+    static member Warn(message: string, [<System.Runtime.CompilerServices.CallerFilePath>] ?file: string) = LayerLog.Write(LogLevel.Warning, message, file)
+    static member Error(message: string, [<System.Runtime.CompilerServices.CallerFilePath>] ?file: string) = LayerLog.Write(LogLevel.Error, message, file)

@@ -91,7 +91,7 @@ module internal ForeignTask =
             try
                 cts.Cancel()
             with e ->
-                Log.warn $"cancelling the foreign task '{name}': a callback on its token threw {e.GetType().Name}: {e.Message}"
+                LayerLog.Warn $"cancelling the foreign task '{name}': a callback on its token threw {e.GetType().Name}: {e.Message}"
 
             if not t.IsCompleted then
                 let! _ = Task.WhenAny(t, Task.Delay timeout)
@@ -100,7 +100,7 @@ module internal ForeignTask =
             let o = outcome t true
 
             match o with
-            | ForeignOutcome.StillRunning -> Log.warn $"the foreign task '{name}' did not stop within {timeout} of its cancellation; it is left running"
+            | ForeignOutcome.StillRunning -> LayerLog.Warn $"the foreign task '{name}' did not stop within {timeout} of its cancellation; it is left running"
             | _ -> cts.Dispose()
 
             return o

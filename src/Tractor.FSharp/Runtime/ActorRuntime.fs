@@ -92,6 +92,7 @@ type internal ActorRuntime(id: ActorId, parent: ActorId option, secret: byte[]) 
                 | Some rt -> rt
                 | None ->
                     let rt = new ActorRuntime(ActorId.New "root", None, Handshake.NewSecret())
+                    Log.setActor ("root", rt.Id.Uid)
                     rt.EnabledModules <- []
                     RootSignals.install rt
                     current <- Some rt
@@ -114,10 +115,10 @@ and internal RootSignals private () =
                       if not (isNull DebugHooks.Current) && DebugHooks.Current.Interrupted() then
                           ()
                       elif Interlocked.Increment &presses = 1 then
-                          Log.warn "Ctrl-C: cancelling the actor tree (press again to kill it)"
+                          LayerLog.Warn "Ctrl-C: cancelling the actor tree (press again to kill it)"
                           rt.Cancel()
                       else
-                          Log.error "second Ctrl-C: killing every child actor"
+                          LayerLog.Error "second Ctrl-C: killing every child actor"
                           rt.KillAll()
                           Environment.Exit 130
               ) ]

@@ -23,7 +23,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
         | CancelActorAck -> acknowledged.TrySetResult() |> ignore
         | LogRecords(records, dropped) -> LogForwarder.Relay(id, records, dropped)
         | Debug(route, payload) when not (isNull DebugHooks.Current) -> DebugHooks.Current.FromChild(id, link.Send, route, payload)
-        | other -> Log.warn $"unexpected message from child '{id}': {other}"
+        | other -> LayerLog.Warn $"unexpected message from child '{id}': {other}"
 
     // Made at once, so calls can be sent before the child is ready (they wait in the socket);
     // its receive loop starts once the child has reported ready.
@@ -106,7 +106,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                             let! outcome = Reaper.reap rt.Ladder sendCancel hold proc
 
                             if outcome <> Exited then
-                                Log.warn $"actor '{id}' (pid {proc.Pid}) needed {outcome} to exit"
+                                LayerLog.Warn $"actor '{id}' (pid {proc.Pid}) needed {outcome} to exit"
                         finally
                             rt.Untrack proc
                             (proc :> IDisposable).Dispose()

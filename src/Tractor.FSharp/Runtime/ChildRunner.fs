@@ -49,7 +49,7 @@ module internal ChildRunner =
             Native.newProcessGroup () |> ignore
             Native.ignoreSignal Native.SIGTTOU
 
-        Log.setActor name
+        Log.setActor (name, boot.Uid)
         let id = { Name = boot.Name; Uid = boot.Uid }
         let rt = new ActorRuntime(id, None, Convert.FromBase64String boot.Secret)
         ActorRuntime.InstallChild rt
@@ -65,11 +65,11 @@ module internal ChildRunner =
         let watchParent () =
             Lifeline.watchParent
                 (fun () ->
-                    Log.debug "parent gone (standard input closed): cancelling"
+                    LayerLog.Debug "parent gone (standard input closed): cancelling"
                     rt.Cancel()
                     exitAfter (rt.Ladder.Graceful + rt.Ladder.Terminate) 1)
                 (fun () ->
-                    Log.debug "SIGTERM: cancelling"
+                    LayerLog.Debug "SIGTERM: cancelling"
                     terminated.Value <- true
                     rt.Cancel()
                     exitAfter (TimeSpan.FromMilliseconds 300.0) 143)
@@ -112,11 +112,11 @@ module internal ChildRunner =
         let onControl (msg: Message) =
             match msg with
             | CancelActor ->
-                Log.debug "cancel requested by the parent"
+                LayerLog.Debug "cancel requested by the parent"
                 cancelRequested.TrySetResult() |> ignore
                 rt.Cancel()
             | Debug(route, payload) when not (isNull DebugHooks.Current) -> DebugHooks.Current.FromParent(route, payload)
-            | other -> Log.warn $"unexpected message from the parent: {other}"
+            | other -> LayerLog.Warn $"unexpected message from the parent: {other}"
 
         let peer = Peer(link, id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
         peer.Start()

@@ -89,6 +89,8 @@ type internal LogForwarder(send: Message -> ValueTask, capacity: int, batch: int
             Log.emit
                 { Ticks = DateTime.UtcNow.Ticks
                   Level = LogLevel.Warning
+                  Category = "TractorNet.Runtime"
                   Actor = from.Name
+                  Uid = from.Uid
                   Pid = 0
                   Message = $"dropped {lost} log records: its queue towards the root was full" }

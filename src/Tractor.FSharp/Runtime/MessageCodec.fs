@@ -150,12 +150,14 @@ module internal MessageCodec =
     let private writeLogEntry (w: byref<MsgPackWriter>) (e: LogEntry) =
         notNull (box e) "LogEntry"
         w.Enter()
-        w.WriteArrayHeader 5
+        w.WriteArrayHeader 7
         w.WriteInt64 e.Ticks
         w.WriteInt32(int e.Level)
         w.WriteString e.Actor
         w.WriteInt32 e.Pid
         w.WriteString e.Message
+        w.WriteString e.Category
+        w.WriteString e.Uid
         w.Leave()
 
     /// Opens a case with fields: `[tag, ...` (`fields` of them follow).
@@ -351,17 +353,21 @@ module internal MessageCodec =
           DebugMode = debugMode }
 
     let private readLogEntry (r: byref<MsgPackReader>) : LogEntry =
-        let extra = ObjectHelpers.BeginArray(&r, 5, "record `LogEntry`")
+        let extra = ObjectHelpers.BeginArray(&r, 7, "record `LogEntry`")
         let ticks = r.ReadInt64()
         let level = r.ReadInt32()
         let actor = r.ReadStringOrNull()
         let pid = r.ReadInt32()
         let message = r.ReadStringOrNull()
+        let category = r.ReadStringOrNull()
+        let uid = r.ReadStringOrNull()
         ObjectHelpers.EndArray(&r, extra)
 
         { Ticks = ticks
           Level = enum<LogLevel> level
+          Category = category
           Actor = actor
+          Uid = uid
           Pid = pid
           Message = message }
 

@@ -132,7 +132,7 @@ type ActorSupervisor internal (nursery: ActorNursery, options: SupervisorOptions
                         publish SupervisorEventKind.Restarted s s.Current ExitReason.None null
                     with e when not ct.IsCancellationRequested ->
                         // A replacement that could not start is one more failure of the child.
-                        Log.warn $"supervisor: child '{s.Name}' could not be restarted: {e.Message}"
+                        LayerLog.Warn $"supervisor: child '{s.Name}' could not be restarted: {e.Message}"
                         post (StartFailed(s, e))
         }
 
@@ -162,7 +162,7 @@ type ActorSupervisor internal (nursery: ActorNursery, options: SupervisorOptions
                 try
                     do! stop c
                 with e ->
-                    Log.warn $"supervisor: stopping child '{c.Name}' failed: {e.Message}"
+                    LayerLog.Warn $"supervisor: stopping child '{c.Name}' failed: {e.Message}"
 
                 if not c.Done then
                     c.Done <- true

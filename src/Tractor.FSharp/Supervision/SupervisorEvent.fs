@@ -92,7 +92,7 @@ type internal EventStream() =
             try
                 o.OnNext e
             with ex ->
-                Log.warn $"a supervisor event subscriber raised {ex.GetType().Name}: {ex.Message}"
+                LayerLog.Warn $"a supervisor event subscriber raised {ex.GetType().Name}: {ex.Message}"
 
     /// The supervisor has ended: subscribers are told, and later ones complete at once.
     member _.Complete() =
@@ -102,7 +102,7 @@ type internal EventStream() =
             try
                 o.OnCompleted()
             with ex ->
-                Log.warn $"a supervisor event subscriber raised {ex.GetType().Name}: {ex.Message}"
+                LayerLog.Warn $"a supervisor event subscriber raised {ex.GetType().Name}: {ex.Message}"
 
     interface IObservable<SupervisorEvent> with
         member _.Subscribe(o: IObserver<SupervisorEvent>) =

@@ -75,11 +75,11 @@ let forwardingAndAbstractions () : Task<string> =
         return $"{Log.forwardsChildren ()} {loaded}"
     }
 
-/// Runs `body` with `factory` as the root's and level Info, restoring standard error and the level afterwards.
-let private withFactory (factory: ILoggerFactory) (body: unit -> Task<'T>) : Task<'T> =
+/// Runs `body` with `factory` as the root's and level `level`, restoring standard error and the level afterwards.
+let private withFactoryAt (level: LogLevel) (factory: ILoggerFactory) (body: unit -> Task<'T>) : Task<'T> =
     task {
         let before = Log.current ()
-        Log.setLevel LogLevel.Info
+        Log.setLevel level
         Log.useLoggerFactory factory
 
         try
@@ -88,6 +88,34 @@ let private withFactory (factory: ILoggerFactory) (body: unit -> Task<'T>) : Tas
             Log.useStandardError ()
             Log.setLevel before
     }
+
+/// `withFactoryAt` level Info.
+let private withFactory (factory: ILoggerFactory) (body: unit -> Task<'T>) : Task<'T> = withFactoryAt LogLevel.Info factory body
+
+let ``the runtime's records name their layer as category and every record its actor's uid`` () : Task =
+    task {
+        let capture = new CapturingFactory()
+
+        let! child =
+            withFactoryAt LogLevel.Debug capture (fun () ->
+                nursery {
+                    let! d = startActor ("cat_child", [])
+                    let! _ = d.CancelActor() // the child logs "cancel requested by the parent" (Runtime/ChildRunner.fs)
+                    return d.Actor
+                })
+
+        let fromChild = capture.Records |> List.filter (fun r -> string r.Properties["Uid"] = child.Uid)
+        let cancel = fromChild |> List.tryFind (fun r -> string r.Properties["Message"] = "cancel requested by the parent")
+        Assert.That(cancel.IsSome, Is.True, $"the child's records: %A{fromChild}")
+        Assert.That(cancel.Value.Category, Is.EqualTo "TractorNet.Runtime")
+        Assert.That(string cancel.Value.Properties["Actor"], Is.EqualTo "cat_child")
+    }
+
+let ``a layer's category is the source folder of the file that logs`` () =
+    Assert.That(LayerLog.CategoryOf "/build/src/Tractor.FSharp/Runtime/Peer.fs", Is.EqualTo "TractorNet.Runtime")
+    Assert.That(LayerLog.CategoryOf @"C:\src\Tractor.FSharp\Discovery\Registrar.fs", Is.EqualTo "TractorNet.Discovery")
+    Assert.That(LayerLog.CategoryOf "/_/src/Tractor.FSharp/ChildMain.fs", Is.EqualTo "TractorNet")
+    Assert.That(LayerLog.CategoryOf "", Is.EqualTo "TractorNet")
 
 let ``records of a child and a grandchild land in the root's factory, each naming its actor`` () : Task =
     task {
@@ -156,7 +184,9 @@ let ``a full queue drops records without waiting and reports how many`` () : Tas
             f.Enqueue
                 { Ticks = 0L
                   Level = LogLevel.Info
+                  Category = "TractorNet"
                   Actor = "a"
+                  Uid = "u"
                   Pid = 1
                   Message = string i }
 
@@ -197,6 +227,8 @@ let ``dropped records reach the root as one warning naming the actor`` () : Task
 let tests =
     Register.tests "LoggerFactoryTests" [
         Register.test "records of a child and a grandchild land in the root's factory, each naming its actor" ``records of a child and a grandchild land in the root's factory, each naming its actor``
+        Register.test "the runtime's records name their layer as category and every record its actor's uid" ``the runtime's records name their layer as category and every record its actor's uid``
+        Register.test "a layer's category is the source folder of the file that logs" ``a layer's category is the source folder of the file that logs``
         Register.test "without a factory a child writes standard error itself and never loads the logging abstractions" ``without a factory a child writes standard error itself and never loads the logging abstractions``
         Register.test "with a factory a child sends its records up" ``with a factory a child sends its records up``
         Register.test "a full queue drops records without waiting and reports how many" ``a full queue drops records without waiting and reports how many``

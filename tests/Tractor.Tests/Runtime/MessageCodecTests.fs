@@ -74,7 +74,7 @@ let private samples: Message list =
       StreamClosed 9L
       Overrun -10L
       Cancelled(11L, actor "canceller", "why")
-      LogRecords([ { Ticks = 638_000_000_000_000_000L; Level = LogLevel.Warning; Actor = "child"; Pid = 42; Message = "hello" } ], 3L)
+      LogRecords([ { Ticks = 638_000_000_000_000_000L; Level = LogLevel.Warning; Category = "TractorNet.Runtime"; Actor = "child"; Uid = "0af7"; Pid = 42; Message = "hello" } ], 3L)
       LogRecords([], 0L)
       Debug("uid-1", [| 1uy; 2uy |]) ]
 
@@ -190,7 +190,7 @@ type Messages =
                               let! a = str
                               let! pid = i32
                               let! m = str
-                              return { Ticks = ticks; Level = enum<LogLevel> level; Actor = a; Pid = pid; Message = m }
+                              return { Ticks = ticks; Level = enum<LogLevel> level; Category = m; Actor = a; Uid = a; Pid = pid; Message = m }
                           }
                       )
 
