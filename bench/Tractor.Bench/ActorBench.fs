@@ -214,15 +214,44 @@ let private spawnConcurrent (count: int) quick =
 
 // ---------------------------------------------------------------- portal.call
 
+/// CPU time (user + system) a process has used so far, in microseconds.
+let private cpuMicros (p: Process) =
+    p.Refresh()
+    p.TotalProcessorTime.TotalMicroseconds
+
+/// CPU microseconds both processes spend per operation over `n` operations of `batch`.
+let private cpuPerOp (n: int64) (a: Process) (b: Process) (batch: ChannelBench.Batch) =
+    task {
+        let before = cpuMicros a + cpuMicros b
+        let mutable ops = 0L
+        while ops < n do
+            let! k = batch ()
+            ops <- ops + k
+        return (cpuMicros a + cpuMicros b - before) / float ops
+    }
+
 /// Portal round trips per second on a daemon (`inc i`, each answer checked), interleaved with
-/// the raw async-socket ping-pong over a Unix socket (the runtime's transport).
+/// the raw async-socket ping-pong over a Unix socket (the runtime's transport). `portal.call` runs a
+/// function prepared once (`Remote.Function inc`, the form for hot loops); `portal.call.quoted` the
+/// one-step `portal.Run(fun () -> inc i)`, whose quotation F# rebuilds on every call.
+/// `portal.call.cpu`: CPU microseconds both processes spend per call against the raw ping-pong's per
+/// round trip (lower is better; unlike rates, it holds on a loaded machine).
 let private portalCall quick =
     task {
-        let! calls, raw =
-            ChannelBench.withRawPingPong "uds" (fun rawBatch ->
+        let! (calls, raw), (quoted, raw2), (cpu, rawCpu) =
+            ChannelBench.withRawPingPongPeer "uds" (fun echo rawBatch ->
                 nursery {
                     let! d = startActor ("echo", [ thisModule ])
+                    let incRemote = Remote.Function inc
                     let callBatch: ChannelBench.Batch =
+                        fun () ->
+                            task {
+                                for i in 1..100 do
+                                    let! v = d.Run(incRemote, i)
+                                    if v <> i + 1 then failwith $"inc {i} returned {v}"
+                                return 100L
+                            }
+                    let quotedBatch: ChannelBench.Batch =
                         fun () ->
                             task {
                                 for i in 1..100 do
@@ -238,28 +267,24 @@ let private portalCall quick =
                     while warmUp.Elapsed < TimeSpan.FromSeconds(if quick then 4.0 else 6.0) do
                         let! n = callBatch ()
                         if warmUp.Elapsed < TimeSpan.FromSeconds 1.0 then firstSecond <- firstSecond + n
+                        let! _ = quotedBatch ()
                         let! _ = rawBatch ()
                         ()
                     eprintfn $"portal.call: calls in the first second of warm-up (cold JIT, raw ping-pong interleaved): {firstSecond}"
                     let! rates = ChannelBench.interleave quick callBatch rawBatch
-                    // Diagnostics (stderr): the same calls with the function reference prepared once
-                    // (the internal path the C# facade uses), to separate the per-call cost of
-                    // turning the quotation into a call from the messaging cost.
-                    let prepared = FunctionRefs.ofQuotation <@ fun () -> inc 0 @>
-                    let preparedBatch: ChannelBench.Batch =
-                        fun () ->
-                            task {
-                                for i in 1..100 do
-                                    let! v = d.RunMethod<int>({ prepared with Arguments = [| box i |] }, CancellationToken.None)
-                                    if v <> i + 1 then failwith $"inc {i} returned {v}"
-                                return 100L
-                            }
-                    let! preparedRate, raw2 = ChannelBench.interleave quick preparedBatch rawBatch
-                    eprintfn $"portal.call: with the call prepared once: {preparedRate:F0} round trips/s ({preparedRate / raw2:P0} of raw {raw2:F0})"
+                    let! quotedRates = ChannelBench.interleave quick quotedBatch rawBatch
+                    use me = Process.GetCurrentProcess()
+                    use child = Process.GetProcessById d.Pid
+                    let n = if quick then 5_000L else 20_000L
+                    let! _ = cpuPerOp n me child callBatch
+                    let! cpu = cpuPerOp n me child callBatch
+                    let! rawCpu = cpuPerOp n me echo rawBatch
                     let! _ = d.CancelActor()
-                    return rates
+                    return rates, quotedRates, (cpu, rawCpu)
                 })
         emit { Bench = "portal.call"; Value = calls; Unit = "round trips/s"; Baseline = Some raw }
+        emit { Bench = "portal.call.quoted"; Value = quoted; Unit = "round trips/s"; Baseline = Some raw2 }
+        emit { Bench = "portal.call.cpu"; Value = cpu; Unit = "us CPU per call"; Baseline = Some rawCpu }
     }
 
 // ---------------------------------------------------------------- error.teardown{8,32}

@@ -138,7 +138,7 @@ let runPeer (argv: string[]) =
 
 /// Starts this executable as a peer, connected back to a fresh listener; runs `body` on the
 /// accepted connection, then closes it and reaps the peer (killing it if it lingers).
-let private withPeer (kind: string) (mode: string) (count: int64) (body: IConnection -> Task<'T>) : Task<'T> =
+let private withPeerProcess (kind: string) (mode: string) (count: int64) (body: Process -> IConnection -> Task<'T>) : Task<'T> =
     task {
         let address =
             if kind = "uds" then UnixSocketDirectory.newAddress "bench" else IpcAddress.Tcp("127.0.0.1", 0)
@@ -152,7 +152,7 @@ let private withPeer (kind: string) (mode: string) (count: int64) (body: IConnec
         try
             let! conn = listener.AcceptAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds 30.0)
             try
-                return! body conn
+                return! body peer conn
             finally
                 conn.Dispose()
         finally
@@ -160,6 +160,8 @@ let private withPeer (kind: string) (mode: string) (count: int64) (body: IConnec
                 peer.Kill true
                 peer.WaitForExit()
     }
+
+let private withPeer kind mode count (body: IConnection -> Task<'T>) = withPeerProcess kind mode count (fun _ c -> body c)
 
 /// One batch of work on a connection; returns how many operations it did.
 type Batch = unit -> Task<int64>
@@ -208,6 +210,10 @@ let private rawPingPong (conn: IConnection) : Batch =
 /// echo peer over `kind` ("uds" or "tcp"): the baseline of every round-trip figure.
 let withRawPingPong (kind: string) (body: Batch -> Task<'T>) : Task<'T> =
     withPeer kind "raw-echo" 0L (fun conn -> body (rawPingPong conn))
+
+/// `withRawPingPong` that also hands `body` the echo peer's process (to read its CPU time).
+let withRawPingPongPeer (kind: string) (body: Process -> Batch -> Task<'T>) : Task<'T> =
+    withPeerProcess kind "raw-echo" 0L (fun peer conn -> body peer (rawPingPong conn))
 
 let private channelPingPong (ch: Channel) : Batch =
     let payload = Array.zeroCreate<byte> 8

@@ -112,6 +112,30 @@ type Portal internal (child: ChildActor, self: ActorId, codec: IPayloadCodec, re
         let args = this.Prepare call
         this.Invoke<'T>(call, args, CancelScope.CurrentToken)
 
+    /// <summary>Calls a prepared function of <c>unit</c> (<see cref="M:TractorNet.Remote.Function``2(Microsoft.FSharp.Quotations.FSharpExpr{Microsoft.FSharp.Core.FSharpFunc{``0,System.Threading.Tasks.Task{``1}}})"/>)
+    /// in the actor and returns its value: the fast form of <c>portal.Run(fun () -&gt; f ())</c> for hot loops.</summary>
+    member this.Run(f: RemoteFunction<unit, 'T>) : Task<'T> =
+        this.RunMethod<'T>(f.With(if f.Prepared.ArgumentNames.Length = 0 then [||] else [| null |]), CancelScope.CurrentToken)
+
+    /// <summary>Calls a prepared function with its argument (a tuple, for a function of several parameters,
+    /// may also be given whole) in the actor and returns its value: the fast form of <c>portal.Run(fun () -&gt; f a)</c>.</summary>
+    member this.Run(f: RemoteFunction<'A, 'T>, a: 'A) : Task<'T> =
+        let arguments =
+            if f.Prepared.ArgumentNames.Length > 1 then
+                Microsoft.FSharp.Reflection.FSharpValue.GetTupleFields(box a)
+            else
+                [| box a |]
+
+        this.RunMethod<'T>(f.With arguments, CancelScope.CurrentToken)
+
+    /// <summary>Calls a prepared function of two parameters in the actor and returns its value.</summary>
+    member this.Run(f: RemoteFunction<'A * 'B, 'T>, a: 'A, b: 'B) : Task<'T> =
+        this.RunMethod<'T>(f.With [| box a; box b |], CancelScope.CurrentToken)
+
+    /// <summary>Calls a prepared function of three parameters in the actor and returns its value.</summary>
+    member this.Run(f: RemoteFunction<'A * 'B * 'C, 'T>, a: 'A, b: 'B, c: 'C) : Task<'T> =
+        this.RunMethod<'T>(f.With [| box a; box b; box c |], CancelScope.CurrentToken)
+
     /// Calls a method with explicit arguments (the C# facade's entry).
     member internal this.RunMethod<'T>(call: PreparedCall, ct: CancellationToken) : Task<'T> =
         let args = this.Prepare call

@@ -142,6 +142,8 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
     interface IMessageLink with
         member _.Remote = remote
         member _.Send(msg) = channel.SendAsync(msg, encode)
+        member _.SendNow(msg) = channel.SendNowAsync(msg, encode)
+        member _.HasBuffered = channel.HasBuffered
 
         member _.Receive(_ct) =
             let vt = channel.ReceiveAsync()

@@ -25,6 +25,12 @@ type internal IMessageLink =
     abstract Remote: ActorId
     /// Sends one message; concurrent senders are allowed; writes are batched below.
     abstract Send: Message -> ValueTask
+    /// Sends one message like `Send`, writing it on this thread when no write is in progress:
+    /// for a call's request and reply, whose round trip a thread hand-off would slow.
+    abstract SendNow: Message -> ValueTask
+    /// Whether received bytes are buffered, so the next `ReceiveNext` may complete without the
+    /// socket (for the receive loop only).
+    abstract HasBuffered: bool
     /// The next message; ValueNone when the peer closed the connection cleanly. A broken
     /// connection raises.
     abstract Receive: CancellationToken -> ValueTask<Message voption>

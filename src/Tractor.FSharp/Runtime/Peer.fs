@@ -32,6 +32,21 @@ type internal Peer
     // Why the connection closed: set by `fail` before it walks the calls, read by new calls.
     let mutable closedReason: string = null
     let loopDone = TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    // Set while the receive loop hands a call or a reply to the thread it ran on (see `handOff`);
+    // a loop started meanwhile hands nothing off, so hand-offs never nest.
+    let mutable handingOff = 0
+    // Calls handed off that have not yet reached their first wait (so are not in `serving` yet).
+    let mutable startingHere = 0
+
+    /// Completes a call's reply on the thread pool: its continuations (the caller's code) run
+    /// synchronously, and must never run inside the receive loop or `fail`.
+    let completeLater (tcs: TaskCompletionSource<Result<byte[], RemoteErrorInfo>>) (outcome: Result<byte[], RemoteErrorInfo>) =
+        ThreadPool.UnsafeQueueUserWorkItem(
+            (fun (struct (t: TaskCompletionSource<Result<byte[], RemoteErrorInfo>>, o)) -> t.TrySetResult o |> ignore),
+            struct (tcs, outcome),
+            false
+        )
+        |> ignore
 
     // ---- serving the peer's calls ----
     /// Sends a served call's outcome, marking its span (the current activity, when tracing) by it.
@@ -72,7 +87,7 @@ type internal Peer
                         let! result = CallContext.run ct (fun () -> FunctionInvoker.invoke m values)
                         let encoded = codec.Encode(FunctionInvoker.resultType m, result)
                         TractorNet.SpawnTrace.markAndFlush "call.returning"
-                        do! link.Send(Return(id, encoded))
+                        do! link.SendNow(Return(id, encoded))
                     with e ->
                         let e =
                             match e with
@@ -209,7 +224,10 @@ type internal Peer
 
         for id in pending.Keys() do
             match pending.TryRemove id with
-            | true, tcs -> tcs.TrySetException(TransportClosedError(string link.Remote, reason)) |> ignore
+            | true, tcs ->
+                let error = TransportClosedError(string link.Remote, reason)
+                ThreadPool.UnsafeQueueUserWorkItem((fun (struct (t: TaskCompletionSource<Result<byte[], RemoteErrorInfo>>, e: exn)) -> t.TrySetException e |> ignore), struct (tcs, error :> exn), false)
+                |> ignore
             | _ -> ()
 
         for key in endpoints.Keys() do
@@ -226,8 +244,18 @@ type internal Peer
             with _ ->
                 ()
 
-    let receiveLoop () =
+    /// Reads and dispatches messages until the connection ends, or until it hands a call's start or
+    /// reply to its own thread: then a new loop takes over the reading (its socket read in flight,
+    /// so it runs on whichever thread completes that read) and this thread runs the call, or the
+    /// caller's code waiting for the reply, directly. That saves the thread hand-off a round trip
+    /// otherwise pays on each side, which on a busy machine costs more than the message itself.
+    /// Only when nothing is buffered: buffered frames are the loop's to read on at once.
+    let rec receiveLoop () : Task =
         task {
+            let mutable handOff: Action = null
+            // false when a hand-off passes the connection to the next loop
+            let mutable ended = true
+
             try
                 try
                     let mutable go = true
@@ -285,7 +313,13 @@ type internal Peer
                                     ep.OnOutcome(CancelledBy(canceller, reason))
                             | Return(id, value) ->
                                 match pending.TryRemove id with
-                                | true, tcs -> tcs.TrySetResult(Ok value) |> ignore
+                                | true, tcs ->
+                                    if Volatile.Read &handingOff = 0 && not link.HasBuffered then
+                                        handOff <- Action(fun () -> tcs.TrySetResult(Ok value) |> ignore)
+                                        go <- false
+                                        ended <- false
+                                    else
+                                        completeLater tcs (Ok value)
                                 | _ ->
                                     let ep = endpoint id
 
@@ -294,7 +328,7 @@ type internal Peer
                                         ep.OnOutcome(Returned value)
                             | Error(id, info) ->
                                 match pending.TryRemove id with
-                                | true, tcs -> tcs.TrySetResult(Result.Error info) |> ignore
+                                | true, tcs -> completeLater tcs (Result.Error info)
                                 | _ ->
                                     let ep = endpoint id
 
@@ -347,9 +381,27 @@ type internal Peer
                                 // read, so a CancelCall right behind the Start finds it.
                                 let cts = CancellationTokenSource.CreateLinkedTokenSource runtimeToken
                                 running[id] <- cts
-                                let t = Task.Run<unit>(fun () -> serve id f args trace cts)
-                                serving[id] <- t
-                                t.ContinueWith(fun (_: Task) -> serving.Remove id) |> ignore
+
+                                let track (t: Task) =
+                                    if not t.IsCompleted then
+                                        serving[id] <- t
+                                        t.ContinueWith(fun (_: Task) -> serving.Remove id) |> ignore
+
+                                if Volatile.Read &handingOff = 0 && not link.HasBuffered then
+                                    // Runs here once the next loop reads on: user code may block this
+                                    // thread, never the loop, which must hear CancelCall/CancelActor.
+                                    Interlocked.Increment &startingHere |> ignore
+
+                                    handOff <-
+                                        Action(fun () ->
+                                            try
+                                                track (serve id f args trace cts)
+                                            finally
+                                                Interlocked.Decrement &startingHere |> ignore)
+                                    go <- false
+                                    ended <- false
+                                else
+                                    track (Task.Run<unit>(fun () -> serve id f args trace cts))
                             | CancelCall id ->
                                 match endpoints.TryGetValue -id with
                                 | true, ep when ep.CancelledBy.IsNone -> ep.CancelledBy <- ValueSome link.Remote
@@ -363,9 +415,22 @@ type internal Peer
                                 onControl control
                             | control -> onControl control
                 with e ->
+                    ended <- true
                     fail e.Message
             finally
-                loopDone.TrySetResult() |> ignore
+                if ended then
+                    loopDone.TrySetResult() |> ignore
+
+            if not ended then
+                // The next loop first, so that it reads on while this thread runs the hand-off.
+                Interlocked.Increment &handingOff |> ignore
+
+                try
+                    receiveLoop () |> ignore
+                finally
+                    Interlocked.Decrement &handingOff |> ignore
+
+                handOff.Invoke()
         }
 
     // ---- lifetime ----
@@ -397,14 +462,16 @@ type internal Peer
                 raise (TransportClosedError(string link.Remote, closedReason))
 
             let id = Interlocked.Increment &nextId
-            let reply = TaskCompletionSource<Result<byte[], RemoteErrorInfo>>(TaskCreationOptions.RunContinuationsAsynchronously)
+            // Completed with synchronous continuations, on purpose: by the receive loop's hand-off
+            // (this code then runs on the thread that read the reply) or on the thread pool.
+            let reply = TaskCompletionSource<Result<byte[], RemoteErrorInfo>>()
             pending[id] <- reply
             // The call's span (when anyone listens), ended below however the call ends.
             let span = Tracing.start f.Method ActivityKind.Client null
             use _ = span
 
             try
-                do! link.Send(Start(id, f, args, Unary, Tracing.contextOf span))
+                do! link.SendNow(Start(id, f, args, Unary, Tracing.contextOf span))
             with e ->
                 pending.Remove id
                 Tracing.markException span e
@@ -495,7 +562,15 @@ type internal Peer
 
     // ---- ending ----
     /// Completes when every call this side is running has ended.
-    member _.Drain() : Task = Task.WhenAll(serving.Values())
+    member _.Drain() : Task =
+        task {
+            // A handed-off call joins `serving` at its first wait; until then it counts here. Polled:
+            // this runs once, as the actor ends, and the window is a call's synchronous start.
+            while Volatile.Read &startingHere > 0 do
+                do! Task.Delay 1
+
+            do! Task.WhenAll(serving.Values())
+        }
 
     /// Closes the connection.
     member _.DisposeAsync() = link.DisposeAsync()

@@ -244,6 +244,9 @@ type private ClosingLink() =
 
             ValueTask.CompletedTask
 
+        member this.SendNow(msg) = (this :> IMessageLink).Send msg
+        member _.HasBuffered = false
+
         member _.Receive(_ct) =
             ValueTask<Message voption>(Task.Delay(Threading.Timeout.Infinite).ContinueWith(fun (_: Task) -> ValueNone))
 
