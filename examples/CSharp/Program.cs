@@ -11,6 +11,7 @@ Example[] examples =
     WeAreProcesses.Example,
     ActorSpawningAndCausality.Example,
     WithDaemon.Example,
+    HotCalls.Example,
     RemoteErrorPropagation.Example,
     NestedActorTree.Example,
     RpcBidirStreaming.Example,

@@ -13,6 +13,7 @@ let examples: Example list =
       WeAreProcesses.example
       ActorSpawningAndCausality.example
       WithDaemon.example
+      HotCalls.example
       RemoteErrorPropagation.example
       NestedActorTree.example
       RpcBidirStreaming.example

@@ -3,7 +3,6 @@ namespace TractorNet
 open System
 open System.Threading.Tasks
 open Microsoft.FSharp.Quotations
-open Microsoft.FSharp.Quotations.Patterns
 open TractorNet.Runtime
 
 /// <summary>
@@ -29,53 +28,7 @@ type RemoteFunction<'Args, 'T> internal (call: PreparedCall) =
 /// <summary>Prepares module functions for calls in other actors (see <see cref="T:TractorNet.RemoteFunction`2"/>).</summary>
 [<AbstractClass; Sealed>]
 type Remote =
-    /// The method behind a quoted function value whose lambda only passes its parameters on
-    /// (`inc`, `add`, `fun a b -> add a b`): anything else would have no identity another process
-    /// could resolve, or would silently fix some arguments.
-    static member private Describe(quoted: Expr, arity: int) : PreparedCall =
-        let rec lambdas (e: Expr) (vars: Var list) =
-            match e with
-            | Lambda(v, body) when vars.Length < arity -> lambdas body (v :: vars)
-            | body -> List.rev vars, body
-
-        // A function of tupled parameters (`let add (a, b)`): one lambda over the tuple, whose
-        // items are let-bound in order; its method takes them as separate parameters.
-        let rec items (tuple: Var) (e: Expr) (vars: Var list) =
-            match e with
-            | Let(v, TupleGet(Var t, i), body) when t = tuple && i = vars.Length -> items tuple body (v :: vars)
-            | body -> List.rev vars, body
-
-        let refuse (what: string) : PreparedCall =
-            invalidArg
-                "f"
-                $"Remote.Function needs a module function passed by name (e.g. `Remote.Function inc`); got {what}. Partial applications and lambdas with a body of their own cannot be prepared: call them with portal.Run(fun () -> ...)."
-
-        let rec strip (e: Expr) =
-            match e with
-            | WithValue(_, _, inner) -> strip inner
-            | e -> e
-
-        let parameters =
-            match lambdas (strip quoted) [] with
-            | [ t ], body when arity = 1 && FSharp.Reflection.FSharpType.IsTuple t.Type ->
-                match items t body [] with
-                | [], _ -> [ t ], body
-                | vars, body -> vars, body
-            | found -> found
-
-        match parameters with
-        | [ v ], Call(None, m, []) when v.Type = typeof<unit> && arity = 1 ->
-            { Function = FunctionRefs.ofMethod m; Method = m; Arguments = [||]; ArgumentNames = [||] }
-        | vars, Call(None, m, args) when
-            args.Length = vars.Length
-            && List.forall2 (fun (a: Expr) (v: Var) -> match a with Var x -> x = v | _ -> false) args vars
-            ->
-            { Function = FunctionRefs.ofMethod m
-              Method = m
-              Arguments = [||]
-              ArgumentNames = Array.init args.Length (fun i -> $"argument {i + 1}") }
-        | _, Call(Some _, m, _) -> refuse $"a call of instance method '{m.Name}'"
-        | _ -> refuse $"`{quoted}`"
+    static member private Describe(quoted: Expr, arity: int) : PreparedCall = FunctionRefs.ofFunction quoted arity
 
     /// <summary>Prepares a function of one parameter (or of <c>unit</c>) returning a <c>Task</c>.</summary>
     static member Function([<ReflectedDefinition>] f: Expr<'A -> Task<'T>>) : RemoteFunction<'A, 'T> =

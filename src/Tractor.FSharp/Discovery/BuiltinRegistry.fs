@@ -42,6 +42,14 @@ type internal RegistrarAt =
 /// registrar drops it when that connection closes. When the registrar goes, every process that
 /// registered something runs the same rule again (one takes over, the rest connect to it) and
 /// re-registers what it hosts.
+/// The registrar's functions, described once: a lookup then costs its message, not a quotation.
+module private RegistrarFunctions =
+    let register = FunctionRefs.ofFunction <@ RegistrarCalls.register @> 1
+    let unregister = FunctionRefs.ofFunction <@ RegistrarCalls.unregister @> 1
+    let lookup = FunctionRefs.ofFunction <@ RegistrarCalls.lookup @> 1
+    let waitFor = FunctionRefs.ofFunction <@ RegistrarCalls.waitFor @> 1
+    let list = FunctionRefs.ofFunction <@ RegistrarCalls.list @> 1
+
 type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
     let gate = new SemaphoreSlim(1, 1)
     // Both guarded by `gate`.
@@ -207,7 +215,7 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
 
                                 if again then
                                     for e in mine.Values do
-                                        do! this.CallOn<unit>(p, <@ fun () -> RegistrarCalls.register e @>, CancellationToken.None)
+                                        do! this.CallOn<unit>(p, RegistrarFunctions.register.With(box e), CancellationToken.None)
 
                                 found <- Some(Remote p)
                             | None when clock.Elapsed > BuiltinRegistry.SettleTimeout ->
@@ -223,18 +231,16 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
         }
 
     /// Calls a registrar function over `p` and decodes its value.
-    member private _.CallOn<'T>(p: Peer, quoted: Expr<unit -> Task<'T>>, ct: CancellationToken) : Task<'T> =
+    member private _.CallOn<'T>(p: Peer, call: PreparedCall, ct: CancellationToken) : Task<'T> =
         task {
-            let call = FunctionRefs.ofQuotation quoted
-            let parameters = call.Method.GetParameters()
-            let args = [ for i in 0 .. parameters.Length - 1 -> rt.Codec.Encode(parameters[i].ParameterType, call.Arguments[i]) ]
+            let args = Arguments.encode rt.Codec call
             let! payload = p.Call(call.Function, args, ct)
             return rt.Codec.Decode(typeof<'T>, payload) :?> 'T
         }
 
     /// Runs a registry operation on the registrar, wherever it is; a registrar that goes away
     /// under the call is replaced (by the bind rule) and the call made again.
-    member private this.Run<'T>(quoted: Expr<unit -> Task<'T>>, here: Registrar -> Task<'T>, ct: CancellationToken) : Task<'T> =
+    member private this.Run<'T>(call: PreparedCall, here: Registrar -> Task<'T>, ct: CancellationToken) : Task<'T> =
         task {
             let mutable result = None
             let mutable attempts = 0
@@ -249,7 +255,7 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
                     result <- Some v
                 | Remote p ->
                     try
-                        let! v = this.CallOn<'T>(p, quoted, ct)
+                        let! v = this.CallOn<'T>(p, call, ct)
                         result <- Some v
                     with
                     | :? TransportClosedError as e when attempts < 5 && not ct.IsCancellationRequested ->
@@ -292,20 +298,20 @@ type internal BuiltinRegistry(rt: ActorRuntime, address: IpcAddress) =
 
         member this.Register(entry) =
             mine[struct (entry.Uid, entry.Name)] <- entry
-            this.Run<unit>(<@ fun () -> RegistrarCalls.register entry @>, (fun r -> task { r.Register entry }), CancellationToken.None) :> Task
+            this.Run<unit>(RegistrarFunctions.register.With(box entry), (fun r -> task { r.Register entry }), CancellationToken.None) :> Task
 
         member this.Unregister(uid) =
             for KeyValue(key, e) in mine do
                 if e.Uid = uid then
                     mine.TryRemove key |> ignore
 
-            this.Run<unit>(<@ fun () -> RegistrarCalls.unregister uid @>, (fun r -> task { r.Unregister uid }), CancellationToken.None) :> Task
+            this.Run<unit>(RegistrarFunctions.unregister.With(box uid), (fun r -> task { r.Unregister uid }), CancellationToken.None) :> Task
 
         member this.Lookup(name) =
-            this.Run<ActorEntry list>(<@ fun () -> RegistrarCalls.lookup name @>, (fun r -> Task.FromResult(r.Lookup name)), CancellationToken.None)
+            this.Run<ActorEntry list>(RegistrarFunctions.lookup.With(box name), (fun r -> Task.FromResult(r.Lookup name)), CancellationToken.None)
 
         member this.WaitFor(name, ct) =
-            this.Run<ActorEntry>(<@ fun () -> RegistrarCalls.waitFor name @>, (fun r -> r.WaitFor(name, ct)), ct)
+            this.Run<ActorEntry>(RegistrarFunctions.waitFor.With(box name), (fun r -> r.WaitFor(name, ct)), ct)
 
         member this.List() =
-            this.Run<ActorEntry list>(<@ fun () -> RegistrarCalls.list () @>, (fun r -> Task.FromResult(r.List())), CancellationToken.None)
+            this.Run<ActorEntry list>(RegistrarFunctions.list, (fun r -> Task.FromResult(r.List())), CancellationToken.None)

@@ -34,6 +34,9 @@ type internal PreparedCall =
       /// Where each argument came from, for error messages ("captured value 'conn'").
       ArgumentNames: string[] }
 
+    /// The same call with these argument values (of a call prepared once, `FunctionRefs.ofFunction`).
+    member c.With([<ParamArray>] arguments: obj[]) = { c with Arguments = arguments }
+
 /// Turns F# quotations and .NET delegates into `FunctionRef`s, and resolves them again under the
 /// enabled-modules allowlist.
 module internal FunctionRefs =
@@ -125,6 +128,61 @@ module internal FunctionRefs =
 
         peel Map.empty quoted
 
+    /// Prepares a call of a function passed by value (`<@ inc @>`, `<@ add @>`, `<@ fun a b -> add a b @>`),
+    /// with no arguments yet (each call fills its own in): `arity` lambdas that only pass their
+    /// parameters on (or one over a tuple whose items the method takes). Anything else would have
+    /// no identity another process could resolve, or would silently fix some arguments.
+    let ofFunction (quoted: Expr) (arity: int) : PreparedCall =
+        let rec lambdas (e: Expr) (vars: Var list) =
+            match e with
+            | Lambda(v, body) when vars.Length < arity -> lambdas body (v :: vars)
+            | body -> List.rev vars, body
+
+        // A function of tupled parameters (`let add (a, b)`): one lambda over the tuple, whose
+        // items are let-bound in order; its method takes them as separate parameters.
+        let rec items (tuple: Var) (e: Expr) (vars: Var list) =
+            match e with
+            | Let(v, TupleGet(Var t, i), body) when t = tuple && i = vars.Length -> items tuple body (v :: vars)
+            | body -> List.rev vars, body
+
+        let refuse (what: string) : PreparedCall =
+            invalidArg
+                "f"
+                $"Remote.Function needs a module function passed by name (e.g. `Remote.Function inc`); got {what}. Partial applications and lambdas with a body of their own cannot be prepared: call them with portal.Run(fun () -> ...)."
+
+        let rec strip (e: Expr) =
+            match e with
+            | WithValue(_, _, inner) -> strip inner
+            | e -> e
+
+        let parameters =
+            match lambdas (strip quoted) [] with
+            | [ t ], body when arity = 1 && Microsoft.FSharp.Reflection.FSharpType.IsTuple t.Type ->
+                match items t body [] with
+                | [], _ -> [ t ], body
+                | vars, body -> vars, body
+            | found -> found
+
+        match parameters with
+        | [ v ], Call(None, m, []) when v.Type = typeof<unit> && arity = 1 ->
+            { Function = ofMethod m; Method = m; Arguments = [||]; ArgumentNames = [||] }
+        | vars, Call(None, m, args) when
+            args.Length = vars.Length
+            && List.forall2 (fun (a: Expr) (v: Var) -> match a with Var x -> x = v | _ -> false) args vars
+            ->
+            { Function = ofMethod m
+              Method = m
+              Arguments = [||]
+              ArgumentNames = Array.init args.Length (fun i -> $"argument {i + 1}") }
+        | _, Call(Some _, m, _) -> refuse $"a call of instance method '{m.Name}'"
+        | _ -> refuse $"`{quoted}`"
+
+    let private fewArgumentNames = Array.init 8 (fun n -> Array.init n (fun i -> $"argument {i + 1}"))
+
+    /// "argument 1" .. "argument n", for error messages (shared: built once for short lists).
+    let private argumentNames (n: int) =
+        if n < fewArgumentNames.Length then fewArgumentNames[n] else Array.init n (fun i -> $"argument {i + 1}")
+
     /// Prepares a call of a delegate that targets a static method (C# method groups), with
     /// explicit argument values.
     let ofDelegate (d: Delegate) (arguments: obj[]) : PreparedCall =
@@ -138,7 +196,7 @@ module internal FunctionRefs =
         { Function = ofMethod m
           Method = m
           Arguments = arguments
-          ArgumentNames = arguments |> Array.mapi (fun i _ -> $"argument {i + 1}") }
+          ArgumentNames = argumentNames arguments.Length }
 
     /// Whether a declaring type lies inside one of the enabled modules. An entry names an
     /// assembly (every type in it), a namespace or a type (an F# module) with its nested types.
@@ -197,42 +255,60 @@ module internal FunctionRefs =
 
         matching
 
+    let private resolveAfresh (enabled: string seq) (r: FunctionRef) : Result<MethodInfo, string> =
+        // The simple name as is (not parsed as a display name: no version or culture from a peer).
+        match (try Ok(Assembly.Load(AssemblyName(Name = r.Assembly))) with e -> Error e.Message) with
+        | Error why -> Error $"assembly '{r.Assembly}' of function '{r.Display}' cannot be loaded: {why}"
+        | Ok asm ->
+            match asm.GetType(r.DeclaringType, false) with
+            | null -> Error $"type '{r.DeclaringType}' not found in '{r.Assembly}'"
+            | t ->
+                let found = candidates t r
+
+                if found.Count = 0 then
+                    Error $"function '{r.Display}' with parameters ({String.Join(',', r.ParameterTypes)}) not found"
+                elif found.Count > 1 then
+                    Error $"function '{r.Display}' is ambiguous"
+                elif not found[0].IsGenericMethodDefinition then
+                    Ok found[0]
+                else
+                    let resolveType (name: string) =
+                        Type.GetType(
+                            name,
+                            (fun an ->
+                                if isSystemAssembly an.Name || isEnabled enabled an.Name "" || an.Name = r.Assembly then
+                                    Assembly.Load an
+                                else
+                                    null),
+                            null,
+                            false
+                        )
+
+                    let args = r.GenericArguments |> List.map (fun n -> n, resolveType n)
+
+                    match args |> List.tryFind (fun (_, t) -> isNull t) with
+                    | Some(n, _) -> Error $"generic argument '{n}' of '{r.Display}' is not loadable or not allowed"
+                    | None -> Ok(found[0].MakeGenericMethod(args |> List.map snd |> Array.ofList))
+
+    /// References already resolved (successfully): a daemon's calls mostly name the same few
+    /// functions, and resolving loads the assembly by name and searches its type each time.
+    /// Whether the function is enabled is still checked on every call.
+    let private resolved = Collections.Concurrent.ConcurrentDictionary<FunctionRef, MethodInfo>()
+
     /// Resolves a FunctionRef a peer sent, refusing anything outside the enabled modules.
     let resolve (enabled: string seq) (r: FunctionRef) : Result<MethodInfo, string> =
         if not (isEnabled enabled r.Assembly r.DeclaringType) then
             Error
                 $"function '{r.Display}' is not enabled in this actor (enabled modules: {String.Join(',', enabled)}); enable its module when starting the actor"
         else
-            // The simple name as is (not parsed as a display name: no version or culture from a peer).
-            match (try Ok(Assembly.Load(AssemblyName(Name = r.Assembly))) with e -> Error e.Message) with
-            | Error why -> Error $"assembly '{r.Assembly}' of function '{r.Display}' cannot be loaded: {why}"
-            | Ok asm ->
-                match asm.GetType(r.DeclaringType, false) with
-                | null -> Error $"type '{r.DeclaringType}' not found in '{r.Assembly}'"
-                | t ->
-                    let found = candidates t r
+            match resolved.TryGetValue r with
+            | true, m -> Ok m
+            | _ ->
+                match resolveAfresh enabled r with
+                | Ok m as found ->
+                    // Not a generic one: its type arguments were checked against this allowlist.
+                    if not m.IsGenericMethod then
+                        resolved.TryAdd(r, m) |> ignore
 
-                    if found.Count = 0 then
-                        Error $"function '{r.Display}' with parameters ({String.Join(',', r.ParameterTypes)}) not found"
-                    elif found.Count > 1 then
-                        Error $"function '{r.Display}' is ambiguous"
-                    elif not found[0].IsGenericMethodDefinition then
-                        Ok found[0]
-                    else
-                        let resolveType (name: string) =
-                            Type.GetType(
-                                name,
-                                (fun an ->
-                                    if isSystemAssembly an.Name || isEnabled enabled an.Name "" || an.Name = r.Assembly then
-                                        Assembly.Load an
-                                    else
-                                        null),
-                                null,
-                                false
-                            )
-
-                        let args = r.GenericArguments |> List.map (fun n -> n, resolveType n)
-
-                        match args |> List.tryFind (fun (_, t) -> isNull t) with
-                        | Some(n, _) -> Error $"generic argument '{n}' of '{r.Display}' is not loadable or not allowed"
-                        | None -> Ok(found[0].MakeGenericMethod(args |> List.map snd |> Array.ofList))
+                    found
+                | failed -> failed
