@@ -243,7 +243,7 @@ let targets: (string * string * (unit -> unit)) list =
           dotnet ([ "run"; "--project"; "tests/Tractor.Tests"; "--"; "--category"; "Fuzz" ] @ extra))
       "Pack", "pack the libraries into artifacts/",
       (fun () ->
-          for p in [ "src/Tractor.FSharp"; "src/Tractor.CSharp" ] do
+          for p in [ "src/Tractor.FSharp"; "src/Tractor.CSharp"; "src/Tractor.Discovery.Etcd"; "src/Tractor.Hosting"; "src/Tractor.Debugger.Eval" ] do
               dotnet ([ "pack"; p; "-c"; "Release"; "-o"; Path.Combine(root, "artifacts") ] @ extra)) ]
 
 match targets |> List.tryFind (fun (n, _, _) -> String.Equals(n, target, StringComparison.OrdinalIgnoreCase)) with

@@ -57,7 +57,7 @@ let private globalPackages =
 
 type private Feed = { Root: string; Feed: string; Version: string }
 
-/// Packs both libraries (as built for this test run) into a local folder feed, under a version of
+/// Packs the libraries (the core, the C# facade and the optional parts, as built for this test run) into a local folder feed, under a version of
 /// their own (restore caches a version for good), next to a nuget.config that adds the feed to the
 /// machine's configured sources. Removed, with the cached versions, when the run ends.
 let private feed =
@@ -75,14 +75,14 @@ let private feed =
 
              delete root
 
-             for id in [ "tractor.fsharp"; "tractor.csharp" ] do
+             for id in [ "tractor.fsharp"; "tractor.csharp"; "tractor.discovery.etcd"; "tractor.hosting"; "tractor.debugger.eval" ] do
                  delete (Path.Combine(globalPackages, id, version))
                  // The package's folder too, when no other version is cached there.
                  let idDir = Path.Combine(globalPackages, id)
                  if Directory.Exists idDir && Seq.isEmpty (Directory.EnumerateFileSystemEntries idDir) then
                      delete idDir)
 
-         for project in [ "src/Tractor.FSharp"; "src/Tractor.CSharp" ] do
+         for project in [ "src/Tractor.FSharp"; "src/Tractor.CSharp"; "src/Tractor.Discovery.Etcd"; "src/Tractor.Hosting"; "src/Tractor.Debugger.Eval" ] do
              dotnet
                  RepoPaths.root.Value
                  [ "pack"; project; "--no-build"; "-c"; RepoPaths.configuration; "-o"; feed; $"-p:PackageVersion={version}" ]
@@ -271,6 +271,13 @@ let ``the packages hold the actor host, its ReadyToRun targets, XML docs and a R
     // The C# facade brings the F# core with its build targets (the actor host is precompiled).
     Assert.That(csSpec, Does.Contain $"<dependency id=\"Tractor.FSharp\" version=\"{v}\"")
     Assert.That(csSpec, Does.Not.Contain "exclude=\"Build")
+
+    // The optional parts: each its own package on top of the core (or the facade), never inside it.
+    for id, on in [ "Tractor.Discovery.Etcd", "Tractor.FSharp"; "Tractor.Hosting", "Tractor.CSharp"; "Tractor.Debugger.Eval", "Tractor.FSharp" ] do
+        let files, spec = entries id
+        Assert.That(files, Is.SupersetOf [ $"lib/net10.0/{id}.dll"; $"lib/net10.0/{id}.xml"; "README.md" ], id)
+        Assert.That(spec, Does.Contain $"<dependency id=\"{on}\" version=\"{v}\"", id)
+        Assert.That(fs, Does.Not.Contain $"lib/net10.0/{id}.dll", "the core package does not carry it")
 
 let ``a fresh F# console runs an actor and a context from the packages, its actor host ReadyToRun-compiled`` () =
     let dir = fsharpApp.Value
