@@ -29,6 +29,22 @@ open TractorNet.Tests.FailureTreeNodes.Journal
 /// Short ladder so cases stay fast (restored after each case).
 let ladder = { Graceful = TimeSpan.FromMilliseconds 300.0; Terminate = TimeSpan.FromMilliseconds 200.0 }
 
+/// The ladder of one case: `ladder`, stretched by how overloaded the machine is as the case starts
+/// (the one-minute load average per core, 1x to 8x). On a quiet machine an actor acts on its cancel
+/// well within `ladder`; under a load many times the cores (parallel builds beside the suite) it
+/// may not, and the ladder then ends it before it could journal its cancellation, which the
+/// checker cannot tell from a cancel that never arrived.
+let ladderUnderLoad () =
+    let perCore =
+        try
+            let load = (File.ReadAllText "/proc/loadavg").Split(' ')[0]
+            Double.Parse(load, Globalization.CultureInfo.InvariantCulture) / float Environment.ProcessorCount
+        with _ ->
+            1.0
+
+    let factor = Math.Clamp(perCore, 1.0, 8.0)
+    { Graceful = ladder.Graceful * factor; Terminate = ladder.Terminate * factor }
+
 /// Scheduling slack in the time bounds (a loaded 2-core machine); the bounds catch hangs.
 let slack = TimeSpan.FromSeconds 5.0
 
@@ -77,7 +93,9 @@ type Observation =
       /// Those of `Alive` that exited on their own within `orphanBound` after the root exited.
       GoneLater: int list
       /// What the checker excused (filled in by `runCase`).
-      Notes: string list }
+      Notes: string list
+      /// The cancel ladder the case ran with.
+      Ladder: CancelLadder }
 
 /// Every broken promise in one case's observation (empty: the case passed), and notes on what
 /// was excused (failures that stopped at a cancelled or dead actor, tolerated known bugs).
@@ -343,7 +361,7 @@ let audit (o: Observation) : string list * string list =
       match o.Run.CancelledAt with
       | Some c ->
           let took = TimeSpan.FromMilliseconds(ms (o.Run.ExitedAt - c))
-          let bound = cancelBound ladder slack
+          let bound = cancelBound o.Ladder slack
           if took > bound then $"the root nursery took {took.TotalMilliseconds:F0} ms to exit after it began cancelling (bound {bound.TotalMilliseconds} ms)"
       | None -> ()
 
@@ -353,7 +371,7 @@ let audit (o: Observation) : string list * string list =
           let firstFailure = List.min times
           let levels = all |> List.map (fun s -> depth s.Name) |> List.max
           let linger = all |> List.map (fun s -> match s.Behaviour with Linger l -> l | _ -> 0) |> List.max
-          let perLevel = { ladder with Terminate = ladder.Terminate + TimeSpan.FromMilliseconds(float linger) }
+          let perLevel = { o.Ladder with Terminate = o.Ladder.Terminate + TimeSpan.FromMilliseconds(float linger) }
           let bound = failureBound perLevel slack levels
           let took = TimeSpan.FromMilliseconds(ms (o.Run.ExitedAt - firstFailure))
           if took > bound then $"the root exited {took.TotalMilliseconds:F0} ms after the first failure (bound {bound.TotalMilliseconds} ms)"
@@ -404,7 +422,8 @@ module private Made =
           Alive = []
           Dying = []
           GoneLater = []
-          Notes = [] }
+          Notes = []
+          Ladder = ladder }
 
     let deepRaise = [ node "n1" (Return(1, 0)) [ node "n11" (Raise 0) [] ] ]
 
@@ -558,6 +577,7 @@ let runCase (case: Case) : Observation * string list =
     let prediction = predict specs
     let dir = Directory.CreateTempSubdirectory "tractor-fuzz-"
     let before = Actor.cancelLadder ()
+    let ladder = ladderUnderLoad ()
     Actor.setCancelLadder ladder
 
     try
@@ -567,7 +587,7 @@ let runCase (case: Case) : Observation * string list =
         if not (running.Wait caseTimeout) then
             let leftovers = OurProcesses.list ()
             OurProcesses.killAll leftovers
-            let o = { Specs = specs; Prediction = prediction; Run = { Outcome = Ok []; StartedAt = 0L; CancelledAt = None; ExitedAt = 0L }; Journal = read dir.FullName; Alive = leftovers; Dying = []; GoneLater = []; Notes = [] }
+            let o = { Specs = specs; Prediction = prediction; Run = { Outcome = Ok []; StartedAt = 0L; CancelledAt = None; ExitedAt = 0L }; Journal = read dir.FullName; Alive = leftovers; Dying = []; GoneLater = []; Notes = []; Ladder = ladder }
             o, [ $"the case did not finish within {caseTimeout} (hang); journals in {dir.FullName}: {o.Journal}" ]
         else
             let listed = OurProcesses.list ()
@@ -589,7 +609,8 @@ let runCase (case: Case) : Observation * string list =
                   Alive = alive
                   Dying = dead |> List.map _.Pid
                   GoneLater = goneLater
-                  Notes = [] }
+                  Notes = []
+                  Ladder = ladder }
 
             match audit o with
             | [], notes ->
