@@ -62,9 +62,11 @@ static class Interleave
     /// </summary>
     const int QuietMethods = 5;
     const double QuietFraction = 0.1;
-    static readonly bool Trace = Environment.GetEnvironmentVariable("TRACTOR_BENCH_PEERS_TRACE") == "1";
     const double QuietSeconds = 1.0;
     const double MaxWarmUpQuick = 10.0, MaxWarmUp = 30.0;
+
+    /// <summary>With TRACTOR_BENCH_PEERS_TRACE=1 the warm-up writes its JIT counts to standard error.</summary>
+    static readonly bool Trace = Environment.GetEnvironmentVariable("TRACTOR_BENCH_PEERS_TRACE") == "1";
 
     /// <summary>Methods JIT-compiled so far in this process (every tier).</summary>
     public static long CompiledMethods() => System.Runtime.JitInfo.GetCompiledMethodCount();
