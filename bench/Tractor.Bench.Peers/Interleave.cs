@@ -19,19 +19,57 @@ static class Interleave
     }
 
     /// <summary>
-    /// Runs both batches alternately for a few seconds first: both processes' hot paths take
-    /// seconds to reach their optimised JIT tier on a 2-core machine, and the figure is the steady
-    /// state. Shorter with --quick, so that `build.fsx -t Bench --quick` (18 runs) stays within 3 minutes.
+    /// Runs both batches alternately until both processes' JIT has gone quiet (below): the figure
+    /// is the steady state. The peers' libraries are plain IL (ours is ReadyToRun-compiled by our build),
+    /// and on a 2-core machine their hot paths take 3-7 s of load to reach the optimised tier
+    /// (Proto.Actor's requests ran at 2-3 k/s after the 1 s warm-up this used to be, 9-11 k/s
+    /// once tiered up). Methods compiled are counted in this process and the server's
+    /// (<paramref name="compiledMethods"/>, both summed); the warm-up lasts at least 2 s (5 s without
+    /// --quick) and at most <see cref="MaxWarmUpQuick"/> s (<see cref="MaxWarmUp"/>). Returns the
+    /// warm-up's length and whether the JIT went quiet within it.
     /// </summary>
-    public static async Task WarmUp(bool quick, Batch a, Batch b)
+    public static async Task<(double Seconds, bool Quiet)> WarmUp(bool quick, Batch a, Batch b, Func<Task<long>> compiledMethods)
     {
         var sw = Stopwatch.StartNew();
-        while (sw.Elapsed.TotalSeconds < (quick ? 1.0 : 5.0))
+        double least = quick ? 2.0 : 5.0, most = quick ? MaxWarmUpQuick : MaxWarmUp;
+        // (time, compiled methods so far) samples, oldest first.
+        var samples = new Queue<(double At, long Count)>();
+        long peak = 0; // the most methods compiled in one window so far
+        while (true)
         {
-            await a();
+            await RunFor(0.1, a);
             await b();
+            double now = sw.Elapsed.TotalSeconds;
+            long count = await compiledMethods();
+            samples.Enqueue((now, count));
+            while (samples.Count > 1 && now - samples.Peek().At > QuietSeconds)
+                samples.Dequeue();
+            var (since, then) = samples.Peek();
+            if (Trace) Console.Error.WriteLine($"warm-up {now:F2} s: {count - then} methods compiled in the last {now - since:F2} s");
+            bool full = now - since >= QuietSeconds * 0.9;
+            if (full) peak = Math.Max(peak, count - then);
+            bool quiet = full && count - then < Math.Max(QuietMethods, peak * QuietFraction);
+            if (now >= least && quiet) return (now, true);
+            if (now >= most) return (now, false);
         }
     }
+
+    /// <summary>
+    /// The JIT counts as quiet when, in the last <see cref="QuietSeconds"/>, it compiled fewer
+    /// methods than a tenth of its busiest such window (and fewer than 5 when it was never busy):
+    /// after the bulk of the tier-ups a tail of a few dozen methods a second goes on for many
+    /// seconds (rarely called paths reaching their call counts), which moves no figure.
+    /// </summary>
+    const int QuietMethods = 5;
+    const double QuietFraction = 0.1;
+    const double QuietSeconds = 1.0;
+    const double MaxWarmUpQuick = 10.0, MaxWarmUp = 30.0;
+
+    /// <summary>With TRACTOR_BENCH_PEERS_TRACE=1 the warm-up writes its JIT counts to standard error.</summary>
+    static readonly bool Trace = Environment.GetEnvironmentVariable("TRACTOR_BENCH_PEERS_TRACE") == "1";
+
+    /// <summary>Methods JIT-compiled so far in this process (every tier).</summary>
+    public static long CompiledMethods() => System.Runtime.JitInfo.GetCompiledMethodCount();
 
     /// <summary>Operations per second of <paramref name="a"/> and of <paramref name="b"/>, measured in alternating segments.</summary>
     public static async Task<(double A, double B)> Rates(bool quick, Batch a, Batch b)

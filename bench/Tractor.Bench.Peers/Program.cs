@@ -39,6 +39,7 @@ static class Program
         var server = await ServerProcess.Start(peer);
         IPeerClient? client = null;
         TimeSpan started = default, measured = default;
+        (double Seconds, bool Quiet) warm = default;
         Exception? error = null;
         (double Value, double Baseline) rates = default;
         try
@@ -49,7 +50,7 @@ static class Program
             using (connection)
             {
                 var batch = batchOf(client);
-                await Interleave.WarmUp(quick, batch, raw);
+                warm = await Interleave.WarmUp(quick, batch, raw, async () => Interleave.CompiledMethods() + await server.CompiledMethods());
                 rates = await Interleave.Rates(quick, batch, raw);
             }
             measured = clock.Elapsed;
@@ -66,7 +67,8 @@ static class Program
         try { await server.DisposeAsync(); } catch (Exception e) { error ??= e; }
         if (error is not null) ExceptionDispatchInfo.Throw(error);
         Console.Error.WriteLine($"{name}: baseline: {baselineName}, interleaved in the same run");
-        Console.Error.WriteLine($"{name}: start {started.TotalSeconds:F1} s, measure {(measured - started).TotalSeconds:F1} s, shutdown {(clock.Elapsed - measured).TotalSeconds:F1} s");
+        Console.Error.WriteLine($"{name}: start {started.TotalSeconds:F1} s, warm-up {warm.Seconds:F1} s ({(warm.Quiet ? "JIT quiet" : "JIT still compiling at the limit")}), "
+            + $"measure {(measured - started).TotalSeconds - warm.Seconds:F1} s, shutdown {(clock.Elapsed - measured).TotalSeconds:F1} s");
         return new Figure(name, rates.Value, unit, rates.Baseline);
     }
 

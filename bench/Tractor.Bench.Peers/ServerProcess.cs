@@ -64,6 +64,15 @@ sealed class ServerProcess : IAsyncDisposable
             throw new InvalidOperationException($"the server process saw a failure: {answer ?? "it exited"}");
     }
 
+    /// <summary>Methods the server process has JIT-compiled so far (to see its JIT go quiet).</summary>
+    public async Task<long> CompiledMethods()
+    {
+        await process.StandardInput.WriteLineAsync("jit");
+        await process.StandardInput.FlushAsync();
+        var answer = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return long.TryParse(answer, out var n) ? n : throw new InvalidOperationException($"the server process answered '{answer}' to 'jit'");
+    }
+
     /// <summary>Closes the server's standard input and reaps it; throws if it exited non-zero or had to be killed.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -92,7 +101,7 @@ sealed class ServerProcess : IAsyncDisposable
 
     // ---- the server's side ----
 
-    /// <summary>The server process's main: <c>--peer-serve NAME</c>.</summary>
+    /// <summary>The server process's main: <c>--peer-serve NAME</c>. Its standard input takes "verdict" and "jit" lines.</summary>
     public static async Task<int> Run(IPeer peer)
     {
         using var stop = new CancellationTokenSource();
@@ -104,6 +113,8 @@ sealed class ServerProcess : IAsyncDisposable
             while (await Console.In.ReadLineAsync() is string line)
                 if (line == "verdict")
                     Report.Stdout.WriteLine(server.Verdict() is string f ? $"failed {f.ReplaceLineEndings(" ")}" : "ok");
+                else if (line == "jit")
+                    Report.Stdout.WriteLine(Interleave.CompiledMethods());
         }
         stop.Cancel();
         return 0;

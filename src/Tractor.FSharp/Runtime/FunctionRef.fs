@@ -50,12 +50,19 @@ module internal FunctionRefs =
     /// reflection data and builds lists, on every `portal.Run` otherwise).
     let private described = Collections.Concurrent.ConcurrentDictionary<MethodInfo, FunctionRef>()
 
+    /// An assembly's simple name, read from its display name: `Assembly.GetName()` builds a
+    /// CultureInfo, whose first use loads the ICU libraries (~3 MB resident in every child).
+    let internal simpleName (a: Assembly) =
+        let full = a.FullName
+        let comma = full.IndexOf ','
+        if comma < 0 || full.Contains '\\' then a.GetName().Name else full.Substring(0, comma)
+
     /// The wire form of a static method, described afresh.
     let private describe (m: MethodInfo) : FunctionRef =
         if not m.IsStatic then
             invalidArg "f" $"'{m.DeclaringType.Name}.{m.Name}' is an instance method: only static functions (module functions, static methods) can run in another actor"
 
-        { Assembly = m.DeclaringType.Assembly.GetName().Name
+        { Assembly = simpleName m.DeclaringType.Assembly
           DeclaringType = typeFullName m.DeclaringType
           Method = m.Name
           GenericArguments =
