@@ -2,6 +2,7 @@ namespace TractorNet.Ipc
 
 open System
 open System.Buffers
+open System.Buffers.Binary
 open System.Net.Sockets
 open System.Threading
 open System.Threading.Tasks
@@ -26,12 +27,18 @@ open TractorNet
 /// a goodbye (the peer died) raises <see cref="T:TractorNet.Ipc.TransportClosedException"/>. <c>DisposeAsync</c> closes and frees
 /// the socket.</para>
 /// </remarks>
+/// Writes the start of a batch frame of `stream`'s items into the send queue and returns the
+/// offset, from the start of its payload, of the frame's 4-byte big-endian item count.
+type internal BatchFrameStart = delegate of BatchBuffer * stream: int64 -> int
+
 [<Sealed; AllowNullLiteral>]
 type Channel(connection: IConnection, options: ChannelOptions) =
     static let receiveBufferSize = 64 * 1024
     static let sendBufferSize = 64 * 1024
     /// Read into the free tail only if it has at least this much room; else compact first.
     static let minRead = 4096
+    /// A batch frame takes more items while its payload is below this many bytes.
+    static let batchLimit = 32 * 1024
 
     let options = if isNull options then ChannelOptions.Default else options
     do Frame.validateLimit options.MaxFrameSize
@@ -65,6 +72,14 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     let mutable drainWaiter: TaskCompletionSource = null
     let mutable idleWaiter: TaskCompletionSource = null
     let mutable closeTask: Task = null
+    /// The batch frame at the end of `pending`, which items of its stream join while it waits for
+    /// the flusher: open or not, its stream, where its frame and its item count start, how many
+    /// items it holds. Any other frame queued after it, or the flusher taking it, closes it.
+    let mutable batchOpen = false
+    let mutable batchStream = 0L
+    let mutable batchFrame = 0
+    let mutable batchCountAt = 0
+    let mutable batchCount = 0
 
     // ---- lifetime ----
     /// Non-null once the connection was torn down; why.
@@ -106,6 +121,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     member private this.Enqueue(payload: ReadOnlySpan<byte>, schedule: byref<bool>) : Task =
         if not (isNull sendClosed) then
             raise (this.SendClosedError())
+        batchOpen <- false
         pending.Ensure(Frame.HeaderSize + payload.Length)
         let tail = pending.Tail(Frame.HeaderSize + payload.Length)
         Frame.writeHeader tail payload.Length
@@ -163,6 +179,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
         try
             if not (isNull sendClosed) then
                 raise (this.SendClosedError())
+            batchOpen <- false
             let mark = pending.Count
             pending.Ensure Frame.HeaderSize
             pending.Advance Frame.HeaderSize
@@ -176,6 +193,77 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                 pending.Truncate mark
                 raise (FrameTooLargeException(int64 length, maxFrame))
             pending.PatchHeader(mark, length)
+            wait <- this.AfterEnqueue(&schedule)
+        finally
+            Monitor.Exit gate
+        if schedule then this.Schedule()
+        if isNull wait then ValueTask.CompletedTask else ValueTask wait
+
+    /// Writes one item at the end of the queue; on failure forgets it and re-raises.
+    member private _.WriteItem<'State>(state: 'State, item: Action<BatchBuffer, 'State>) =
+        let mark = pending.Count
+        try
+            item.Invoke(pending, state)
+        with _ ->
+            pending.Truncate mark
+            reraise ()
+
+    /// Opens a batch frame of `stream` at the end of the queue holding one item (under the gate).
+    member private this.OpenBatch<'State>(stream: int64, state: 'State, start: BatchFrameStart, item: Action<BatchBuffer, 'State>) =
+        batchOpen <- false
+        let mark = pending.Count
+        pending.Ensure Frame.HeaderSize
+        pending.Advance Frame.HeaderSize
+        let countAt =
+            try
+                let at = start.Invoke(pending, stream)
+                item.Invoke(pending, state)
+                at
+            with _ ->
+                pending.Truncate mark
+                reraise ()
+        let length = pending.Count - mark - Frame.HeaderSize
+        if length > maxFrame then
+            pending.Truncate mark
+            raise (FrameTooLargeException(int64 length, maxFrame))
+        pending.PatchHeader(mark, length)
+        batchCountAt <- mark + Frame.HeaderSize + countAt
+        BinaryPrimitives.WriteInt32BigEndian(pending.Slice(batchCountAt, 4), 1)
+        batchOpen <- true
+        batchStream <- stream
+        batchFrame <- mark
+        batchCount <- 1
+
+    /// <summary>
+    /// Sends one item of <paramref name="stream"/> in a batch frame (docs/protocol.md): while the
+    /// last frame queued, not yet taken by the flusher, is a batch frame of the same stream with
+    /// room left, the item joins it (its item count and length are patched in place); otherwise
+    /// <paramref name="start"/> opens a new one. So a lone item leaves at once, in a frame of its own, and the
+    /// items queued while a write is in flight travel together, in order, at no per-frame cost.
+    /// <paramref name="item"/> writes the item; both run under the send lock (keep them short, never send
+    /// from them). A failing writer sends nothing of the item and its exception propagates.
+    /// </summary>
+    member internal this.SendItemAsync<'State>(stream: int64, state: 'State, start: BatchFrameStart, item: Action<BatchBuffer, 'State>) : ValueTask =
+        let mutable schedule = false
+        let mutable wait: Task = null
+        Monitor.Enter gate
+        try
+            if not (isNull sendClosed) then
+                raise (this.SendClosedError())
+            if batchOpen && batchStream = stream && pending.Count - batchFrame - Frame.HeaderSize < batchLimit then
+                let mark = pending.Count
+                this.WriteItem(state, item)
+                let length = pending.Count - batchFrame - Frame.HeaderSize
+                if length > maxFrame then
+                    // It does not fit in this frame: it opens the next one.
+                    pending.Truncate mark
+                    this.OpenBatch(stream, state, start, item)
+                else
+                    batchCount <- batchCount + 1
+                    BinaryPrimitives.WriteInt32BigEndian(pending.Slice(batchCountAt, 4), batchCount)
+                    pending.PatchHeader(batchFrame, length)
+            else
+                this.OpenBatch(stream, state, start, item)
             wait <- this.AfterEnqueue(&schedule)
         finally
             Monitor.Exit gate
@@ -198,6 +286,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                     drainWaiter <- null
                     null
                 else
+                    batchOpen <- false
                     let b = pending
                     pending <- spare
                     spare <- b
@@ -456,6 +545,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                 elif not (isNull sendClosed) then
                     Task.CompletedTask
                 else
+                    batchOpen <- false
                     pending.Ensure Frame.HeaderSize
                     Frame.writeGoodbye (pending.Tail Frame.HeaderSize)
                     pending.Advance Frame.HeaderSize

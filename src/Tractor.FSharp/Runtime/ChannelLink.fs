@@ -110,6 +110,94 @@ module internal YieldFrames =
             with :? MsgPackDecodeException ->
                 false
 
+    // ---- batch frames: Yields(key, items) ----
+
+    /// The `Yields` case's tag.
+    let batchTag = MessageCodec.YieldsTag
+
+    /// Opens a batch frame: `[tag, key, array32 count` (the count patched by the channel as
+    /// items join; array32 keeps its size whatever the count). Returns the count's offset.
+    let startBatch =
+        TractorNet.Ipc.BatchFrameStart(fun buffer key ->
+            buffer.Ensure(2 + 9 + 5)
+            let span = buffer.Tail(2 + 9 + 5)
+            span[0] <- fixArray3
+            span[1] <- byte batchTag
+            let mutable pos = 2 + writeInt (span.Slice 2) key
+            span[pos] <- 0xdduy
+            pos <- pos + 1
+            buffer.Advance(pos + 4)
+            pos)
+
+    /// The smallest bin header of `n` bytes; its size.
+    let private writeBinHeader (span: Span<byte>) (n: int) : int =
+        if n <= 0xff then
+            span[0] <- 0xc4uy
+            span[1] <- byte n
+            2
+        elif n <= 0xffff then
+            span[0] <- 0xc5uy
+            BinaryPrimitives.WriteUInt16BigEndian(span.Slice 1, uint16 n)
+            3
+        else
+            span[0] <- 0xc6uy
+            BinaryPrimitives.WriteUInt32BigEndian(span.Slice 1, uint32 n)
+            5
+
+    /// Appends one item already encoded (`item`) as a bin.
+    let writeEncoded =
+        Action<TractorNet.Ipc.BatchBuffer, ReadOnlyMemory<byte>>(fun buffer item ->
+            let n = item.Length
+            buffer.Ensure(5 + n)
+            let span = buffer.Tail(5 + n)
+            let h = writeBinHeader span n
+            item.Span.CopyTo(span.Slice h)
+            buffer.Advance(h + n))
+
+    /// Encodes an item straight into the send queue as a bin: the codec writes after a 5-byte
+    /// gap, then a small item moves down behind the smallest header (a few bytes moved, and
+    /// no second buffer or copy); an item of 64 KiB or more keeps a bin32 header in place.
+    let writeValue<'T> : Action<TractorNet.Ipc.BatchBuffer, struct (ItemCodec<'T> * 'T)> =
+        Action<TractorNet.Ipc.BatchBuffer, struct (ItemCodec<'T> * 'T)>(fun buffer (struct (codec, value)) ->
+            let mark = buffer.Count
+            buffer.Ensure 5
+            buffer.Advance 5
+            codec.Write(buffer, value)
+            let n = buffer.Count - mark - 5
+
+            if n > 0xffff then
+                writeBinHeader (buffer.Slice(mark, 5)) n |> ignore
+            else
+                let h = if n <= 0xff then 2 else 3
+                let span = buffer.Slice(mark, 5 + n)
+                span.Slice(5, n).CopyTo(span.Slice h)
+                writeBinHeader span n |> ignore
+                buffer.Truncate(mark + h + n))
+
+    /// Unpacks the items of an item frame (`Yield` or `Yields`) in place: the key, the run of
+    /// bins and their count. False if `frame` is neither, or not well formed (it then goes
+    /// through the union codec, which reports what is wrong with it).
+    let tryParseRun (frame: ReadOnlyMemory<byte>, key: byref<int64>, run: byref<ReadOnlyMemory<byte>>, count: byref<int>) : bool =
+        let span = frame.Span
+
+        if span.Length < 4 || span[0] <> fixArray3 || (int span[1] <> tag && int span[1] <> batchTag) then
+            false
+        else
+            try
+                let mutable reader = MsgPackReader(frame, 4)
+                reader.ReadArrayHeader() |> ignore
+                let batched = reader.ReadInt32() = batchTag
+                key <- reader.ReadInt64()
+                count <- if batched then reader.ReadArrayHeader() else 1
+                run <- frame.Slice(int reader.Consumed)
+                ItemRun.isValid run.Span count
+            with :? MsgPackDecodeException ->
+                false
+
+/// The in-place item writer of `'T`, built once per type.
+type internal ItemWriters<'T> private () =
+    static member val Value = YieldFrames.writeValue<'T>
+
 /// An `IMessageLink` over an authenticated IPC channel: each frame is one MessagePack-encoded
 /// `Message` (the hand-written `MessageCodec`); `serializer` encodes stream items.
 type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
@@ -129,12 +217,13 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
     let incomingCurrent () : Incoming =
         let frame = channel.Current
         let mutable key = 0L
-        let mutable item = ReadOnlyMemory<byte>.Empty
+        let mutable run = ReadOnlyMemory<byte>.Empty
+        let mutable count = 0
 
-        if YieldFrames.tryParse (frame, &key, &item) then
-            { Message = Unchecked.defaultof<_>; Key = key; Item = item }
+        if YieldFrames.tryParseRun (frame, &key, &run, &count) then
+            { Message = Unchecked.defaultof<_>; Key = key; Items = run; Count = count }
         else
-            { Message = decodeCurrent (); Key = 0L; Item = ReadOnlyMemory<byte>.Empty }
+            { Message = decodeCurrent (); Key = 0L; Items = ReadOnlyMemory<byte>.Empty; Count = 0 }
 
     /// The IPC channel underneath.
     member _.Channel = channel
@@ -162,20 +251,25 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
         member _.Current = incomingCurrent ()
 
         member _.SendItem<'T>(key: int64, codec: ItemCodec<'T>, value: 'T) =
-            let mutable buffer = ChannelLink.scratch
+            if codec.InPlace then
+                // Our MessagePack codecs: encoded straight into the batch frame.
+                channel.SendItemAsync(key, struct (codec, value), YieldFrames.startBatch, ItemWriters<'T>.Value)
+            else
+                // A user's serializer runs outside the channel's lock, into a scratch buffer.
+                let mutable buffer = ChannelLink.scratch
 
-            if isNull buffer then
-                buffer <- ArrayBufferWriter<byte>(256)
-                ChannelLink.scratch <- buffer
+                if isNull buffer then
+                    buffer <- ArrayBufferWriter<byte>(256)
+                    ChannelLink.scratch <- buffer
 
-            buffer.ResetWrittenCount()
-            codec.Write(buffer, value)
-            let sent = channel.SendAsync(struct (key, buffer.WrittenMemory), YieldFrames.encode)
+                buffer.ResetWrittenCount()
+                codec.Write(buffer, value)
+                let sent = channel.SendItemAsync(key, buffer.WrittenMemory, YieldFrames.startBatch, YieldFrames.writeEncoded)
 
-            if buffer.Capacity > (1 <<< 20) then
-                ChannelLink.scratch <- null // a huge item: do not keep its buffer
+                if buffer.Capacity > (1 <<< 20) then
+                    ChannelLink.scratch <- null // a huge item: do not keep its buffer
 
-            sent
+                sent
 
         member _.ItemCodec<'T>() = ItemCodecs.create<'T> serializer
 

@@ -147,6 +147,63 @@ type internal ContextEndpoint
         if overran then
             this.Overran()
 
+    /// A run of `count` stream items (a `Yield` or `Yields` frame, checked: `ItemRun`), as
+    /// `OnItem` of each in order, with one step into the stream's buffer.
+    member this.OnItems(run: ReadOnlyMemory<byte>, count: int) =
+        let s = Volatile.Read &sink
+
+        let overran =
+            if not (isNull (box s)) then
+                this.DeliverRun(s, run, count)
+            else
+                lock gate (fun () ->
+                    if not (isNull (box sink)) then
+                        this.DeliverRun(sink, run, count)
+                    elif inboundClosed || not (isNull inboundError) then
+                        false
+                    elif backpressure then
+                        inboundError <- StreamItemError($"protocol error: '{link.Remote}' sent a stream item before it was granted credit", null)
+                        false
+                    else
+                        if isNull early then
+                            early <- Queue()
+
+                        let mutable pos = 0
+                        let mutable i = 0
+                        let mutable over = false
+
+                        while not over && i < count do
+                            if failOnOverrun && early.Count >= options.BufferSize then
+                                over <- true
+                            else
+                                early.Enqueue((ItemRun.next (run, &pos)).ToArray())
+                                i <- i + 1
+
+                        over)
+
+        if overran then
+            this.Overran()
+
+    /// Buffers a run of items; true when it overran the buffer (under `Overruns.Fail`: the
+    /// items that fitted are buffered). Items for a closed receive end are dropped.
+    member private _.DeliverRun(s: IItemSink, run: ReadOnlyMemory<byte>, count: int) : bool =
+        if inboundClosed then
+            false
+        elif failOnOverrun then
+            let room = options.BufferSize - s.Count
+
+            if count > room then
+                if room > 0 then
+                    s.DeliverRun(run, room)
+
+                true
+            else
+                s.DeliverRun(run, count)
+                false
+        else
+            s.DeliverRun(run, count)
+            false
+
     /// Buffers one item; true when it overran the buffer instead (under `Overruns.Fail`).
     /// Items for a closed receive end are dropped.
     member private _.Deliver(s: IItemSink, item: ReadOnlyMemory<byte>) : bool =

@@ -12,11 +12,17 @@ type internal ItemCodec<'T>() =
     abstract Write: output: IBufferWriter<byte> * value: 'T -> unit
     /// Reads one item, which must span `input`.
     abstract Read: input: ReadOnlyMemory<byte> -> 'T
+    /// True for our own codecs, which may encode straight into a channel's send queue under its
+    /// lock; a user's serializer encodes outside it.
+    abstract InPlace: bool
+    default _.InPlace = false
 
 /// The MessagePack fast path: the resolver's cached `MsgPackCodec<'T>`.
 [<Sealed>]
 type internal MsgPackItemCodec<'T>(codec: MsgPackCodec<'T>, maxDepth: int) =
     inherit ItemCodec<'T>()
+
+    override _.InPlace = true
 
     override _.Write(output, value) =
         let mutable writer = MsgPackWriter(output, maxDepth)

@@ -5,17 +5,19 @@ open System.Threading
 open System.Threading.Tasks
 open TractorNet
 
-/// What `IMessageLink.ReceiveNext` found: a message, or a stream item unpacked in place (`Key`
-/// and `Item` of a `Yield`; the bytes are valid only until the next receive, so the item is
-/// decoded at once, without a copy).
+/// What `IMessageLink.ReceiveNext` found: a message, or stream items unpacked in place (`Key`
+/// and the items of a `Yield` or `Yields`; the bytes are valid only until the next receive, so
+/// the items are decoded at once, without a copy).
 [<Struct>]
 type internal Incoming =
-    { /// The message; null for a stream item.
+    { /// The message; null for stream items.
       Message: Message
-      /// A stream item's key (see `Message.Yield`).
+      /// The stream's key (see `Message.Yield`).
       Key: int64
-      /// A stream item's MessagePack bytes.
-      Item: ReadOnlyMemory<byte> }
+      /// The items: `Count` MessagePack bins back to back, checked (`ItemRun`).
+      Items: ReadOnlyMemory<byte>
+      /// How many items.
+      Count: int }
 
 /// A connection to another actor that carries protocol messages, after the handshake.
 /// The IPC layer provides the real one; the runtime above depends only on this.
