@@ -140,8 +140,14 @@ type Channel(connection: IConnection, options: ChannelOptions) =
         else
             null
 
-    member private this.Schedule() =
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal = true) |> ignore
+    /// Queues the flusher: on this thread's own queue (`local`: it runs when the sender awaits,
+    /// the cheap way for a sender that waits for an answer), or on the shared queue, where an
+    /// idle thread takes it at once (a sender that carries on: a stream's producer, a reader
+    /// granting credit; on its own queue the write would wait until it stops).
+    member private this.Schedule(local: bool) =
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal = local) |> ignore
+
+    member private this.Schedule() = this.Schedule true
 
     /// <summary>
     /// Sends one frame. Completes at once unless the send queue is over its limit. Throws at
@@ -173,6 +179,14 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     /// If it throws, nothing is sent and the exception propagates.
     /// </summary>
     member this.SendAsync<'State>(state: 'State, encode: Action<IBufferWriter<byte>, 'State>) : ValueTask =
+        this.Send(state, encode, true)
+
+    /// `SendAsync(state, encode)` for a sender that carries on after it (a reader granting credit
+    /// as it reads): the write is queued for any pool thread, not this one.
+    member internal this.SendSoonAsync<'State>(state: 'State, encode: Action<IBufferWriter<byte>, 'State>) : ValueTask =
+        this.Send(state, encode, false)
+
+    member private this.Send<'State>(state: 'State, encode: Action<IBufferWriter<byte>, 'State>, local: bool) : ValueTask =
         let mutable schedule = false
         let mutable wait: Task = null
         Monitor.Enter gate
@@ -196,7 +210,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
             wait <- this.AfterEnqueue(&schedule)
         finally
             Monitor.Exit gate
-        if schedule then this.Schedule()
+        if schedule then this.Schedule local
         if isNull wait then ValueTask.CompletedTask else ValueTask wait
 
     /// Writes one item at the end of the queue; on failure forgets it and re-raises.
@@ -208,8 +222,9 @@ type Channel(connection: IConnection, options: ChannelOptions) =
             pending.Truncate mark
             reraise ()
 
-    /// Opens a batch frame of `stream` at the end of the queue holding one item (under the gate).
-    member private this.OpenBatch<'State>(stream: int64, state: 'State, start: BatchFrameStart, item: Action<BatchBuffer, 'State>) =
+    /// Opens a batch frame of `stream` at the end of the queue holding `count` items, which
+    /// `items` writes (under the gate).
+    member private this.OpenBatch<'State>(stream: int64, state: 'State, count: int, start: BatchFrameStart, items: Action<BatchBuffer, 'State>) =
         batchOpen <- false
         let mark = pending.Count
         pending.Ensure Frame.HeaderSize
@@ -217,7 +232,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
         let countAt =
             try
                 let at = start.Invoke(pending, stream)
-                item.Invoke(pending, state)
+                items.Invoke(pending, state)
                 at
             with _ ->
                 pending.Truncate mark
@@ -228,22 +243,22 @@ type Channel(connection: IConnection, options: ChannelOptions) =
             raise (FrameTooLargeException(int64 length, maxFrame))
         pending.PatchHeader(mark, length)
         batchCountAt <- mark + Frame.HeaderSize + countAt
-        BinaryPrimitives.WriteInt32BigEndian(pending.Slice(batchCountAt, 4), 1)
+        BinaryPrimitives.WriteInt32BigEndian(pending.Slice(batchCountAt, 4), count)
         batchOpen <- true
         batchStream <- stream
         batchFrame <- mark
-        batchCount <- 1
+        batchCount <- count
 
     /// <summary>
-    /// Sends one item of <paramref name="stream"/> in a batch frame (docs/protocol.md): while the
+    /// Sends items of <paramref name="stream"/> in a batch frame (docs/protocol.md): while the
     /// last frame queued, not yet taken by the flusher, is a batch frame of the same stream with
-    /// room left, the item joins it (its item count and length are patched in place); otherwise
+    /// room left, the items join it (its item count and length are patched in place); otherwise
     /// <paramref name="start"/> opens a new one. So a lone item leaves at once, in a frame of its own, and the
     /// items queued while a write is in flight travel together, in order, at no per-frame cost.
-    /// <paramref name="item"/> writes the item; both run under the send lock (keep them short, never send
-    /// from them). A failing writer sends nothing of the item and its exception propagates.
+    /// <paramref name="items"/> writes the <paramref name="count"/> items; both run under the send lock (keep them
+    /// short, never send from them). A failing writer sends none of them and its exception propagates.
     /// </summary>
-    member internal this.SendItemAsync<'State>(stream: int64, state: 'State, start: BatchFrameStart, item: Action<BatchBuffer, 'State>) : ValueTask =
+    member internal this.SendItemsAsync<'State>(stream: int64, state: 'State, count: int, start: BatchFrameStart, items: Action<BatchBuffer, 'State>) : ValueTask =
         let mutable schedule = false
         let mutable wait: Task = null
         Monitor.Enter gate
@@ -252,23 +267,31 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                 raise (this.SendClosedError())
             if batchOpen && batchStream = stream && pending.Count - batchFrame - Frame.HeaderSize < batchLimit then
                 let mark = pending.Count
-                this.WriteItem(state, item)
+                this.WriteItem(state, items)
                 let length = pending.Count - batchFrame - Frame.HeaderSize
                 if length > maxFrame then
-                    // It does not fit in this frame: it opens the next one.
+                    // They do not fit in this frame: they open the next one.
                     pending.Truncate mark
-                    this.OpenBatch(stream, state, start, item)
+                    this.OpenBatch(stream, state, count, start, items)
                 else
-                    batchCount <- batchCount + 1
+                    batchCount <- batchCount + count
                     BinaryPrimitives.WriteInt32BigEndian(pending.Slice(batchCountAt, 4), batchCount)
                     pending.PatchHeader(batchFrame, length)
             else
-                this.OpenBatch(stream, state, start, item)
+                this.OpenBatch(stream, state, count, start, items)
             wait <- this.AfterEnqueue(&schedule)
         finally
             Monitor.Exit gate
-        if schedule then this.Schedule()
+        if schedule then this.Schedule false
         if isNull wait then ValueTask.CompletedTask else ValueTask wait
+
+    /// Sends one item of <paramref name="stream"/> in a batch frame (see <c>SendItemsAsync</c>).
+    member internal this.SendItemAsync<'State>(stream: int64, state: 'State, start: BatchFrameStart, item: Action<BatchBuffer, 'State>) : ValueTask =
+        this.SendItemsAsync(stream, state, 1, start, item)
+
+    /// True while the flusher has frames to write (a hint, read without the lock): a stream
+    /// producer may hold its next items back meanwhile and send them in one step.
+    member internal _.IsWriting = Volatile.Read &flushing
 
     /// Takes the queued bytes for writing (swapping in the empty spare buffer), or ends the
     /// flusher's turn when there is nothing left.

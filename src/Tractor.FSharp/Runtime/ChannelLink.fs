@@ -129,55 +129,10 @@ module internal YieldFrames =
             buffer.Advance(pos + 4)
             pos)
 
-    /// The smallest bin header of `n` bytes; its size.
-    let private writeBinHeader (span: Span<byte>) (n: int) : int =
-        if n <= 0xff then
-            span[0] <- 0xc4uy
-            span[1] <- byte n
-            2
-        elif n <= 0xffff then
-            span[0] <- 0xc5uy
-            BinaryPrimitives.WriteUInt16BigEndian(span.Slice 1, uint16 n)
-            3
-        else
-            span[0] <- 0xc6uy
-            BinaryPrimitives.WriteUInt32BigEndian(span.Slice 1, uint32 n)
-            5
-
-    /// Appends one item already encoded (`item`) as a bin.
-    let writeEncoded =
-        Action<TractorNet.Ipc.BatchBuffer, ReadOnlyMemory<byte>>(fun buffer item ->
-            let n = item.Length
-            buffer.Ensure(5 + n)
-            let span = buffer.Tail(5 + n)
-            let h = writeBinHeader span n
-            item.Span.CopyTo(span.Slice h)
-            buffer.Advance(h + n))
-
-    /// Encodes an item straight into the send queue as a bin: the codec writes after a 5-byte
-    /// gap, then a small item moves down behind the smallest header (a few bytes moved, and
-    /// no second buffer or copy); an item of 64 KiB or more keeps a bin32 header in place.
-    let writeValue<'T> : Action<TractorNet.Ipc.BatchBuffer, struct (ItemCodec<'T> * 'T)> =
-        Action<TractorNet.Ipc.BatchBuffer, struct (ItemCodec<'T> * 'T)>(fun buffer (struct (codec, value)) ->
-            let mark = buffer.Count
-            buffer.Ensure 5
-            buffer.Advance 5
-            codec.Write(buffer, value)
-            let n = buffer.Count - mark - 5
-
-            if n > 0xffff then
-                writeBinHeader (buffer.Slice(mark, 5)) n |> ignore
-            else
-                let h = if n <= 0xff then 2 else 3
-                let span = buffer.Slice(mark, 5 + n)
-                span.Slice(5, n).CopyTo(span.Slice h)
-                writeBinHeader span n |> ignore
-                buffer.Truncate(mark + h + n))
-
     /// Unpacks the items of an item frame (`Yield` or `Yields`) in place: the key, the run of
     /// bins and their count. False if `frame` is neither, or not well formed (it then goes
     /// through the union codec, which reports what is wrong with it).
-    let tryParseRun (frame: ReadOnlyMemory<byte>, key: byref<int64>, run: byref<ReadOnlyMemory<byte>>, count: byref<int>) : bool =
+    let tryParseRun (frame: ReadOnlyMemory<byte>, key: byref<int64>, run: byref<ReadOnlyMemory<byte>>, count: byref<int>, extra: byref<int>) : bool =
         let span = frame.Span
 
         if span.Length < 4 || span[0] <> fixArray3 || (int span[1] <> tag && int span[1] <> batchTag) then
@@ -190,18 +145,21 @@ module internal YieldFrames =
                 key <- reader.ReadInt64()
                 count <- if batched then reader.ReadArrayHeader() else 1
                 run <- frame.Slice(int reader.Consumed)
-                ItemRun.isValid run.Span count
+                ItemRun.tryMeasure (run.Span, count, &extra)
             with :? MsgPackDecodeException ->
                 false
-
-/// The in-place item writer of `'T`, built once per type.
-type internal ItemWriters<'T> private () =
-    static member val Value = YieldFrames.writeValue<'T>
 
 /// An `IMessageLink` over an authenticated IPC channel: each frame is one MessagePack-encoded
 /// `Message` (the hand-written `MessageCodec`); `serializer` encodes stream items.
 type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
     static let encode = Action<IBufferWriter<byte>, Message>(fun w m -> MessageCodec.serialize w m)
+
+    /// Copies items already written as bins.
+    static member val private copyItems =
+        Action<BatchBuffer, ReadOnlyMemory<byte>>(fun buffer items ->
+            buffer.Ensure items.Length
+            items.Span.CopyTo(buffer.Tail items.Length)
+            buffer.Advance items.Length)
 
     /// Per-thread buffer an item is encoded into before it is framed (its length goes first).
     [<ThreadStatic; DefaultValue>]
@@ -219,11 +177,12 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
         let mutable key = 0L
         let mutable run = ReadOnlyMemory<byte>.Empty
         let mutable count = 0
+        let mutable extra = 0
 
-        if YieldFrames.tryParseRun (frame, &key, &run, &count) then
-            { Message = Unchecked.defaultof<_>; Key = key; Items = run; Count = count }
+        if YieldFrames.tryParseRun (frame, &key, &run, &count, &extra) then
+            { Message = Unchecked.defaultof<_>; Key = key; Items = run; Count = count; Extra = extra }
         else
-            { Message = decodeCurrent (); Key = 0L; Items = ReadOnlyMemory<byte>.Empty; Count = 0 }
+            { Message = decodeCurrent (); Key = 0L; Items = ReadOnlyMemory<byte>.Empty; Count = 0; Extra = 0 }
 
     /// The IPC channel underneath.
     member _.Channel = channel
@@ -231,6 +190,7 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
     interface IMessageLink with
         member _.Remote = remote
         member _.Send(msg) = channel.SendAsync(msg, encode)
+        member _.SendSoon(msg) = channel.SendSoonAsync(msg, encode)
 
         member _.Receive(_ct) =
             let vt = channel.ReceiveAsync()
@@ -264,12 +224,17 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
 
                 buffer.ResetWrittenCount()
                 codec.Write(buffer, value)
-                let sent = channel.SendItemAsync(key, buffer.WrittenMemory, YieldFrames.startBatch, YieldFrames.writeEncoded)
+                let sent = channel.SendItemAsync(key, buffer.WrittenMemory, YieldFrames.startBatch, ItemRun.writeEncoded)
 
                 if buffer.Capacity > (1 <<< 20) then
                     ChannelLink.scratch <- null // a huge item: do not keep its buffer
 
                 sent
+
+        member _.SendItems(key, items, count) =
+            channel.SendItemsAsync(key, items, count, YieldFrames.startBatch, ChannelLink.copyItems)
+
+        member _.Writing = channel.IsWriting
 
         member _.ItemCodec<'T>() = ItemCodecs.create<'T> serializer
 

@@ -237,18 +237,21 @@ type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: ex
                 if staging.Length < count then
                     staging <- Array.zeroCreate (max count (2 * staging.Length))
 
-                let mutable pos = 0
-                let mutable n = 0
                 let mutable failure: exn = null
+                let mutable n = codec.ReadRun(run, count, staging, &failure)
 
-                while isNull failure && n < count do
-                    let item = ItemRun.next (run, &pos)
+                if n < 0 then
+                    let mutable pos = 0
+                    n <- 0
 
-                    try
-                        staging[n] <- codec.Read item
-                        n <- n + 1
-                    with e ->
-                        failure <- e
+                    while isNull failure && n < count do
+                        let item = ItemRun.next (run, &pos)
+
+                        try
+                            staging[n] <- codec.Read item
+                            n <- n + 1
+                        with e ->
+                            failure <- e
 
                 if n > 0 then
                     this.Append n

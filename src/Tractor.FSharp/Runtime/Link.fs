@@ -17,7 +17,9 @@ type internal Incoming =
       /// The items: `Count` MessagePack bins back to back, checked (`ItemRun`).
       Items: ReadOnlyMemory<byte>
       /// How many items.
-      Count: int }
+      Count: int
+      /// Their credit units beyond one each (`ItemRun.extraUnits`).
+      Extra: int }
 
 /// A connection to another actor that carries protocol messages, after the handshake.
 /// The IPC layer provides the real one; the runtime above depends only on this.
@@ -27,6 +29,9 @@ type internal IMessageLink =
     abstract Remote: ActorId
     /// Sends one message; concurrent senders are allowed; writes are batched below.
     abstract Send: Message -> ValueTask
+    /// Sends one message for a sender that carries on after it (a reader granting credit as it
+    /// reads): the write goes to any thread at once rather than waiting for this one to pause.
+    abstract SendSoon: Message -> ValueTask
     /// The next message; ValueNone when the peer closed the connection cleanly. A broken
     /// connection raises.
     abstract Receive: CancellationToken -> ValueTask<Message voption>
@@ -38,6 +43,11 @@ type internal IMessageLink =
     abstract Current: Incoming
     /// Sends one stream item as `Yield(key, item)`, encoding the item straight into the frame.
     abstract SendItem<'T> : key: int64 * codec: ItemCodec<'T> * value: 'T -> ValueTask
+    /// Sends `count` stream items already written as bins back to back (`ItemRun`), in order,
+    /// as if by `SendItem` each (they join or open one batch frame).
+    abstract SendItems: key: int64 * items: ReadOnlyMemory<byte> * count: int -> ValueTask
+    /// True while the link is writing earlier frames: items sent now would wait anyway.
+    abstract Writing: bool
     /// The item codec of `'T` for this link's serializer.
     abstract ItemCodec<'T> : unit -> ItemCodec<'T>
 

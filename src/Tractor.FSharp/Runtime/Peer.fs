@@ -244,7 +244,7 @@ type internal Peer
                             let ep = endpoint next.Key
 
                             if not (isNull ep) then
-                                ep.OnItems(next.Items, next.Count)
+                                ep.OnItems(next.Items, next.Count, next.Extra)
                         else
                             match next.Message with
                             | Yield(key, item) ->

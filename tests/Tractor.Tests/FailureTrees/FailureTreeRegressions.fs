@@ -244,6 +244,8 @@ type private ClosingLink() =
 
             ValueTask.CompletedTask
 
+        member this.SendSoon(msg) = (this :> IMessageLink).Send msg
+
         member _.Receive(_ct) =
             ValueTask<Message voption>(Task.Delay(Threading.Timeout.Infinite).ContinueWith(fun (_: Task) -> ValueNone))
 
@@ -257,6 +259,14 @@ type private ClosingLink() =
                 raise (Ipc.ChannelClosedException "cannot send: the channel to far is closed")
 
             ValueTask.CompletedTask
+
+        member _.SendItems(_key, _items, _count) =
+            if closed then
+                raise (Ipc.ChannelClosedException "cannot send: the channel to far is closed")
+
+            ValueTask.CompletedTask
+
+        member _.Writing = false
 
         member _.ItemCodec() = ItemCodecs.create Wire.MsgPackSerializer.Default
 
