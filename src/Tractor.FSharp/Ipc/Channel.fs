@@ -54,6 +54,9 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     let mutable rend = 0
     /// Bytes from rstart that the frame being received needs in all (header + payload).
     let mutable rneed = Frame.HeaderSize
+    /// The size of the last frame parsed (header + payload): a grown buffer is kept while
+    /// frames stay large, so each does not pay a regrowth and a copy.
+    let mutable rlast = 0
     let mutable current = ReadOnlyMemory<byte>.Empty
     let mutable receiveEnded = false
     let mutable receiveError: exn = null
@@ -390,6 +393,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                     raise (this.FailReceive(FrameTooLargeException(int64 length, maxFrame), LogLevel.Warning))
                 let total = Frame.HeaderSize + length
                 if avail >= total then
+                    rlast <- total
                     current <- ReadOnlyMemory(rbuf, rstart + Frame.HeaderSize, length)
                     rstart <- rstart + total
                     1
@@ -404,12 +408,13 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                 raise (this.FailReceive(MalformedFrameException $"malformed frame prefix 0x{prefix:X8}", LogLevel.Warning))
 
     /// Where the next socket read goes: compacts the buffer, or grows it while a large frame
-    /// keeps arriving (never ahead of the bytes: a lying length prefix costs no memory).
+    /// keeps arriving (never ahead of the bytes: a lying length prefix costs no memory). A grown
+    /// buffer goes back to the pool once it is drained after a small frame.
     member private _.ReadSpace() : Memory<byte> =
         if rstart = rend then
             rstart <- 0
             rend <- 0
-            if rpooled then
+            if rpooled && rlast <= receiveBufferSize / 2 then
                 ArrayPool<byte>.Shared.Return rbuf
                 rbuf <- rhome
                 rpooled <- false
