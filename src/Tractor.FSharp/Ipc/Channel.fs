@@ -260,8 +260,9 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     /// items queued while a write is in flight travel together, in order, at no per-frame cost.
     /// <paramref name="items"/> writes the <paramref name="count"/> items; both run under the send lock (keep them
     /// short, never send from them). A failing writer sends none of them and its exception propagates.
+    /// <paramref name="soon"/>: the sender carries on producing, so the flusher is queued for any thread.
     /// </summary>
-    member internal this.SendItemsAsync<'State>(stream: int64, state: 'State, count: int, start: BatchFrameStart, items: Action<BatchBuffer, 'State>) : ValueTask =
+    member internal this.SendItemsAsync<'State>(stream: int64, state: 'State, count: int, start: BatchFrameStart, items: Action<BatchBuffer, 'State>, soon: bool) : ValueTask =
         let mutable schedule = false
         let mutable wait: Task = null
         Monitor.Enter gate
@@ -285,12 +286,12 @@ type Channel(connection: IConnection, options: ChannelOptions) =
             wait <- this.AfterEnqueue(&schedule)
         finally
             Monitor.Exit gate
-        if schedule then this.Schedule false
+        if schedule then this.Schedule(not soon)
         if isNull wait then ValueTask.CompletedTask else ValueTask wait
 
     /// Sends one item of <paramref name="stream"/> in a batch frame (see <c>SendItemsAsync</c>).
-    member internal this.SendItemAsync<'State>(stream: int64, state: 'State, start: BatchFrameStart, item: Action<BatchBuffer, 'State>) : ValueTask =
-        this.SendItemsAsync(stream, state, 1, start, item)
+    member internal this.SendItemAsync<'State>(stream: int64, state: 'State, start: BatchFrameStart, item: Action<BatchBuffer, 'State>, soon: bool) : ValueTask =
+        this.SendItemsAsync(stream, state, 1, start, item, soon)
 
     /// True while the flusher has frames to write (a hint, read without the lock): a stream
     /// producer may hold its next items back meanwhile and send them in one step.

@@ -210,10 +210,10 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
         member _.ReceiveNext() = channel.ReceiveAsync()
         member _.Current = incomingCurrent ()
 
-        member _.SendItem<'T>(key: int64, codec: ItemCodec<'T>, value: 'T) =
+        member _.SendItem<'T>(key: int64, codec: ItemCodec<'T>, value: 'T, soon: bool) =
             if codec.InPlace then
                 // Our MessagePack codecs: encoded straight into the batch frame.
-                channel.SendItemAsync(key, struct (codec, value), YieldFrames.startBatch, ItemWriters<'T>.Value)
+                channel.SendItemAsync(key, struct (codec, value), YieldFrames.startBatch, ItemWriters<'T>.Value, soon)
             else
                 // A user's serializer runs outside the channel's lock, into a scratch buffer.
                 let mutable buffer = ChannelLink.scratch
@@ -224,7 +224,7 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
 
                 buffer.ResetWrittenCount()
                 codec.Write(buffer, value)
-                let sent = channel.SendItemAsync(key, buffer.WrittenMemory, YieldFrames.startBatch, ItemRun.writeEncoded)
+                let sent = channel.SendItemAsync(key, buffer.WrittenMemory, YieldFrames.startBatch, ItemRun.writeEncoded, soon)
 
                 if buffer.Capacity > (1 <<< 20) then
                     ChannelLink.scratch <- null // a huge item: do not keep its buffer
@@ -232,7 +232,7 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
                 sent
 
         member _.SendItems(key, items, count) =
-            channel.SendItemsAsync(key, items, count, YieldFrames.startBatch, ChannelLink.copyItems)
+            channel.SendItemsAsync(key, items, count, YieldFrames.startBatch, ChannelLink.copyItems, true)
 
         member _.Writing = channel.IsWriting
 

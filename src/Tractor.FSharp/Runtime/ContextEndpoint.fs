@@ -43,6 +43,9 @@ type internal ContextEndpoint
     let mutable extras: System.Collections.Concurrent.ConcurrentQueue<struct (int64 * int)> = null
 
     // ---- sending ----
+    /// True when this side's items come from a one-way stream's pump, which carries on
+    /// producing after each (set once before its first item).
+    let mutable producer = false
     let mutable outboundOpened = false
     let mutable localStopped = false
     let mutable stopSent = false
@@ -531,7 +534,7 @@ type internal ContextEndpoint
     member private _.Emit<'T>(itemCodec: ItemCodec<'T>, value: 'T) : ValueTask =
         try
             LastItem.Length <- 0
-            let sent = link.SendItem(wire, itemCodec, value)
+            let sent = link.SendItem(wire, itemCodec, value, producer)
 
             if backpressure then
                 credits.Charge(ItemRun.extraUnits LastItem.Length)
@@ -564,6 +567,9 @@ type internal ContextEndpoint
             if state = 1 then
                 do! this.Emit(itemCodec, value)
         }
+
+    /// Marks this side's items as a one-way stream pump's (see `IMessageLink.SendItem`).
+    member _.MarkProducer() = producer <- true
 
     /// True while the connection is writing earlier frames (a hint for `TryHold`).
     member _.Writing = link.Writing

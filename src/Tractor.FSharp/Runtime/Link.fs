@@ -42,7 +42,10 @@ type internal IMessageLink =
     /// until the next receive.
     abstract Current: Incoming
     /// Sends one stream item as `Yield(key, item)`, encoding the item straight into the frame.
-    abstract SendItem<'T> : key: int64 * codec: ItemCodec<'T> * value: 'T -> ValueTask
+    /// `soon`: the sender carries on producing (a one-way stream's pump), so the write goes to
+    /// any thread at once; otherwise it runs when this thread pauses (a context's sender, which
+    /// usually waits for an answer next).
+    abstract SendItem<'T> : key: int64 * codec: ItemCodec<'T> * value: 'T * soon: bool -> ValueTask
     /// Sends `count` stream items already written as bins back to back (`ItemRun`), in order,
     /// as if by `SendItem` each (they join or open one batch frame).
     abstract SendItems: key: int64 * items: ReadOnlyMemory<byte> * count: int -> ValueTask

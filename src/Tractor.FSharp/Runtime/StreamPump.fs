@@ -15,6 +15,7 @@ type private Pump<'T> =
         task {
             let codec = ep.ItemCodec<'T>()
             let held = HeldItems()
+            ep.MarkProducer()
             let e = (source :?> IAsyncEnumerable<'T>).GetAsyncEnumerator ct
             let mutable failure: ExceptionDispatchInfo = null
 

@@ -254,7 +254,7 @@ type private ClosingLink() =
 
         member _.Current = Unchecked.defaultof<Incoming>
 
-        member _.SendItem(_key, _codec, _value) =
+        member _.SendItem(_key, _codec, _value, _soon) =
             if closed then
                 raise (Ipc.ChannelClosedException "cannot send: the channel to far is closed")
 
