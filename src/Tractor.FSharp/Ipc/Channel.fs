@@ -216,6 +216,8 @@ type Channel(connection: IConnection, options: ChannelOptions) =
         if schedule then this.Schedule local
         if isNull wait then ValueTask.CompletedTask else ValueTask wait
 
+    // ---- sending stream items: batch frames ----
+
     /// Writes one item at the end of the queue; on failure forgets it and re-raises.
     member private _.WriteItem<'State>(state: 'State, item: Action<BatchBuffer, 'State>) =
         let mark = pending.Count
@@ -296,6 +298,8 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     /// True while the flusher has frames to write (a hint, read without the lock): a stream
     /// producer may hold its next items back meanwhile and send them in one step.
     member internal _.IsWriting = Volatile.Read &flushing
+
+    // ---- the flusher ----
 
     /// Takes the queued bytes for writing (swapping in the empty spare buffer), or ends the
     /// flusher's turn when there is nothing left.

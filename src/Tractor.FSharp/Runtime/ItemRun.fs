@@ -4,7 +4,7 @@ open System
 open System.Buffers.Binary
 open TractorNet.Ipc
 
-/// The length of the item the last item writer on this thread wrote (`YieldFrames`): what
+/// The length of the item the last channel item writer on this thread wrote (`ItemRun.writeValue`): what
 /// the sender charges against its credit (`ItemRun.extraUnits`).
 type internal LastItem private () =
     [<ThreadStatic; DefaultValue>]
@@ -16,7 +16,8 @@ type internal LastItem private () =
 
 /// Stream items as they lie in a frame (`Yield` or `Yields`, docs/protocol.md §4): MessagePack
 /// `bin` values back to back, each holding one item's bytes. Read in place, without copying:
-/// the receive loop checks a run once (`tryCount`), then the stream's buffer walks it (`next`).
+/// the receive loop checks a run once (`tryMeasure`), then the stream's buffer walks it (`next`); the
+/// writers below put items there.
 module internal ItemRun =
     /// The bin at `pos` of a checked run: its content; `pos` moves past it.
     let next (run: ReadOnlyMemory<byte>, pos: byref<int>) : ReadOnlyMemory<byte> =
@@ -136,43 +137,3 @@ module internal ItemRun =
 /// The in-place item writer of `'T`, built once per type.
 type internal ItemWriters<'T> private () =
     static member val Value = ItemRun.writeValue<'T>
-
-/// Items a one-way stream's pump holds back while its channel is writing, to send them in one
-/// step (`ContextEndpoint.TryHold`): bins back to back. Owned by the pump.
-[<Sealed>]
-type internal HeldItems() =
-    /// Held items above this many bytes go out at once.
-    static let limit = 16 * 1024
-    let mutable buffer: BatchBuffer = null
-    let mutable count = 0
-    /// True once the stream's items were found large: they are not held (the copy would cost
-    /// more than the step saves).
-    let mutable direct = false
-
-    member _.Count = count
-    member _.Direct = direct
-    /// True when the held items should go now.
-    member _.Full = not (isNull buffer) && buffer.Count >= limit
-
-    /// The buffer the next item is written to.
-    member _.Buffer =
-        if isNull buffer then
-            buffer <- BatchBuffer(limit + 1024)
-
-        buffer
-
-    /// One item of `length` encoded bytes was written.
-    member _.Added(length: int) =
-        count <- count + 1
-
-        if length >= 4096 then
-            direct <- true
-
-    member _.Written = if isNull buffer then ReadOnlyMemory<byte>.Empty else buffer.Written
-
-    /// Forgets the held items (they were sent).
-    member _.Clear() =
-        count <- 0
-
-        if not (isNull buffer) then
-            buffer.Reset()
