@@ -160,7 +160,7 @@ let bench () =
     let groups =
         [ "request/response", "round trips/s", "portal.call", [ "akka.request"; "proto.request" ],
           "ours: raw async ping-pong over a Unix socket (our transport); peers: raw TCP ping-pong between the same two processes (theirs)"
-          "one-way, 1024-message window", "msgs/s", "stream.oneway", [ "akka.oneway"; "proto.oneway" ],
+          "one-way, 1024-message window", "msgs/s", "stream.oneway.w1024", [ "akka.oneway"; "proto.oneway" ],
           "ours: raw batched Unix socket stream of frames as large as the items'; peers: raw batched TCP stream of 8-byte numbered messages between the same two processes" ]
     let failures = Collections.Generic.List<string>()
     // results[(bench, round)] = the figure, when that run succeeded

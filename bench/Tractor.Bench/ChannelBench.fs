@@ -229,16 +229,17 @@ let private channelPingPong (ch: Channel) : Batch =
 /// One-way messages per batch; the peer acknowledges every batch's last message.
 let private onewayBatch = 100_000L
 
-/// Batches of `onewayBatch` length-prefixed `size`-byte messages, written in 256 KB chunks.
-let private rawOnewayOf (size: int) (conn: IConnection) : Batch =
+/// Batches of `count` length-prefixed `size`-byte messages, written in 256 KB chunks (a
+/// message larger than a chunk in one write of its own).
+let private rawOnewayCount (size: int) (count: int64) (conn: IConnection) : Batch =
     let s = socketOf conn
-    let chunk = Array.zeroCreate<byte> (256 * 1024)
+    let chunk = Array.zeroCreate<byte> (max (256 * 1024) (4 + size))
     let message = Array.init size byte
     let ack = Array.zeroCreate<byte> 1
     fun () ->
         task {
             let mutable used = 0
-            for _ in 1L .. onewayBatch do
+            for _ in 1L .. count do
                 if chunk.Length - used < 4 + size then
                     let! _ = s.SendAsync(ReadOnlyMemory(chunk, 0, used), SocketFlags.None)
                     used <- 0
@@ -250,8 +251,10 @@ let private rawOnewayOf (size: int) (conn: IConnection) : Batch =
                 ()
             let! ok = readExactly s (Memory ack)
             if not ok then failwith "peer closed"
-            return onewayBatch
+            return count
         }
+
+let private rawOnewayOf (size: int) = rawOnewayCount size onewayBatch
 
 let private rawOneway = rawOnewayOf onewaySize
 
@@ -260,6 +263,10 @@ let private rawOneway = rawOnewayOf onewaySize
 /// of the stream throughput figures.
 let withRawStream (kind: string) (size: int) (body: Batch -> Task<'T>) : Task<'T> =
     withPeer kind "raw-sink" onewayBatch (fun conn -> body (rawOnewayOf size conn))
+
+/// `withRawStream` with batches of `count` messages (large messages: shorter batches).
+let withRawStreamOf (kind: string) (size: int) (count: int64) (body: Batch -> Task<'T>) : Task<'T> =
+    withPeer kind "raw-sink" count (fun conn -> body (rawOnewayCount size count conn))
 
 let private channelOneway (ch: Channel) : Batch =
     let message = Array.init onewaySize byte

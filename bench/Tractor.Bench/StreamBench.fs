@@ -1,8 +1,9 @@
-/// Streaming benchmarks: a context ping-pong over a `MsgStream` and one-way streams of small
-/// integers from a daemon actor over a Unix socket. Baselines are measured in the same run,
-/// interleaved with the figure: the raw async-socket ping-pong (8 bytes each way) and the raw
-/// batched socket stream of frames as large as the stream's item frames. Diagnostics on stderr:
-/// bytes allocated per item on each side (`GC.GetTotalAllocatedBytes`, whole process).
+/// Streaming benchmarks: a context ping-pong over a `MsgStream`, one-way streams of small
+/// integers and of 1 KiB / 64 KiB arrays from a daemon actor over a Unix socket. Baselines are
+/// measured in the same run, interleaved with the figure: the raw async-socket ping-pong (8 bytes
+/// each way) and the raw batched socket stream of frames as large as the stream's item frames.
+/// Diagnostics on stderr: bytes allocated per item on each side (`GC.GetTotalAllocatedBytes`,
+/// whole process); for the arrays, peak working set and managed heap on each side.
 module TractorNet.Bench.StreamBench
 
 open System
@@ -39,6 +40,20 @@ let smallInts (count: int) : IAsyncEnumerable<int> =
         for i in 0 .. count - 1 do
             yield i % 100
     }
+
+/// `count` items of `size` bytes: one array yielded again and again, as a producer reusing its
+/// buffer would (the stream copies each item as it sends it).
+let blobs (count: int) (size: int) : IAsyncEnumerable<byte[]> =
+    let blob = Array.init size byte
+
+    taskSeq {
+        for _ in 1..count do
+            yield blob
+    }
+
+/// This process's peak working set and its managed heap after the last GC, in bytes.
+let memory () : Task<int64 * int64> =
+    Task.FromResult(Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64, GC.GetGCMemoryInfo().HeapSizeBytes)
 
 /// Bytes this process allocated so far (all threads).
 let allocated () : Task<int64> = Task.FromResult(GC.GetTotalAllocatedBytes true)
@@ -215,8 +230,118 @@ let private oneway (name: string) (options: StreamOptions) quick =
         emit { Bench = name; Value = value; Unit = "msgs/s"; Baseline = Some raw }
     }
 
+// ---------------------------------------------------------------- stream.oneway.1k / 64k
+
+/// The payload size of one `Yield` frame carrying a `size`-byte array.
+let private blobFrameSize (size: int) =
+    let codec = ItemCodecs.create<byte[]> TractorNet.Wire.MsgPackSerializer.Default
+    let item = ArrayBufferWriter<byte>()
+    codec.Write(item, Array.zeroCreate size)
+    let frame = ArrayBufferWriter<byte>()
+    YieldFrames.encode.Invoke(frame, struct (1L, item.WrittenMemory))
+    frame.WrittenCount
+
+/// Samples this process's working set and managed heap until disposed: (peak working set, peak heap).
+type private MemorySampler() =
+    let stop = new CancellationTokenSource()
+    let mutable peakWs = 0L
+    let mutable peakHeap = 0L
+
+    let loop =
+        task {
+            while not stop.IsCancellationRequested do
+                peakWs <- max peakWs Environment.WorkingSet
+                peakHeap <- max peakHeap (GC.GetTotalMemory false)
+
+                try
+                    do! Task.Delay(20, stop.Token)
+                with :? OperationCanceledException ->
+                    ()
+        }
+
+    member _.Stop() =
+        task {
+            stop.Cancel()
+            do! loop
+            return peakWs, peakHeap
+        }
+
+/// One-way streams of `count` arrays of `size` bytes on a daemon (default options), interleaved
+/// with `rawBatch`: (items/s, raw messages/s). Every item's length is checked, its first, middle
+/// and last bytes too, and the first item of each run byte for byte.
+let private bytesOn (name: string) (size: int) (count: int) quick (rawBatch: ChannelBench.Batch) (d: Portal) =
+    task {
+        let stream = d.OpenStreamFrom(fun () -> blobs count size)
+        let expected = Array.init size byte
+
+        let run () : Task<int64> =
+            task {
+                let e = stream.GetAsyncEnumerator CancellationToken.None
+                let mutable n = 0
+                let mutable go = true
+
+                while go do
+                    let! more = e.MoveNextAsync()
+
+                    if more then
+                        let b = e.Current
+
+                        if b.Length <> size
+                           || b[0] <> expected[0]
+                           || b[size / 2] <> expected[size / 2]
+                           || b[size - 1] <> expected[size - 1]
+                           || (n = 0 && not (ReadOnlySpan(b).SequenceEqual(ReadOnlySpan expected))) then
+                            failwith $"item {n} was not the array sent"
+
+                        n <- n + 1
+                    else
+                        go <- false
+
+                do! e.DisposeAsync()
+
+                if n <> count then
+                    failwith $"the stream ended after {n} of {count} items"
+
+                return int64 n
+            }
+
+        let sampler = MemorySampler()
+        do! warmUp quick run rawBatch
+        let gen2 = GC.CollectionCount 2
+        let! rates = ChannelBench.interleave quick run rawBatch
+        let gen2 = GC.CollectionCount 2 - gen2
+        let! peakWs, peakHeap = sampler.Stop()
+        let! remoteWs, remoteHeap = d.Run(fun () -> memory ())
+        let mb (b: int64) = float b / 1048576.0
+
+        eprintfn
+            $"{name}: receiver peak working set {mb peakWs:F1} MB, peak managed heap {mb peakHeap:F1} MB, gen2 GCs {gen2}; sender peak working set {mb remoteWs:F1} MB, heap {mb remoteHeap:F1} MB"
+
+        return rates, (peakWs, remoteWs)
+    }
+
+/// MB/s of one-way streams of `size`-byte arrays, against the raw batched socket moving frames
+/// as large as the items' frames in the same run; then the peak working sets.
+let private bytesOneway (name: string) (size: int) (count: int) quick =
+    task {
+        let frame = blobFrameSize size
+
+        let! (value, raw), (receiverWs, senderWs) =
+            ChannelBench.withRawStreamOf "uds" frame (int64 count) (fun rawBatch ->
+                withDaemon "blobs" (bytesOn name size count quick rawBatch))
+
+        let mbs (perSecond: float) = perSecond * float size / 1e6
+        emit { Bench = name; Value = mbs value; Unit = "MB/s"; Baseline = Some(mbs raw) }
+        emit { Bench = name + ".receiver_peak_ws"; Value = float receiverWs / 1048576.0; Unit = "MB"; Baseline = None }
+        emit { Bench = name + ".sender_peak_ws"; Value = float senderWs / 1048576.0; Unit = "MB"; Baseline = None }
+    }
+
 /// The stream scenarios as (name, run) pairs.
 let all: (string * (bool -> Task<unit>)) list =
     [ "context.pingpong", contextPingPong
       "stream.oneway", oneway "stream.oneway" StreamOptions.Default
-      "stream.oneway.overruns", oneway "stream.oneway.overruns" (StreamOptions.Default.WithOverruns Overruns.Allow) ]
+      "stream.oneway.overruns", oneway "stream.oneway.overruns" (StreamOptions.Default.WithOverruns Overruns.Allow)
+      // The peers' one-way scenario acknowledges every 1024 messages: ours with that window.
+      "stream.oneway.w1024", oneway "stream.oneway.w1024" (StreamOptions.Default.WithBufferSize 1024)
+      "stream.oneway.1k", bytesOneway "stream.oneway.1k" 1024 20_000
+      "stream.oneway.64k", bytesOneway "stream.oneway.64k" 65536 1_000 ]

@@ -16,7 +16,7 @@ public partial class ActorPortal
     /// <typeparam name="TStarted">The type of the callee's <c>Started</c> value.</typeparam>
     /// <typeparam name="TResult">The function's result type.</typeparam>
     /// <param name="function">A static method group whose first parameter is a <see cref="Context{TStarted}"/>; not a lambda.</param>
-    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with a 1024-item window.</param>
+    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with an 8192-unit window (an item takes one unit plus one per KiB).</param>
     /// <param name="cancellationToken">Cancels the context (in the actor too), while it opens and while it runs.</param>
     /// <exception cref="ArgumentException"><paramref name="function"/> is not a static context function, or an argument cannot be serialised.</exception>
     /// <exception cref="RemoteActorError">The function failed before calling <c>Started</c> (or is not enabled in the actor).</exception>
@@ -36,7 +36,7 @@ public partial class ActorPortal
     /// <typeparam name="TResult">The function's result type.</typeparam>
     /// <param name="function">A static method group whose first parameter is a <see cref="Context{TStarted}"/>; not a lambda.</param>
     /// <param name="arg1">The function's first argument after the context (serialised).</param>
-    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with a 1024-item window.</param>
+    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with an 8192-unit window (an item takes one unit plus one per KiB).</param>
     /// <param name="cancellationToken">Cancels the context (in the actor too), while it opens and while it runs.</param>
     /// <exception cref="ArgumentException"><paramref name="function"/> is not a static context function, or an argument cannot be serialised.</exception>
     /// <exception cref="RemoteActorError">The function failed before calling <c>Started</c> (or is not enabled in the actor).</exception>
@@ -58,7 +58,7 @@ public partial class ActorPortal
     /// <param name="function">A static method group whose first parameter is a <see cref="Context{TStarted}"/>; not a lambda.</param>
     /// <param name="arg1">The function's first argument after the context (serialised).</param>
     /// <param name="arg2">The function's second argument after the context (serialised).</param>
-    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with a 1024-item window.</param>
+    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with an 8192-unit window (an item takes one unit plus one per KiB).</param>
     /// <param name="cancellationToken">Cancels the context (in the actor too), while it opens and while it runs.</param>
     /// <exception cref="ArgumentException"><paramref name="function"/> is not a static context function, or an argument cannot be serialised.</exception>
     /// <exception cref="RemoteActorError">The function failed before calling <c>Started</c> (or is not enabled in the actor).</exception>
@@ -82,7 +82,7 @@ public partial class ActorPortal
     /// <param name="arg1">The function's first argument after the context (serialised).</param>
     /// <param name="arg2">The function's second argument after the context (serialised).</param>
     /// <param name="arg3">The function's third argument after the context (serialised).</param>
-    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with a 1024-item window.</param>
+    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with an 8192-unit window (an item takes one unit plus one per KiB).</param>
     /// <param name="cancellationToken">Cancels the context (in the actor too), while it opens and while it runs.</param>
     /// <exception cref="ArgumentException"><paramref name="function"/> is not a static context function, or an argument cannot be serialised.</exception>
     /// <exception cref="RemoteActorError">The function failed before calling <c>Started</c> (or is not enabled in the actor).</exception>
@@ -99,7 +99,7 @@ public partial class ActorPortal
     /// e.g. <c>portal.OpenContextAsync&lt;int, int&gt;(Server.Serve, 10)</c> (the delegate's types in order).</remarks>
     /// <typeparam name="TStarted">The type of the callee's <c>Started</c> value.</typeparam>
     /// <param name="function">A static method group whose first parameter is a <see cref="Context{TStarted}"/>; not a lambda.</param>
-    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with a 1024-item window.</param>
+    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with an 8192-unit window (an item takes one unit plus one per KiB).</param>
     /// <param name="cancellationToken">Cancels the context (in the actor too), while it opens and while it runs.</param>
     /// <exception cref="ArgumentException"><paramref name="function"/> is not a static context function, or an argument cannot be serialised.</exception>
     /// <exception cref="RemoteActorError">The function failed before calling <c>Started</c> (or is not enabled in the actor).</exception>
@@ -118,7 +118,7 @@ public partial class ActorPortal
     /// <typeparam name="T1">The type of the function's first parameter after the context.</typeparam>
     /// <param name="function">A static method group whose first parameter is a <see cref="Context{TStarted}"/>; not a lambda.</param>
     /// <param name="arg1">The function's first argument after the context (serialised).</param>
-    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with a 1024-item window.</param>
+    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with an 8192-unit window (an item takes one unit plus one per KiB).</param>
     /// <param name="cancellationToken">Cancels the context (in the actor too), while it opens and while it runs.</param>
     /// <exception cref="ArgumentException"><paramref name="function"/> is not a static context function, or an argument cannot be serialised.</exception>
     /// <exception cref="RemoteActorError">The function failed before calling <c>Started</c> (or is not enabled in the actor).</exception>
@@ -139,7 +139,7 @@ public partial class ActorPortal
     /// <param name="function">A static method group whose first parameter is a <see cref="Context{TStarted}"/>; not a lambda.</param>
     /// <param name="arg1">The function's first argument after the context (serialised).</param>
     /// <param name="arg2">The function's second argument after the context (serialised).</param>
-    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with a 1024-item window.</param>
+    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with an 8192-unit window (an item takes one unit plus one per KiB).</param>
     /// <param name="cancellationToken">Cancels the context (in the actor too), while it opens and while it runs.</param>
     /// <exception cref="ArgumentException"><paramref name="function"/> is not a static context function, or an argument cannot be serialised.</exception>
     /// <exception cref="RemoteActorError">The function failed before calling <c>Started</c> (or is not enabled in the actor).</exception>
@@ -162,7 +162,7 @@ public partial class ActorPortal
     /// <param name="arg1">The function's first argument after the context (serialised).</param>
     /// <param name="arg2">The function's second argument after the context (serialised).</param>
     /// <param name="arg3">The function's third argument after the context (serialised).</param>
-    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with a 1024-item window.</param>
+    /// <param name="options">The stream's buffer size and overrun policy; by default backpressure with an 8192-unit window (an item takes one unit plus one per KiB).</param>
     /// <param name="cancellationToken">Cancels the context (in the actor too), while it opens and while it runs.</param>
     /// <exception cref="ArgumentException"><paramref name="function"/> is not a static context function, or an argument cannot be serialised.</exception>
     /// <exception cref="RemoteActorError">The function failed before calling <c>Started</c> (or is not enabled in the actor).</exception>

@@ -13,7 +13,7 @@ public partial class ActorPortal
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="function">A static method group, e.g. <c>Numbers.Count</c>; not a lambda. In the actor it sees
     /// cancellation through <see cref="CancelScope.CurrentToken"/>.</param>
-    /// <param name="options">The buffer size and overrun policy; by default backpressure with a 1024-item window.</param>
+    /// <param name="options">The buffer size and overrun policy; by default backpressure with an 8192-unit window (an item takes one unit plus one per KiB).</param>
     /// <exception cref="ArgumentException"><paramref name="function"/> is not a static method returning
     /// <see cref="IAsyncEnumerable{T}"/> of exactly <typeparamref name="T"/>, or an argument cannot be serialised.</exception>
     public ActorStream<T> OpenStream<T>(Func<IAsyncEnumerable<T>> function, StreamOptions? options = null) =>
@@ -29,7 +29,7 @@ public partial class ActorPortal
     /// <param name="function">A static method group, e.g. <c>Numbers.Count</c>; not a lambda. In the actor it sees
     /// cancellation through <see cref="CancelScope.CurrentToken"/>.</param>
     /// <param name="arg1">The function's first argument (serialised).</param>
-    /// <param name="options">The buffer size and overrun policy; by default backpressure with a 1024-item window.</param>
+    /// <param name="options">The buffer size and overrun policy; by default backpressure with an 8192-unit window (an item takes one unit plus one per KiB).</param>
     /// <exception cref="ArgumentException"><paramref name="function"/> is not a static method returning
     /// <see cref="IAsyncEnumerable{T}"/> of exactly <typeparamref name="T"/>, or an argument cannot be serialised.</exception>
     public ActorStream<T> OpenStream<T1, T>(Func<T1, IAsyncEnumerable<T>> function, T1 arg1, StreamOptions? options = null) =>
@@ -47,7 +47,7 @@ public partial class ActorPortal
     /// cancellation through <see cref="CancelScope.CurrentToken"/>.</param>
     /// <param name="arg1">The function's first argument (serialised).</param>
     /// <param name="arg2">The function's second argument (serialised).</param>
-    /// <param name="options">The buffer size and overrun policy; by default backpressure with a 1024-item window.</param>
+    /// <param name="options">The buffer size and overrun policy; by default backpressure with an 8192-unit window (an item takes one unit plus one per KiB).</param>
     /// <exception cref="ArgumentException"><paramref name="function"/> is not a static method returning
     /// <see cref="IAsyncEnumerable{T}"/> of exactly <typeparamref name="T"/>, or an argument cannot be serialised.</exception>
     public ActorStream<T> OpenStream<T1, T2, T>(Func<T1, T2, IAsyncEnumerable<T>> function, T1 arg1, T2 arg2, StreamOptions? options = null) =>
@@ -67,7 +67,7 @@ public partial class ActorPortal
     /// <param name="arg1">The function's first argument (serialised).</param>
     /// <param name="arg2">The function's second argument (serialised).</param>
     /// <param name="arg3">The function's third argument (serialised).</param>
-    /// <param name="options">The buffer size and overrun policy; by default backpressure with a 1024-item window.</param>
+    /// <param name="options">The buffer size and overrun policy; by default backpressure with an 8192-unit window (an item takes one unit plus one per KiB).</param>
     /// <exception cref="ArgumentException"><paramref name="function"/> is not a static method returning
     /// <see cref="IAsyncEnumerable{T}"/> of exactly <typeparamref name="T"/>, or an argument cannot be serialised.</exception>
     public ActorStream<T> OpenStream<T1, T2, T3, T>(Func<T1, T2, T3, IAsyncEnumerable<T>> function, T1 arg1, T2 arg2, T3 arg3, StreamOptions? options = null) =>

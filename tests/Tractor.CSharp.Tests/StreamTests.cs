@@ -53,6 +53,17 @@ public class StreamTests
     }
 
     [Test]
+    public async Task LargeItemsRoundTripIntactAndInOrder()
+    {
+        int[] sizes = [0, 1, 1024, 65_536, 3, 200_000, 70_000, 1_048_576, 7];
+        var items = await WithDaemon("blobs", portal => ReadAll(portal.OpenStream(StreamWork.Blobs, sizes)));
+
+        Assert.That(items.Count, Is.EqualTo(sizes.Length));
+        for (var i = 0; i < sizes.Length; i++)
+            Assert.That(items[i], Is.EqualTo(StreamWork.BlobOf(i, sizes[i])), $"item {i} ({sizes[i]} bytes)");
+    }
+
+    [Test]
     public async Task BackpressureLosesNothingAndTheGeneratorStaysWithinItsWindow()
     {
         const int window = 4;

@@ -179,6 +179,24 @@ public static class StreamWork
         }
     }
 
+    /// <summary>The content of blob <paramref name="index"/> of <paramref name="size"/> bytes.</summary>
+    public static byte[] BlobOf(int index, int size)
+    {
+        var b = new byte[size];
+        for (var j = 0; j < size; j++) b[j] = (byte)((index * 31 + j) % 251);
+        return b;
+    }
+
+    /// <summary><see cref="BlobOf"/> of each size in turn.</summary>
+    public static async IAsyncEnumerable<byte[]> Blobs(int[] sizes)
+    {
+        for (var i = 0; i < sizes.Length; i++)
+        {
+            if (i % 4 == 0) await Task.Yield();
+            yield return BlobOf(i, sizes[i]);
+        }
+    }
+
     /// <summary>An endless stream that notes "generator:cancelled" when it is cancelled and "generator:disposed"
     /// when it ends, whichever way.</summary>
     public static async IAsyncEnumerable<long> Endless()

@@ -31,6 +31,9 @@ type internal BatchBuffer(initialSize: int) =
     /// The next `n` bytes (after `Ensure n`).
     member _.Tail(n: int) = Span<byte>(buffer, count, n)
 
+    /// `length` bytes written at `offset` (to patch or move them).
+    member _.Slice(offset: int, length: int) = Span<byte>(buffer, offset, length)
+
     member _.Advance(n: int) = count <- count + n
 
     /// Forgets bytes written after `mark` (a frame whose encoding failed).

@@ -2,6 +2,7 @@ namespace TractorNet.Ipc
 
 open System
 open System.Buffers
+open System.Buffers.Binary
 open System.Net.Sockets
 open System.Threading
 open System.Threading.Tasks
@@ -26,12 +27,27 @@ open TractorNet
 /// a goodbye (the peer died) raises <see cref="T:TractorNet.Ipc.TransportClosedException"/>. <c>DisposeAsync</c> closes and frees
 /// the socket.</para>
 /// </remarks>
+/// Writes the start of a batch frame of `stream`'s items into the send queue and returns the
+/// offset, from the start of its payload, of the frame's 4-byte big-endian item count.
+type internal BatchFrameStart = delegate of BatchBuffer * stream: int64 -> int
+
+/// Who writes a frame once it is queued, when no write is in progress.
+type internal SendMode =
+    /// The flusher on this thread's own pool queue (it runs once the sender pauses).
+    | Local = 0
+    /// The flusher on any pool thread, at once.
+    | Soon = 1
+    /// The sender itself, on its own thread.
+    | Now = 2
+
 [<Sealed; AllowNullLiteral>]
 type Channel(connection: IConnection, options: ChannelOptions) =
     static let receiveBufferSize = 64 * 1024
     static let sendBufferSize = 64 * 1024
     /// Read into the free tail only if it has at least this much room; else compact first.
     static let minRead = 4096
+    /// A batch frame takes more items while its payload is below this many bytes.
+    static let batchLimit = 32 * 1024
 
     let options = if isNull options then ChannelOptions.Default else options
     do Frame.validateLimit options.MaxFrameSize
@@ -47,6 +63,9 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     let mutable rend = 0
     /// Bytes from rstart that the frame being received needs in all (header + payload).
     let mutable rneed = Frame.HeaderSize
+    /// The size of the last frame parsed (header + payload): a grown buffer is kept while
+    /// frames stay large, so each does not pay a regrowth and a copy.
+    let mutable rlast = 0
     let mutable current = ReadOnlyMemory<byte>.Empty
     let mutable receiveEnded = false
     let mutable receiveError: exn = null
@@ -65,6 +84,14 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     let mutable drainWaiter: TaskCompletionSource = null
     let mutable idleWaiter: TaskCompletionSource = null
     let mutable closeTask: Task = null
+    /// The batch frame at the end of `pending`, which items of its stream join while it waits for
+    /// the flusher: open or not, its stream, where its frame and its item count start, how many
+    /// items it holds. Any other frame queued after it, or the flusher taking it, closes it.
+    let mutable batchOpen = false
+    let mutable batchStream = 0L
+    let mutable batchFrame = 0
+    let mutable batchCountAt = 0
+    let mutable batchCount = 0
 
     // ---- lifetime ----
     /// Non-null once the connection was torn down; why.
@@ -106,6 +133,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     member private this.Enqueue(payload: ReadOnlySpan<byte>, schedule: byref<bool>) : Task =
         if not (isNull sendClosed) then
             raise (this.SendClosedError())
+        batchOpen <- false
         pending.Ensure(Frame.HeaderSize + payload.Length)
         let tail = pending.Tail(Frame.HeaderSize + payload.Length)
         Frame.writeHeader tail payload.Length
@@ -124,8 +152,14 @@ type Channel(connection: IConnection, options: ChannelOptions) =
         else
             null
 
-    member private this.Schedule() =
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal = true) |> ignore
+    /// Queues the flusher: on this thread's own queue (`local`: it runs when the sender awaits,
+    /// the cheap way for a sender that waits for an answer), or on the shared queue, where an
+    /// idle thread takes it at once (a sender that carries on: a stream's producer, a reader
+    /// granting credit; on its own queue the write would wait until it stops).
+    member private this.Schedule(local: bool) =
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal = local) |> ignore
+
+    member private this.Schedule() = this.Schedule true
 
     /// <summary>
     /// Sends one frame. Completes at once unless the send queue is over its limit. Throws at
@@ -157,7 +191,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     /// If it throws, nothing is sent and the exception propagates.
     /// </summary>
     member this.SendAsync<'State>(state: 'State, encode: Action<IBufferWriter<byte>, 'State>) : ValueTask =
-        this.Send(state, encode, false)
+        this.Send(state, encode, SendMode.Local)
 
     /// Sends one frame like `SendAsync(state, encode)`, but when no write is in progress writes it
     /// on this thread at once instead of handing the write to the thread pool: for a lone
@@ -165,15 +199,21 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     /// costs more than the write on a busy machine). Frames queued meanwhile by other senders go
     /// out in the same write; a write the socket cannot take at once finishes asynchronously.
     member internal this.SendNowAsync<'State>(state: 'State, encode: Action<IBufferWriter<byte>, 'State>) : ValueTask =
-        this.Send(state, encode, true)
+        this.Send(state, encode, SendMode.Now)
 
-    member private this.Send<'State>(state: 'State, encode: Action<IBufferWriter<byte>, 'State>, now: bool) : ValueTask =
+    /// `SendAsync(state, encode)` for a sender that carries on after it (a reader granting credit
+    /// as it reads): the write is queued for any pool thread, not this one.
+    member internal this.SendSoonAsync<'State>(state: 'State, encode: Action<IBufferWriter<byte>, 'State>) : ValueTask =
+        this.Send(state, encode, SendMode.Soon)
+
+    member private this.Send<'State>(state: 'State, encode: Action<IBufferWriter<byte>, 'State>, mode: SendMode) : ValueTask =
         let mutable schedule = false
         let mutable wait: Task = null
         Monitor.Enter gate
         try
             if not (isNull sendClosed) then
                 raise (this.SendClosedError())
+            batchOpen <- false
             let mark = pending.Count
             pending.Ensure Frame.HeaderSize
             pending.Advance Frame.HeaderSize
@@ -191,8 +231,96 @@ type Channel(connection: IConnection, options: ChannelOptions) =
         finally
             Monitor.Exit gate
         if schedule then
-            if now then this.FlushLoop() else this.Schedule()
+            match mode with
+            | SendMode.Now -> this.FlushLoop()
+            | SendMode.Soon -> this.Schedule false
+            | _ -> this.Schedule true
         if isNull wait then ValueTask.CompletedTask else ValueTask wait
+
+    // ---- sending stream items: batch frames ----
+
+    /// Writes one item at the end of the queue; on failure forgets it and re-raises.
+    member private _.WriteItem<'State>(state: 'State, item: Action<BatchBuffer, 'State>) =
+        let mark = pending.Count
+        try
+            item.Invoke(pending, state)
+        with _ ->
+            pending.Truncate mark
+            reraise ()
+
+    /// Opens a batch frame of `stream` at the end of the queue holding `count` items, which
+    /// `items` writes (under the gate).
+    member private this.OpenBatch<'State>(stream: int64, state: 'State, count: int, start: BatchFrameStart, items: Action<BatchBuffer, 'State>) =
+        batchOpen <- false
+        let mark = pending.Count
+        pending.Ensure Frame.HeaderSize
+        pending.Advance Frame.HeaderSize
+        let countAt =
+            try
+                let at = start.Invoke(pending, stream)
+                items.Invoke(pending, state)
+                at
+            with _ ->
+                pending.Truncate mark
+                reraise ()
+        let length = pending.Count - mark - Frame.HeaderSize
+        if length > maxFrame then
+            pending.Truncate mark
+            raise (FrameTooLargeException(int64 length, maxFrame))
+        pending.PatchHeader(mark, length)
+        batchCountAt <- mark + Frame.HeaderSize + countAt
+        BinaryPrimitives.WriteInt32BigEndian(pending.Slice(batchCountAt, 4), count)
+        batchOpen <- true
+        batchStream <- stream
+        batchFrame <- mark
+        batchCount <- count
+
+    /// <summary>
+    /// Sends items of <paramref name="stream"/> in a batch frame (docs/protocol.md): while the
+    /// last frame queued, not yet taken by the flusher, is a batch frame of the same stream with
+    /// room left, the items join it (its item count and length are patched in place); otherwise
+    /// <paramref name="start"/> opens a new one. So a lone item leaves at once, in a frame of its own, and the
+    /// items queued while a write is in flight travel together, in order, at no per-frame cost.
+    /// <paramref name="items"/> writes the <paramref name="count"/> items; both run under the send lock (keep them
+    /// short, never send from them). A failing writer sends none of them and its exception propagates.
+    /// <paramref name="soon"/>: the sender carries on producing, so the flusher is queued for any thread.
+    /// </summary>
+    member internal this.SendItemsAsync<'State>(stream: int64, state: 'State, count: int, start: BatchFrameStart, items: Action<BatchBuffer, 'State>, soon: bool) : ValueTask =
+        let mutable schedule = false
+        let mutable wait: Task = null
+        Monitor.Enter gate
+        try
+            if not (isNull sendClosed) then
+                raise (this.SendClosedError())
+            if batchOpen && batchStream = stream && pending.Count - batchFrame - Frame.HeaderSize < batchLimit then
+                let mark = pending.Count
+                this.WriteItem(state, items)
+                let length = pending.Count - batchFrame - Frame.HeaderSize
+                if length > maxFrame then
+                    // They do not fit in this frame: they open the next one.
+                    pending.Truncate mark
+                    this.OpenBatch(stream, state, count, start, items)
+                else
+                    batchCount <- batchCount + count
+                    BinaryPrimitives.WriteInt32BigEndian(pending.Slice(batchCountAt, 4), batchCount)
+                    pending.PatchHeader(batchFrame, length)
+            else
+                this.OpenBatch(stream, state, count, start, items)
+            wait <- this.AfterEnqueue(&schedule)
+        finally
+            Monitor.Exit gate
+        if schedule then this.Schedule(not soon)
+        if isNull wait then ValueTask.CompletedTask else ValueTask wait
+
+    /// Sends one item of <paramref name="stream"/> in a batch frame (see <c>SendItemsAsync</c>).
+    member internal this.SendItemAsync<'State>(stream: int64, state: 'State, start: BatchFrameStart, item: Action<BatchBuffer, 'State>, soon: bool) : ValueTask =
+        this.SendItemsAsync(stream, state, 1, start, item, soon)
+
+    /// True while the flusher has frames to write (a hint, read without the lock): a stream
+    /// producer may hold its next items back meanwhile and send them in one step.
+    member internal _.IsWriting = Volatile.Read &flushing
+
+    // ---- the flusher ----
 
     /// Takes the queued bytes for writing (swapping in the empty spare buffer), or ends the
     /// flusher's turn when there is nothing left.
@@ -210,6 +338,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                     drainWaiter <- null
                     null
                 else
+                    batchOpen <- false
                     let b = pending
                     pending <- spare
                     spare <- b
@@ -290,6 +419,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                     raise (this.FailReceive(FrameTooLargeException(int64 length, maxFrame), LogLevel.Warning))
                 let total = Frame.HeaderSize + length
                 if avail >= total then
+                    rlast <- total
                     current <- ReadOnlyMemory(rbuf, rstart + Frame.HeaderSize, length)
                     rstart <- rstart + total
                     1
@@ -304,12 +434,13 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                 raise (this.FailReceive(MalformedFrameException $"malformed frame prefix 0x{prefix:X8}", LogLevel.Warning))
 
     /// Where the next socket read goes: compacts the buffer, or grows it while a large frame
-    /// keeps arriving (never ahead of the bytes: a lying length prefix costs no memory).
+    /// keeps arriving (never ahead of the bytes: a lying length prefix costs no memory). A grown
+    /// buffer goes back to the pool once it is drained after a small frame.
     member private _.ReadSpace() : Memory<byte> =
         if rstart = rend then
             rstart <- 0
             rend <- 0
-            if rpooled then
+            if rpooled && rlast <= receiveBufferSize / 2 then
                 ArrayPool<byte>.Shared.Return rbuf
                 rbuf <- rhome
                 rpooled <- false
@@ -472,6 +603,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
                 elif not (isNull sendClosed) then
                     Task.CompletedTask
                 else
+                    batchOpen <- false
                     pending.Ensure Frame.HeaderSize
                     Frame.writeGoodbye (pending.Tail Frame.HeaderSize)
                     pending.Advance Frame.HeaderSize

@@ -110,10 +110,56 @@ module internal YieldFrames =
             with :? MsgPackDecodeException ->
                 false
 
+    // ---- batch frames: Yields(key, items) ----
+
+    /// The `Yields` case's tag.
+    let batchTag = MessageCodec.YieldsTag
+
+    /// Opens a batch frame: `[tag, key, array32 count` (the count patched by the channel as
+    /// items join; array32 keeps its size whatever the count). Returns the count's offset.
+    let startBatch =
+        TractorNet.Ipc.BatchFrameStart(fun buffer key ->
+            buffer.Ensure(2 + 9 + 5)
+            let span = buffer.Tail(2 + 9 + 5)
+            span[0] <- fixArray3
+            span[1] <- byte batchTag
+            let mutable pos = 2 + writeInt (span.Slice 2) key
+            span[pos] <- 0xdduy
+            pos <- pos + 1
+            buffer.Advance(pos + 4)
+            pos)
+
+    /// Unpacks the items of an item frame (`Yield` or `Yields`) in place: the key, the run of
+    /// bins and their count. False if `frame` is neither, or not well formed (it then goes
+    /// through the union codec, which reports what is wrong with it).
+    let tryParseRun (frame: ReadOnlyMemory<byte>, key: byref<int64>, run: byref<ReadOnlyMemory<byte>>, count: byref<int>, extra: byref<int>) : bool =
+        let span = frame.Span
+
+        if span.Length < 4 || span[0] <> fixArray3 || (int span[1] <> tag && int span[1] <> batchTag) then
+            false
+        else
+            try
+                let mutable reader = MsgPackReader(frame, 4)
+                reader.ReadArrayHeader() |> ignore
+                let batched = reader.ReadInt32() = batchTag
+                key <- reader.ReadInt64()
+                count <- if batched then reader.ReadArrayHeader() else 1
+                run <- frame.Slice(int reader.Consumed)
+                ItemRun.tryMeasure (run.Span, count, &extra)
+            with :? MsgPackDecodeException ->
+                false
+
 /// An `IMessageLink` over an authenticated IPC channel: each frame is one MessagePack-encoded
 /// `Message` (the hand-written `MessageCodec`); `serializer` encodes stream items.
 type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
     static let encode = Action<IBufferWriter<byte>, Message>(fun w m -> MessageCodec.serialize w m)
+
+    /// Copies items already written as bins.
+    static member val private copyItems =
+        Action<BatchBuffer, ReadOnlyMemory<byte>>(fun buffer items ->
+            buffer.Ensure items.Length
+            items.Span.CopyTo(buffer.Tail items.Length)
+            buffer.Advance items.Length)
 
     /// Per-thread buffer an item is encoded into before it is framed (its length goes first).
     [<ThreadStatic; DefaultValue>]
@@ -129,12 +175,14 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
     let incomingCurrent () : Incoming =
         let frame = channel.Current
         let mutable key = 0L
-        let mutable item = ReadOnlyMemory<byte>.Empty
+        let mutable run = ReadOnlyMemory<byte>.Empty
+        let mutable count = 0
+        let mutable extra = 0
 
-        if YieldFrames.tryParse (frame, &key, &item) then
-            { Message = Unchecked.defaultof<_>; Key = key; Item = item }
+        if YieldFrames.tryParseRun (frame, &key, &run, &count, &extra) then
+            { Message = Unchecked.defaultof<_>; Key = key; Items = run; Count = count; Extra = extra }
         else
-            { Message = decodeCurrent (); Key = 0L; Item = ReadOnlyMemory<byte>.Empty }
+            { Message = decodeCurrent (); Key = 0L; Items = ReadOnlyMemory<byte>.Empty; Count = 0; Extra = 0 }
 
     /// The IPC channel underneath.
     member _.Channel = channel
@@ -144,6 +192,7 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
         member _.Send(msg) = channel.SendAsync(msg, encode)
         member _.SendNow(msg) = channel.SendNowAsync(msg, encode)
         member _.HasBuffered = channel.HasBuffered
+        member _.SendSoon(msg) = channel.SendSoonAsync(msg, encode)
 
         member _.Receive(_ct) =
             let vt = channel.ReceiveAsync()
@@ -163,21 +212,31 @@ type internal ChannelLink(channel: Channel, serializer: IWireSerializer) =
         member _.ReceiveNext() = channel.ReceiveAsync()
         member _.Current = incomingCurrent ()
 
-        member _.SendItem<'T>(key: int64, codec: ItemCodec<'T>, value: 'T) =
-            let mutable buffer = ChannelLink.scratch
+        member _.SendItem<'T>(key: int64, codec: ItemCodec<'T>, value: 'T, soon: bool) =
+            if codec.InPlace then
+                // Our MessagePack codecs: encoded straight into the batch frame.
+                channel.SendItemAsync(key, struct (codec, value), YieldFrames.startBatch, ItemWriters<'T>.Value, soon)
+            else
+                // A user's serializer runs outside the channel's lock, into a scratch buffer.
+                let mutable buffer = ChannelLink.scratch
 
-            if isNull buffer then
-                buffer <- ArrayBufferWriter<byte>(256)
-                ChannelLink.scratch <- buffer
+                if isNull buffer then
+                    buffer <- ArrayBufferWriter<byte>(256)
+                    ChannelLink.scratch <- buffer
 
-            buffer.ResetWrittenCount()
-            codec.Write(buffer, value)
-            let sent = channel.SendAsync(struct (key, buffer.WrittenMemory), YieldFrames.encode)
+                buffer.ResetWrittenCount()
+                codec.Write(buffer, value)
+                let sent = channel.SendItemAsync(key, buffer.WrittenMemory, YieldFrames.startBatch, ItemRun.writeEncoded, soon)
 
-            if buffer.Capacity > (1 <<< 20) then
-                ChannelLink.scratch <- null // a huge item: do not keep its buffer
+                if buffer.Capacity > (1 <<< 20) then
+                    ChannelLink.scratch <- null // a huge item: do not keep its buffer
 
-            sent
+                sent
+
+        member _.SendItems(key, items, count) =
+            channel.SendItemsAsync(key, items, count, YieldFrames.startBatch, ChannelLink.copyItems, true)
+
+        member _.Writing = channel.IsWriting
 
         member _.ItemCodec<'T>() = ItemCodecs.create<'T> serializer
 

@@ -32,10 +32,20 @@ type internal ContextEndpoint
     let mutable inboundClosed = false
     let mutable peerStopped = false
     let mutable inboundError: exn = null
-    /// Items read and not yet granted back (the reader's alone).
+    /// Credit units read and not yet granted back (the reader's alone).
     let mutable unacked = 0
+    /// Items delivered to the stream's buffer (the receive loop's alone) and read from it (the
+    /// reader's alone); `extras`: runs of items that took credit units beyond one each (items of
+    /// 1 KiB or more), as (items delivered once the run is in, its extra units), granted back
+    /// when the run's last item is read. Created on the first such run (null until then).
+    let mutable deliveredItems = 0L
+    let mutable readItems = 0L
+    let mutable extras: System.Collections.Concurrent.ConcurrentQueue<struct (int64 * int)> = null
 
     // ---- sending ----
+    /// True when this side's items come from a one-way stream's pump, which carries on
+    /// producing after each (set once before its first item).
+    let mutable producer = false
     let mutable outboundOpened = false
     let mutable localStopped = false
     let mutable stopSent = false
@@ -56,15 +66,17 @@ type internal ContextEndpoint
     let mutable registrations: CancellationTokenRegistration list = []
     let mutable resolveBroken: Func<exn, Task<exn>> = null
 
-    let sendQuietly (msg: Message) =
+    let sendQuietlyWith (soon: bool) (msg: Message) =
         try
-            let vt = link.Send msg
+            let vt = if soon then link.SendSoon msg else link.Send msg
 
             if not vt.IsCompleted then
                 vt.AsTask().ContinueWith((fun (t: Task) -> t.Exception |> ignore), TaskContinuationOptions.OnlyOnFaulted)
                 |> ignore
         with _ ->
             () // the connection is gone: the receive loop reports it
+
+    let sendQuietly (msg: Message) = sendQuietlyWith false msg
 
     let transportError (e: exn) =
         TransportClosedError(string link.Remote, e.Message) :> exn
@@ -147,10 +159,86 @@ type internal ContextEndpoint
         if overran then
             this.Overran()
 
+    /// A run of `count` stream items (a `Yield` or `Yields` frame, checked: `ItemRun`), as
+    /// `OnItem` of each in order, with one step into the stream's buffer.
+    member this.OnItems(run: ReadOnlyMemory<byte>, count: int, extra: int) =
+        let s = Volatile.Read &sink
+
+        let overran =
+            if not (isNull (box s)) then
+                this.DeliverRun(s, run, count, extra)
+            else
+                lock gate (fun () ->
+                    if not (isNull (box sink)) then
+                        this.DeliverRun(sink, run, count, extra)
+                    elif inboundClosed || not (isNull inboundError) then
+                        false
+                    elif backpressure then
+                        inboundError <- StreamItemError($"protocol error: '{link.Remote}' sent a stream item before it was granted credit", null)
+                        false
+                    else
+                        if isNull early then
+                            early <- Queue()
+
+                        let mutable pos = 0
+                        let mutable i = 0
+                        let mutable over = false
+
+                        while not over && i < count do
+                            if failOnOverrun && early.Count >= options.BufferSize then
+                                over <- true
+                            else
+                                early.Enqueue((ItemRun.next (run, &pos)).ToArray())
+                                i <- i + 1
+
+                        over)
+
+        if overran then
+            this.Overran()
+
+    /// Notes `count` items about to be buffered, which took `extra` credit units beyond one each
+    /// (before they are buffered: the reader may read them at once).
+    member private _.Delivering(count: int, extra: int) =
+        deliveredItems <- deliveredItems + int64 count
+
+        if extra > 0 then
+            if isNull extras then
+                Volatile.Write(&extras, System.Collections.Concurrent.ConcurrentQueue())
+
+            extras.Enqueue(struct (deliveredItems, extra))
+
+    /// Buffers a run of items; true when it overran the buffer (under `Overruns.Fail`: the
+    /// items that fitted are buffered). Items for a closed receive end are dropped.
+    member private this.DeliverRun(s: IItemSink, run: ReadOnlyMemory<byte>, count: int, extra: int) : bool =
+        if inboundClosed then
+            false
+        elif backpressure then
+            this.Delivering(count, extra)
+            s.DeliverRun(run, count)
+            false
+        elif failOnOverrun then
+            let room = options.BufferSize - s.Count
+
+            if count > room then
+                if room > 0 then
+                    s.DeliverRun(run, room)
+
+                true
+            else
+                s.DeliverRun(run, count)
+                false
+        else
+            s.DeliverRun(run, count)
+            false
+
     /// Buffers one item; true when it overran the buffer instead (under `Overruns.Fail`).
     /// Items for a closed receive end are dropped.
-    member private _.Deliver(s: IItemSink, item: ReadOnlyMemory<byte>) : bool =
+    member private this.Deliver(s: IItemSink, item: ReadOnlyMemory<byte>) : bool =
         if inboundClosed then
+            false
+        elif backpressure then
+            this.Delivering(1, ItemRun.extraUnits item.Length)
+            s.Deliver item
             false
         elif failOnOverrun && s.Count >= options.BufferSize then
             true
@@ -390,10 +478,21 @@ type internal ContextEndpoint
     member _.Consumed() =
         if backpressure && not inboundClosed then
             unacked <- unacked + 1
+            readItems <- readItems + 1L
+            let runs = Volatile.Read &extras
+
+            if not (isNull runs) then
+                let mutable run = struct (0L, 0)
+
+                while runs.TryPeek(&run) && (let struct (last, _) = run in last <= readItems) do
+                    runs.TryDequeue(&run) |> ignore
+                    let struct (_, units) = run
+                    unacked <- unacked + units
 
             if unacked >= grantEvery then
+                let n = unacked
                 unacked <- 0
-                sendQuietly grant
+                sendQuietlyWith true (if n = grantEvery then grant else Credit(wire, n))
 
     /// This side stopped reading (stream disposed): drop further items and tell the peer.
     member _.CloseInbound() =
@@ -430,9 +529,17 @@ type internal ContextEndpoint
 
         Volatile.Read &peerClosed
 
+    /// Sends one item; under backpressure charges its size beyond one unit (`ItemRun.extraUnits`
+    /// of the length its writer reports) against the credit.
     member private _.Emit<'T>(itemCodec: ItemCodec<'T>, value: 'T) : ValueTask =
         try
-            link.SendItem(wire, itemCodec, value)
+            LastItem.Length <- 0
+            let sent = link.SendItem(wire, itemCodec, value, producer)
+
+            if backpressure then
+                credits.Charge(ItemRun.extraUnits LastItem.Length)
+
+            sent
         with :? TractorNet.Ipc.ChannelClosedException as e ->
             raise (transportError e)
 
@@ -460,6 +567,60 @@ type internal ContextEndpoint
             if state = 1 then
                 do! this.Emit(itemCodec, value)
         }
+
+    /// Marks this side's items as a one-way stream pump's (see `IMessageLink.SendItem`).
+    member _.MarkProducer() = producer <- true
+
+    /// True while the connection is writing earlier frames (a hint for `TryHold`).
+    member _.Writing = link.Writing
+
+    /// Writes one item into `held` instead of sending it (a one-way stream's pump holds items
+    /// while the connection is writing, and sends them in one step with `SendHeld`): false when
+    /// it cannot (no credit left, the stream is blocked, a user serializer); the caller then
+    /// sends what is held and this item with `SendItem`, which waits or raises as needed.
+    member _.TryHold<'T>(held: HeldItems, itemCodec: ItemCodec<'T>, value: 'T) : bool =
+        if not (isNull outboundError) || localStopped || Volatile.Read &peerClosed || not itemCodec.InPlace then
+            false
+        elif backpressure && not (credits.TryTake()) then
+            false
+        else
+            let buffer = held.Buffer
+            let mark = buffer.Count
+
+            let length =
+                try
+                    ItemRun.writeItem buffer itemCodec value
+                with _ ->
+                    buffer.Truncate mark
+
+                    if backpressure then
+                        credits.Add 1
+
+                    reraise ()
+
+            if backpressure then
+                credits.Charge(ItemRun.extraUnits length)
+
+            held.Added length
+            true
+
+    /// Sends the items `held` holds, in one step, and empties it. Dropped if the peer closed.
+    member this.SendHeld(held: HeldItems) : ValueTask =
+        let n = held.Count
+
+        if n = 0 then
+            ValueTask.CompletedTask
+        else
+            try
+                if this.SendBlocked() then
+                    ValueTask.CompletedTask
+                else
+                    try
+                        link.SendItems(wire, held.Written, n)
+                    with :? TractorNet.Ipc.ChannelClosedException as e ->
+                        raise (transportError e)
+            finally
+                held.Clear()
 
     /// True on the callee's side of the call.
     member _.IsCallee = key < 0L

@@ -3,7 +3,8 @@ namespace TractorNet.Runtime
 open System.Threading
 open System.Threading.Tasks
 
-/// A sender's credits under backpressure: items it may send before the receiver grants more.
+/// A sender's credits under backpressure: units it may send before the receiver grants more
+/// (an item takes one, plus one per whole KiB of its encoding: docs/protocol.md §4.6).
 [<Sealed>]
 type internal CreditGate() =
     let mutable credits = 0
@@ -22,6 +23,12 @@ type internal CreditGate() =
                 c <- Volatile.Read &credits
 
         taken
+
+    /// Takes `n` more credits for an item already sent (its size beyond one unit): the
+    /// credits may go below zero, and the next item waits until grants pay that back.
+    member _.Charge(n: int) =
+        if n > 0 then
+            Interlocked.Add(&credits, -n) |> ignore
 
     /// Adds credits granted by the receiver.
     member this.Add(n: int) =

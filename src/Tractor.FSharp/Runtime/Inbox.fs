@@ -29,6 +29,8 @@ type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: ex
     let mutable incomingCount = 0
     /// Items delivered (writer only).
     let mutable delivered = 0L
+    /// Where a run of items is decoded before it is appended under the lock (writer only).
+    let mutable staging: 'T[] = Array.zeroCreate initialSize
 
     // ---- the reader's side (no lock) ----
     let mutable batch: 'T[] = Array.zeroCreate initialSize
@@ -81,6 +83,31 @@ type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: ex
 
     /// The item the last successful read returned.
     member _.Current = current
+
+    /// Appends `staging[0 .. n-1]` to the writer's items and wakes the reader (one lock for the
+    /// whole run).
+    member private this.Append(n: int) =
+        let wake =
+            lock gate (fun () ->
+                if dead then
+                    false
+                else
+                    if incoming.Length - incomingCount < n then
+                        let bigger = Array.zeroCreate (max (2 * incoming.Length) (incomingCount + n))
+                        Array.Copy(incoming, bigger, incomingCount)
+                        incoming <- bigger
+
+                    Array.Copy(staging, 0, incoming, incomingCount, n)
+                    Volatile.Write(&incomingCount, incomingCount + n)
+                    delivered <- delivered + int64 n
+                    let w = waiting
+                    waiting <- false
+                    w)
+
+        if clearSlots then
+            Array.Clear(staging, 0, n)
+
+        this.Wake wake
 
     /// Takes the next item into `Current` (reader side); false when none is buffered.
     member private _.TryTake() : bool =
@@ -204,6 +231,33 @@ type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: ex
                     this.Wake wake
                 | Result.Error e ->
                     this.Complete(StreamItemError($"a stream item could not be read as {typeof<'T>.Name}: {e.Message}", e))
+
+        member this.DeliverRun(run, count) =
+            if not (Volatile.Read &dead) then
+                if staging.Length < count then
+                    staging <- Array.zeroCreate (max count (2 * staging.Length))
+
+                let mutable failure: exn = null
+                let mutable n = codec.ReadRun(run, count, staging, &failure)
+
+                if n < 0 then
+                    let mutable pos = 0
+                    n <- 0
+
+                    while isNull failure && n < count do
+                        let item = ItemRun.next (run, &pos)
+
+                        try
+                            staging[n] <- codec.Read item
+                            n <- n + 1
+                        with e ->
+                            failure <- e
+
+                if n > 0 then
+                    this.Append n
+
+                if not (isNull failure) then
+                    this.Complete(StreamItemError($"a stream item could not be read as {typeof<'T>.Name}: {failure.Message}", failure))
 
         member _.Count = int (delivered - Volatile.Read &taken)
         member this.Finish(e) = this.Complete e

@@ -12,11 +12,22 @@ type internal ItemCodec<'T>() =
     abstract Write: output: IBufferWriter<byte> * value: 'T -> unit
     /// Reads one item, which must span `input`.
     abstract Read: input: ReadOnlyMemory<byte> -> 'T
+    /// True for our own codecs, which may encode straight into a channel's send queue under its
+    /// lock; a user's serializer encodes outside it.
+    abstract InPlace: bool
+    default _.InPlace = false
+    /// Reads the first `count` items of a checked run (`ItemRun`: bins back to back) into
+    /// `into`, from index 0; returns how many it read and sets `failure` to what stopped it (an
+    /// item that does not decode). -1: not supported, read the items one by one.
+    abstract ReadRun: run: ReadOnlyMemory<byte> * count: int * into: 'T[] * failure: byref<exn> -> int
+    default _.ReadRun(_, _, _, _) = -1
 
 /// The MessagePack fast path: the resolver's cached `MsgPackCodec<'T>`.
 [<Sealed>]
 type internal MsgPackItemCodec<'T>(codec: MsgPackCodec<'T>, maxDepth: int) =
     inherit ItemCodec<'T>()
+
+    override _.InPlace = true
 
     override _.Write(output, value) =
         let mutable writer = MsgPackWriter(output, maxDepth)
@@ -31,6 +42,28 @@ type internal MsgPackItemCodec<'T>(codec: MsgPackCodec<'T>, maxDepth: int) =
             raise (MsgPackDecodeException($"{reader.Remaining} bytes left over after the item", reader.Consumed))
 
         value
+
+    // One reader walks the whole run: no reader to set up per item.
+    override _.ReadRun(run, count, into, failure) =
+        let mutable reader = MsgPackReader(run, maxDepth)
+        let mutable n = 0
+
+        try
+            while n < count do
+                let length = reader.ReadBinaryHeader()
+                let start = reader.Consumed
+                let value = codec.Read(&reader)
+                let used = reader.Consumed - start
+
+                if used <> int64 length then
+                    raise (MsgPackDecodeException($"{int64 length - used} bytes left over after the item", reader.Consumed))
+
+                into[n] <- value
+                n <- n + 1
+        with e ->
+            failure <- e
+
+        n
 
 /// Any other serializer, through its generic entry points.
 [<Sealed>]

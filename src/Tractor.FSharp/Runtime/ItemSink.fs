@@ -6,6 +6,8 @@ open System
 type internal IItemSink =
     /// Decodes and buffers one item (on the receive loop: the bytes die after this call).
     abstract Deliver: item: ReadOnlyMemory<byte> -> unit
+    /// Decodes and buffers the first `count` items of a checked run (`ItemRun`), in one step.
+    abstract DeliverRun: run: ReadOnlyMemory<byte> * count: int -> unit
     /// Items buffered and not yet read.
     abstract Count: int
     /// No more items: iteration ends after the buffered ones, then raises `error` if not null.

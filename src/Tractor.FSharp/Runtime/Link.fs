@@ -5,17 +5,21 @@ open System.Threading
 open System.Threading.Tasks
 open TractorNet
 
-/// What `IMessageLink.ReceiveNext` found: a message, or a stream item unpacked in place (`Key`
-/// and `Item` of a `Yield`; the bytes are valid only until the next receive, so the item is
-/// decoded at once, without a copy).
+/// What `IMessageLink.ReceiveNext` found: a message, or stream items unpacked in place (`Key`
+/// and the items of a `Yield` or `Yields`; the bytes are valid only until the next receive, so
+/// the items are decoded at once, without a copy).
 [<Struct>]
 type internal Incoming =
-    { /// The message; null for a stream item.
+    { /// The message; null for stream items.
       Message: Message
-      /// A stream item's key (see `Message.Yield`).
+      /// The stream's key (see `Message.Yield`).
       Key: int64
-      /// A stream item's MessagePack bytes.
-      Item: ReadOnlyMemory<byte> }
+      /// The items: `Count` MessagePack bins back to back, checked (`ItemRun`).
+      Items: ReadOnlyMemory<byte>
+      /// How many items.
+      Count: int
+      /// Their credit units beyond one each (`ItemRun.extraUnits`).
+      Extra: int }
 
 /// A connection to another actor that carries protocol messages, after the handshake.
 /// The IPC layer provides the real one; the runtime above depends only on this.
@@ -31,6 +35,9 @@ type internal IMessageLink =
     /// Whether received bytes are buffered, so the next `ReceiveNext` may complete without the
     /// socket (for the receive loop only).
     abstract HasBuffered: bool
+    /// Sends one message for a sender that carries on after it (a reader granting credit as it
+    /// reads): the write goes to any thread at once rather than waiting for this one to pause.
+    abstract SendSoon: Message -> ValueTask
     /// The next message; ValueNone when the peer closed the connection cleanly. A broken
     /// connection raises.
     abstract Receive: CancellationToken -> ValueTask<Message voption>
@@ -41,7 +48,15 @@ type internal IMessageLink =
     /// until the next receive.
     abstract Current: Incoming
     /// Sends one stream item as `Yield(key, item)`, encoding the item straight into the frame.
-    abstract SendItem<'T> : key: int64 * codec: ItemCodec<'T> * value: 'T -> ValueTask
+    /// `soon`: the sender carries on producing (a one-way stream's pump), so the write goes to
+    /// any thread at once; otherwise it runs when this thread pauses (a context's sender, which
+    /// usually waits for an answer next).
+    abstract SendItem<'T> : key: int64 * codec: ItemCodec<'T> * value: 'T * soon: bool -> ValueTask
+    /// Sends `count` stream items already written as bins back to back (`ItemRun`), in order,
+    /// as if by `SendItem` each (they join or open one batch frame).
+    abstract SendItems: key: int64 * items: ReadOnlyMemory<byte> * count: int -> ValueTask
+    /// True while the link is writing earlier frames: items sent now would wait anyway.
+    abstract Writing: bool
     /// The item codec of `'T` for this link's serializer.
     abstract ItemCodec<'T> : unit -> ItemCodec<'T>
 

@@ -65,10 +65,13 @@ module internal MessageCodec =
     [<Literal>]
     let DebugTag = 16
 
+    [<Literal>]
+    let YieldsTag = 17
+
     let private caseNames =
         [| "Spawn"; "Ready"; "Start"; "Return"; "Error"; "CancelCall"; "CancelActor"; "CancelActorAck"
            "Started"; "Yield"; "Stop"; "Credit"; "StreamClosed"; "Overrun"; "Cancelled"
-           "LogRecords"; "Debug" |]
+           "LogRecords"; "Debug"; "Yields" |]
 
     let private kindNames = [| "Unary"; "Context"; "Stream" |]
 
@@ -235,6 +238,12 @@ module internal MessageCodec =
                 caseHeader &w DebugTag 2
                 w.WriteString route
                 writeBytes &w payload
+            | Yields(key, items) ->
+                caseHeader &w YieldsTag 2
+                w.WriteInt64 key
+                w.WriteArrayHeader items.Length
+                for i in items do
+                    writeBytes &w i
             | Ready
             | CancelActor
             | CancelActorAck -> ()
@@ -372,7 +381,7 @@ module internal MessageCodec =
           Message = message }
 
     /// Fields each case has (by tag).
-    let private fieldCounts = [| 1; 0; 5; 2; 2; 1; 0; 0; 2; 2; 1; 2; 1; 1; 3; 2; 2 |]
+    let private fieldCounts = [| 1; 0; 5; 2; 2; 1; 0; 0; 2; 2; 1; 2; 1; 1; 3; 2; 2; 2 |]
 
     /// Reads one message.
     let read (r: byref<MsgPackReader>) : Message =
@@ -444,6 +453,15 @@ module internal MessageCodec =
                 | DebugTag ->
                     let route = r.ReadStringOrNull()
                     Debug(route, readBytes &r)
+                | YieldsTag ->
+                    let key = r.ReadInt64()
+                    let n = r.ReadArrayHeader()
+                    let mutable items = ListCollector<byte[]>()
+
+                    for _ in 1..n do
+                        items.Add(readBytes &r)
+
+                    Yields(key, items.Close())
                 | _ ->
                     let id = r.ReadInt64()
                     let canceller = readActor &r

@@ -79,3 +79,7 @@ type internal Message =
     /// relayed hop by hop between the root, which owns the terminal, and the actor whose unique
     /// id is `Route` (docs/protocol.md §6).
     | Debug of Route: string * Payload: byte[]
+    /// Either way: several items of one stream in order, each a MessagePack value encoded by the
+    /// item type's codec (the items a sender queued while its channel was flushing travel in one
+    /// frame; docs/protocol.md §4.6). Each takes one credit, as a `Yield` does.
+    | Yields of Key: int64 * Items: byte[] list

@@ -268,11 +268,11 @@ type internal Peer
                             go <- false
                             fail "the peer closed the connection"
                         elif isNull (box next.Message) then
-                            // A stream item (the hot path): decoded straight from the frame.
+                            // Stream items (the hot path): decoded straight from the frame.
                             let ep = endpoint next.Key
 
                             if not (isNull ep) then
-                                ep.OnItem next.Item
+                                ep.OnItems(next.Items, next.Count, next.Extra)
                         else
                             match next.Message with
                             | Yield(key, item) ->
@@ -280,6 +280,12 @@ type internal Peer
 
                                 if not (isNull ep) then
                                     ep.OnItem(ReadOnlyMemory item)
+                            | Yields(key, items) ->
+                                let ep = endpoint key
+
+                                if not (isNull ep) then
+                                    for item in items do
+                                        ep.OnItem(ReadOnlyMemory item)
                             | Credit(key, n) ->
                                 let ep = endpoint key
 

@@ -14,6 +14,8 @@ type private Pump<'T> =
     static member Run(source: obj, ep: ContextEndpoint, ct: CancellationToken) : Task =
         task {
             let codec = ep.ItemCodec<'T>()
+            let held = HeldItems()
+            ep.MarkProducer()
             let e = (source :?> IAsyncEnumerable<'T>).GetAsyncEnumerator ct
             let mutable failure: ExceptionDispatchInfo = null
 
@@ -21,16 +23,45 @@ type private Pump<'T> =
                 let mutable go = true
 
                 while go do
-                    let! more = e.MoveNextAsync()
+                    let next = e.MoveNextAsync()
+
+                    // The generator is about to wait: what is held leaves now (a lone item
+                    // is never kept waiting for the next one).
+                    if held.Count > 0 && not next.IsCompleted then
+                        do! ep.SendHeld held
+
+                    let! more = next
 
                     if more then
-                        do! ep.SendItem(codec, e.Current)
+                        let item = e.Current
+
+                        // While the connection is writing, items are held and go in one step
+                        // when it is done (or the generator waits, or enough are held).
+                        if (held.Count > 0 || ep.Writing) && not held.Direct && ep.TryHold(held, codec, item) then
+                            if held.Full || not ep.Writing then
+                                do! ep.SendHeld held
+                        else
+                            if held.Count > 0 then
+                                do! ep.SendHeld held
+
+                            do! ep.SendItem(codec, item)
+
                         // The caller closed its end: nobody reads the rest.
                         if ep.PeerClosed then go <- false
                     else
                         go <- false
+
+                if held.Count > 0 then
+                    do! ep.SendHeld held
             with ex ->
                 failure <- ExceptionDispatchInfo.Capture ex
+
+                // The items before the error still go, ahead of it.
+                try
+                    if held.Count > 0 then
+                        do! ep.SendHeld held
+                with _ ->
+                    ()
 
             do! e.DisposeAsync()
 

@@ -223,6 +223,33 @@ let numbersThenFail (count: int) : IAsyncEnumerable<int> =
         invalidOp "generator failed"
     }
 
+/// A one-way stream that yields 0..count-1 without ever waiting, then stays silent until it is
+/// cancelled: items held back while the connection wrote must leave once it waits.
+let burstThenSilent (count: int) : IAsyncEnumerable<int> =
+    taskSeq {
+        let! token = TaskSeq.cancellationToken
+
+        for i in 0 .. count - 1 do
+            yield i
+
+        do! Task.Delay(Timeout.Infinite, token)
+    }
+
+/// The content of blob `index` of `size` bytes (each blob differs from its neighbours).
+let blobOf (index: int) (size: int) : byte[] =
+    Array.init size (fun j -> byte ((index * 31 + j) % 251))
+
+/// A one-way stream of `blobOf i size` for each size in order, counting them in `sentCount`.
+let blobs (sizes: int list) : IAsyncEnumerable<byte[]> =
+    taskSeq {
+        let mutable i = 0
+
+        for size in sizes do
+            yield blobOf i size
+            i <- i + 1
+            Volatile.Write(&sent, i)
+    }
+
 /// A one-way stream that yields one item, then stays silent until it is cancelled (noting
 /// "silent:cancelled").
 let oneThenSilent () : IAsyncEnumerable<int> =

@@ -99,6 +99,66 @@ let ``one-way backpressure: the generator never runs more than a window ahead`` 
         Assert.That(maxAhead, Is.LessThanOrEqualTo(window + 1))
     }
 
+let ``items yielded in a burst all arrive while the generator then waits, none held for a next one`` () : Task =
+    task {
+        let! items =
+            withDaemon "burst" (fun portal ->
+                task {
+                    let items = ResizeArray()
+                    let e = portal.OpenStreamFrom(fun () -> burstThenSilent 5000).GetAsyncEnumerator CancellationToken.None
+
+                    // The generator never yields again after its burst: each read here is bounded
+                    // only by the hang guard, and would hang if an item stayed held back.
+                    while items.Count < 5000 do
+                        let! more = e.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds 30.0)
+                        Assert.That(more, Is.True, "the stream ended early")
+                        items.Add e.Current
+
+                    do! e.DisposeAsync()
+                    return List.ofSeq items
+                })
+
+        Assert.That(items, eq [ 0..4999 ])
+    }
+
+let ``large items round-trip intact and in order, mixed with small ones`` () : Task =
+    task {
+        let sizes = [ 0; 1; 1023; 1024; 65_535; 65_536; 3; 200_000; 70_000; 1; 1_048_576; 5 ]
+
+        let! items = withDaemon "blobs" (fun portal -> readAll (portal.OpenStreamFrom(fun () -> blobs sizes)))
+
+        Assert.That(items.Length, Is.EqualTo sizes.Length)
+
+        for i, (size, item) in List.indexed (List.zip sizes items) do
+            Assert.That(item, eq (blobOf i size), $"item {i} ({size} bytes)")
+    }
+
+let ``large items take credit by size: the generator runs at most the window's KiB ahead`` () : Task =
+    task {
+        // An item of 16 KiB takes 17 units of a 64-unit window (docs/protocol.md §4.6): four in
+        // flight at most, where a window counted in items would let 64 go.
+        let window = 64
+        let size = 16 * 1024
+
+        let! items, maxAhead =
+            withDaemon "bigpaced" (fun portal ->
+                task {
+                    let mutable n = 0
+                    let mutable maxAhead = 0
+
+                    for x in portal.OpenStreamFrom((fun () -> blobs (List.replicate 40 size)), StreamOptions.Default.WithBufferSize window) do
+                        Assert.That(x, eq (blobOf n size), $"item {n}")
+                        n <- n + 1
+                        let! sent = portal.Run(fun () -> sentCount ())
+                        maxAhead <- max maxAhead (sent - n)
+
+                    return n, maxAhead
+                })
+
+        Assert.That(items, Is.EqualTo 40)
+        Assert.That(maxAhead, Is.LessThanOrEqualTo(window / (1 + size / 1024) + 2))
+    }
+
 let ``broadcast: each subscriber gets its own copy of every item`` () : Task =
     task {
         let! a, b =
@@ -380,6 +440,9 @@ let tests =
         Register.test "breaking out of a one-way stream cancels the remote generator" ``breaking out of a one-way stream cancels the remote generator``
         Register.test "a generator raising mid-stream raises RemoteActorError at the iteration site after its items" ``a generator raising mid-stream raises RemoteActorError at the iteration site after its items``
         Register.test "one-way backpressure: the generator never runs more than a window ahead" ``one-way backpressure: the generator never runs more than a window ahead``
+        Register.test "items yielded in a burst all arrive while the generator then waits, none held for a next one" ``items yielded in a burst all arrive while the generator then waits, none held for a next one``
+        Register.test "large items round-trip intact and in order, mixed with small ones" ``large items round-trip intact and in order, mixed with small ones``
+        Register.test "large items take credit by size: the generator runs at most the window's KiB ahead" ``large items take credit by size: the generator runs at most the window's KiB ahead``
         Register.test "broadcast: each subscriber gets its own copy of every item" ``broadcast: each subscriber gets its own copy of every item``
         Register.test "broadcast: a subscriber that falls behind gets LaggedError, the others carry on" ``broadcast: a subscriber that falls behind gets LaggedError, the others carry on``
         Register.test "broadcast: subscribing again after every subscription left runs the stream anew" ``broadcast: subscribing again after every subscription left runs the stream anew``

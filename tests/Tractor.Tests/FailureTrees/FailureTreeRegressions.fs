@@ -246,6 +246,7 @@ type private ClosingLink() =
 
         member this.SendNow(msg) = (this :> IMessageLink).Send msg
         member _.HasBuffered = false
+        member this.SendSoon(msg) = (this :> IMessageLink).Send msg
 
         member _.Receive(_ct) =
             ValueTask<Message voption>(Task.Delay(Threading.Timeout.Infinite).ContinueWith(fun (_: Task) -> ValueNone))
@@ -255,11 +256,19 @@ type private ClosingLink() =
 
         member _.Current = Unchecked.defaultof<Incoming>
 
-        member _.SendItem(_key, _codec, _value) =
+        member _.SendItem(_key, _codec, _value, _soon) =
             if closed then
                 raise (Ipc.ChannelClosedException "cannot send: the channel to far is closed")
 
             ValueTask.CompletedTask
+
+        member _.SendItems(_key, _items, _count) =
+            if closed then
+                raise (Ipc.ChannelClosedException "cannot send: the channel to far is closed")
+
+            ValueTask.CompletedTask
+
+        member _.Writing = false
 
         member _.ItemCodec() = ItemCodecs.create Wire.MsgPackSerializer.Default
 

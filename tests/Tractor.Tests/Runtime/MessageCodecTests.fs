@@ -76,7 +76,9 @@ let private samples: Message list =
       Cancelled(11L, actor "canceller", "why")
       LogRecords([ { Ticks = 638_000_000_000_000_000L; Level = LogLevel.Warning; Category = "TractorNet.Runtime"; Actor = "child"; Uid = "0af7"; Pid = 42; Message = "hello" } ], 3L)
       LogRecords([], 0L)
-      Debug("uid-1", [| 1uy; 2uy |]) ]
+      Debug("uid-1", [| 1uy; 2uy |])
+      Yields(-12L, [ [| 1uy |]; [||]; Array.create 300 7uy ])
+      Yields(13L, []) ]
 
 let private tagOf (m: Message) =
     (FSharpValue.GetUnionFields(m, typeof<Message>, true) |> fst).Tag
@@ -94,7 +96,7 @@ let ``case tags are the declaration indexes`` () =
           "Started", MessageCodec.StartedTag; "Yield", MessageCodec.YieldTag; "Stop", MessageCodec.StopTag
           "Credit", MessageCodec.CreditTag; "StreamClosed", MessageCodec.StreamClosedTag
           "Overrun", MessageCodec.OverrunTag; "Cancelled", MessageCodec.CancelledTag
-          "LogRecords", MessageCodec.LogRecordsTag; "Debug", MessageCodec.DebugTag ]
+          "LogRecords", MessageCodec.LogRecordsTag; "Debug", MessageCodec.DebugTag; "Yields", MessageCodec.YieldsTag ]
     Assert.That(expected.Length, Is.EqualTo byName.Count)
     for name, tag in expected do
         Assert.That(tag, Is.EqualTo byName[name], name)
@@ -197,7 +199,8 @@ type Messages =
                   let! dropped = i64
                   return LogRecords(entries, dropped)
               }
-              Gen.map2 (fun r p -> Debug(r, p)) str blob ]
+              Gen.map2 (fun r p -> Debug(r, p)) str blob
+              Gen.map2 (fun k items -> Yields(k, items)) i64 (Gen.listOf blob) ]
         |> Gen.map AnyMessage
         |> Arb.fromGen
 
