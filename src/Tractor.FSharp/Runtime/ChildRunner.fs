@@ -29,7 +29,7 @@ module internal ChildRunner =
     /// `installDebugger` sets up the debugger (Devx/) over the link to the parent when the tree
     /// runs in debug mode.
     let run (name: string) (installDebugger: ActorRuntime -> IMessageLink -> unit) : int =
-        StartupWarmup.start ()
+        let warmup = StartupWarmup.start ()
         // Byte by byte from descriptor 0: nothing after the line is consumed (the rest of
         // standard input is the lifeline), and System.Console is not needed.
         let l = Native.readLine 0
@@ -50,7 +50,38 @@ module internal ChildRunner =
             Native.ignoreSignal Native.SIGTTOU
 
         Log.setActor (name, boot.Uid)
-        let id = { Name = boot.Name; Uid = boot.Uid }
+        // The runtime's settings for channels (its own instance is made once the spec names the actor).
+        let channelOptions = ChannelOptions(Log = Log.standardError)
+        Native.closeOnExec boot.ChannelFd
+        let channel = new Channel(new DescriptorConnection(boot.ChannelFd, "(actor)", "(parent)"), channelOptions)
+
+        // A warm pool's process: once the call path is warm, say so and wait (idle, for as long
+        // as the pool keeps it) for the spec that makes it an actor. A closed channel means the
+        // pool let it go: exit quietly. (PDEATHSIG covers the parent's death meanwhile.)
+        if boot.Pooled then
+            warmup.Join()
+            channel.SendAsync(WarmSignal.frame).AsTask().GetAwaiter().GetResult()
+            SpawnTrace.mark "child.warm"
+
+        // A new process: the parent queued the spec before we started, so this read does not wait.
+        let more =
+            try
+                channel.ReceiveAsync().AsTask().GetAwaiter().GetResult()
+            with _ when boot.Pooled ->
+                false
+
+        if not more && boot.Pooled then
+            channel.Abort null
+            exit 0
+
+        let spec =
+            match (if more then ValueSome(MessageCodec.deserialize (Buffers.ReadOnlySequence channel.Current)) else ValueNone) with
+            | ValueSome(Spawn spec) -> spec
+            | other -> failwith $"expected a spawn spec from the parent, got {other}"
+
+        // The actor's identity is the spec's (a pooled process learns it only now).
+        let id = spec.Actor
+        Log.setActor (id.Name, id.Uid)
         let rt = new ActorRuntime(id, None, Convert.FromBase64String boot.Secret)
         ActorRuntime.InstallChild rt
 
@@ -73,17 +104,6 @@ module internal ChildRunner =
                     terminated.Value <- true
                     rt.Cancel()
                     exitAfter (TimeSpan.FromMilliseconds 300.0) 143)
-
-        Native.closeOnExec boot.ChannelFd
-        let channel = new Channel(new DescriptorConnection(boot.ChannelFd, "(actor)", "(parent)"), rt.ChannelOptions)
-
-        // The parent queued the spec before we started, so this read does not wait.
-        let more = channel.ReceiveAsync().AsTask().GetAwaiter().GetResult()
-
-        let spec =
-            match (if more then ValueSome(MessageCodec.deserialize (Buffers.ReadOnlySequence channel.Current)) else ValueNone) with
-            | ValueSome(Spawn spec) -> spec
-            | other -> failwith $"expected a spawn spec from the parent, got {other}"
 
         channel.SetPeer { Name = spec.Parent.Name; Uid = spec.Parent.Uid; Pid = boot.ParentPid }
         rt.EnabledModules <- spec.EnabledModules

@@ -37,15 +37,18 @@ module internal StartupWarmup =
         | _ -> ()
 
     /// Starts warming the call path on a background thread (the codec is the one every actor
-    /// uses: its caches are shared).
-    let start () =
-        Thread(
-            (fun () ->
-                try
-                    warm (PayloadCodec MsgPackSerializer.Default)
-                with _ ->
-                    ()),
-            IsBackground = true,
-            Name = "tractor-warmup"
-        )
-            .Start()
+    /// uses: its caches are shared); a warm pool's process joins it before it says it is warm.
+    let start () : Thread =
+        let t =
+            Thread(
+                (fun () ->
+                    try
+                        warm (PayloadCodec MsgPackSerializer.Default)
+                    with _ ->
+                        ()),
+                IsBackground = true,
+                Name = "tractor-warmup"
+            )
+
+        t.Start()
+        t
