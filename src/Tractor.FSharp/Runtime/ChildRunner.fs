@@ -55,11 +55,45 @@ module internal ChildRunner =
         Native.closeOnExec boot.ChannelFd
         let channel = new Channel(new DescriptorConnection(boot.ChannelFd, "(actor)", "(parent)"), channelOptions)
 
+        // SIGTERM/SIGINT handlers and the standard-input lifeline start once the actor serves:
+        // setting them up (the runtime's signal thread, a stdin stream) competed for the cores
+        // with the start path. Until then PDEATHSIG (armed above, parent pid checked) covers the
+        // parent's death, and a SIGTERM simply terminates the starting process. A warm pool's
+        // process sets them up before it waits (off the path of its first call): until it has
+        // a runtime, the parent's end or SIGTERM simply ends it.
+        // Set by the SIGTERM handler: the exit code then says so (143, as if killed by it), so
+        // the parent can tell "stopped from outside" from an exit of the actor's own.
+        let terminated = ref false
+        // The runtime, once the spec has named the actor (read by the lifeline's callbacks).
+        let runtime: ActorRuntime option ref = ref None
+
+        let watchParent () =
+            Lifeline.watchParent
+                (fun () ->
+                    LayerLog.Debug "parent gone (standard input closed): cancelling"
+
+                    match runtime.Value with
+                    | None -> exit 0
+                    | Some rt ->
+                        rt.Cancel()
+                        exitAfter (rt.Ladder.Graceful + rt.Ladder.Terminate) 1)
+                (fun () ->
+                    LayerLog.Debug "SIGTERM: cancelling"
+                    terminated.Value <- true
+
+                    match runtime.Value with
+                    | None -> exit 143
+                    | Some rt ->
+                        rt.Cancel()
+                        exitAfter (TimeSpan.FromMilliseconds 300.0) 143)
+
         // A warm pool's process: once the call path is warm, say so and wait (idle, for as long
         // as the pool keeps it) for the spec that makes it an actor. A closed channel means the
-        // pool let it go: exit quietly. (PDEATHSIG covers the parent's death meanwhile.)
+        // pool let it go: exit quietly. (PDEATHSIG and the lifeline cover the parent's death meanwhile.)
         if boot.Pooled then
             warmup.Join()
+            PooledWarmup.run channelOptions
+            watchParent ()
             channel.SendAsync(WarmSignal.frame).AsTask().GetAwaiter().GetResult()
             SpawnTrace.mark "child.warm"
 
@@ -84,26 +118,7 @@ module internal ChildRunner =
         Log.setActor (id.Name, id.Uid)
         let rt = new ActorRuntime(id, None, Convert.FromBase64String boot.Secret)
         ActorRuntime.InstallChild rt
-
-        // SIGTERM/SIGINT handlers and the standard-input lifeline start once the actor serves:
-        // setting them up (the runtime's signal thread, a stdin stream) competed for the cores
-        // with the start path. Until then PDEATHSIG (armed above, parent pid checked) covers the
-        // parent's death, and a SIGTERM simply terminates the starting process.
-        // Set by the SIGTERM handler: the exit code then says so (143, as if killed by it), so
-        // the parent can tell "stopped from outside" from an exit of the actor's own.
-        let terminated = ref false
-
-        let watchParent () =
-            Lifeline.watchParent
-                (fun () ->
-                    LayerLog.Debug "parent gone (standard input closed): cancelling"
-                    rt.Cancel()
-                    exitAfter (rt.Ladder.Graceful + rt.Ladder.Terminate) 1)
-                (fun () ->
-                    LayerLog.Debug "SIGTERM: cancelling"
-                    terminated.Value <- true
-                    rt.Cancel()
-                    exitAfter (TimeSpan.FromMilliseconds 300.0) 143)
+        runtime.Value <- Some rt
 
         channel.SetPeer { Name = spec.Parent.Name; Uid = spec.Parent.Uid; Pid = boot.ParentPid }
         rt.EnabledModules <- spec.EnabledModules
@@ -140,7 +155,10 @@ module internal ChildRunner =
 
         let peer = Peer(link, id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
         peer.Start()
-        watchParent ()
+
+        if not boot.Pooled then
+            watchParent ()
+
         SpawnTrace.mark "child.serving"
         let cancelled = Task.Delay(Timeout.Infinite, rt.Token)
         Task.WaitAny(cancelRequested.Task, peer.Closed, cancelled) |> ignore

@@ -15,6 +15,9 @@ open TractorNet.Wire
 module internal StartupWarmup =
     type private Anchor = class end
 
+    /// A type of this module, to find its functions by reflection.
+    type internal Marker = class end
+
     /// The function the warm-up calls.
     let noop () : Task<unit> = Task.FromResult()
 
