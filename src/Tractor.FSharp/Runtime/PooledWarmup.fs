@@ -38,27 +38,46 @@ module internal PooledWarmup =
 
         try
             let parentEnd, childEnd = Native.socketPair ()
+
+            let parentChannel =
+                try
+                    new Channel(SocketConnection.OfDescriptor(parentEnd, "(rehearsal parent)", "(rehearsal)"), options)
+                with _ ->
+                    Native.close parentEnd
+                    Native.close childEnd
+                    reraise ()
+
+            let childChannel =
+                try
+                    new Channel(new DescriptorConnection(childEnd, "(rehearsal)", "(rehearsal parent)"), options)
+                with _ ->
+                    parentChannel.Abort null
+                    Native.close childEnd
+                    reraise ()
+
             let serializer = MsgPackSerializer.Default
             let codec = PayloadCodec serializer :> IPayloadCodec
             use stop = new CancellationTokenSource()
-            let parentChannel = new Channel(SocketConnection.OfDescriptor(parentEnd, "(rehearsal parent)", "(rehearsal)"), options)
-            let childChannel = new Channel(new DescriptorConnection(childEnd, "(rehearsal)", "(rehearsal parent)"), options)
-            let parent = ChannelLink(parentChannel, serializer) :> IMessageLink
-            let child = ChannelLink(childChannel, serializer) :> IMessageLink
-            let noop = typeof<StartupWarmup.Marker>.DeclaringType.GetMethod(nameof StartupWarmup.noop)
-            let f = FunctionRefs.ofMethod noop
-            let self = { Name = "(rehearsal)"; Uid = "" }
-            let peer = Peer(child, self, codec, (fun () -> [ noop.DeclaringType.FullName ] :> _), stop.Token, ignore)
-
             try
-                child.Send(Ready).AsTask().Wait bound |> ignore
-                peer.Start()
-                parent.Receive(stop.Token).AsTask().Wait bound |> ignore
-                parent.Send(Start(1L, f, [], Unary, null)).AsTask().Wait bound |> ignore
-                parent.Receive(stop.Token).AsTask().Wait bound |> ignore
+                parentChannel.SetPeer { Name = "(rehearsal)"; Uid = ""; Pid = Environment.ProcessId }
+                childChannel.SetPeer { Name = "(rehearsal parent)"; Uid = ""; Pid = Environment.ProcessId }
+                let parent = ChannelLink(parentChannel, serializer) :> IMessageLink
+                let child = ChannelLink(childChannel, serializer) :> IMessageLink
+                let noop = StartupWarmup.noopMethod ()
+                let f = FunctionRefs.ofMethod noop
+                let self = { Name = "(rehearsal)"; Uid = "" }
+                let peer = Peer(child, self, codec, (fun () -> [ noop.DeclaringType.FullName ] :> _), stop.Token, ignore)
+
+                try
+                    child.Send(Ready).AsTask().Wait bound |> ignore
+                    peer.Start()
+                    parent.Receive(stop.Token).AsTask().Wait bound |> ignore
+                    parent.Send(Start(1L, f, [], Unary, null)).AsTask().Wait bound |> ignore
+                    parent.Receive(stop.Token).AsTask().Wait bound |> ignore
+                finally
+                    stop.Cancel()
+                    peer.Abort "rehearsal over"
             finally
-                stop.Cancel()
-                peer.Abort "rehearsal over"
                 parentChannel.Abort null
                 childChannel.Abort null
         with _ ->

@@ -15,15 +15,15 @@ open TractorNet.Wire
 module internal StartupWarmup =
     type private Anchor = class end
 
-    /// A type of this module, to find its functions by reflection.
-    type internal Marker = class end
-
     /// The function the warm-up calls.
     let noop () : Task<unit> = Task.FromResult()
 
+    /// `noop`, found by reflection.
+    let noopMethod () =
+        typeof<Anchor>.DeclaringType.GetMethod(nameof noop, Reflection.BindingFlags.Static ||| Reflection.BindingFlags.Public ||| Reflection.BindingFlags.NonPublic)
+
     let private warm (codec: IPayloadCodec) =
-        let home = typeof<Anchor>.DeclaringType
-        let f = FunctionRefs.ofMethod (home.GetMethod(nameof noop, Reflection.BindingFlags.Static ||| Reflection.BindingFlags.Public ||| Reflection.BindingFlags.NonPublic))
+        let f = FunctionRefs.ofMethod (noopMethod ())
         let frame = ArrayBufferWriter<byte>(256)
         MessageCodec.serialize frame (Start(1L, f, [], Unary, null))
 

@@ -191,7 +191,7 @@ let ``closing the nursery reaps its idle pooled processes`` () : Task =
 let ``one actor can come from the pool in a nursery that starts new processes`` () : Task =
     task {
         let! method, daemonLine, coldLine =
-            nursery {
+            nursery.With(spawnMethod = SpawnMethod.NewProcess) {
                 let! n = currentNursery
                 let! d = spawnWith (SpawnMethod.WarmPool, startActor ("pooled-daemon", [ moduleName ]))
                 let! c = startActor ("cold-daemon", [ moduleName ])
@@ -270,14 +270,18 @@ let ``SIGKILL of the root leaves no pooled process behind, idle or handed out, a
     psi.ArgumentList.Add "pool"
     psi.ArgumentList.Add "2"
     use root = Process.Start psi
-    // The root's pool (2 idle, refilled after the keeper) and the keeper's own pool (2 idle).
-    let line = root.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds 60.0).GetAwaiter().GetResult()
-    Assert.That(line, Is.EqualTo "pools warm")
-    let processes = OurProcesses.list ()
-    Assert.That(processes.Length, Is.EqualTo(1 + 1 + 2 + 2), $"root, keeper and two pools of two: {processes}")
-    Assert.That(processes |> List.filter (fun p -> p.CommandLine.Contains WarmSignal.PlaceholderName) |> List.length, Is.EqualTo 5)
-    root.Kill()
-    root.WaitForExit()
+
+    try
+        // The root's pool (2 idle, refilled after the keeper) and the keeper's own pool (2 idle).
+        let line = root.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds 60.0).GetAwaiter().GetResult()
+        Assert.That(line, Is.EqualTo "pools warm")
+        let processes = OurProcesses.list ()
+        Assert.That(processes.Length, Is.EqualTo(1 + 1 + 2 + 2), $"root, keeper and two pools of two: {processes}")
+        Assert.That(processes |> List.filter (fun p -> p.CommandLine.Contains WarmSignal.PlaceholderName) |> List.length, Is.EqualTo 5)
+    finally
+        root.Kill()
+        root.WaitForExit()
+
     let gone = eventually (TimeSpan.FromSeconds 15.0) (fun () -> OurProcesses.list().IsEmpty)
     Assert.That(gone, Is.True, $"processes left: {OurProcesses.list ()}")
 
