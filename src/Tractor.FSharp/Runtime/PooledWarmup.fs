@@ -2,6 +2,7 @@ namespace TractorNet.Runtime
 
 open System
 open System.Threading
+open System.Threading.Tasks
 open TractorNet
 open TractorNet.Ipc
 open TractorNet.Spawning
@@ -16,6 +17,23 @@ open TractorNet.Wire
 /// real first call would then simply pay the cost itself).
 module internal PooledWarmup =
     let private bound = TimeSpan.FromSeconds 10.0
+
+    type private Anchor = class end
+
+    // Results of the most common types: a call's path through the invoker and the codec is
+    // compiled per result type (value types each their own), so the rehearsal calls each once.
+    let int32Result () = Task.FromResult 0
+    let int64Result () = Task.FromResult 0L
+    let floatResult () = Task.FromResult 0.0
+    let boolResult () = Task.FromResult false
+    let stringResult () = Task.FromResult ""
+
+    let private rehearsed () =
+        let home = typeof<Anchor>.DeclaringType
+        let find name = home.GetMethod(name, Reflection.BindingFlags.Static ||| Reflection.BindingFlags.Public ||| Reflection.BindingFlags.NonPublic)
+
+        StartupWarmup.noopMethod ()
+        :: [ for name in [ nameof int32Result; nameof int64Result; nameof floatResult; nameof boolResult; nameof stringResult ] -> find name ]
 
     /// Loads the application's own assembly (named by its deps file, the first the host
     /// loaded): the functions a pooled actor will run most likely live there.
@@ -63,17 +81,19 @@ module internal PooledWarmup =
                 childChannel.SetPeer { Name = "(rehearsal parent)"; Uid = ""; Pid = Environment.ProcessId }
                 let parent = ChannelLink(parentChannel, serializer) :> IMessageLink
                 let child = ChannelLink(childChannel, serializer) :> IMessageLink
-                let noop = StartupWarmup.noopMethod ()
-                let f = FunctionRefs.ofMethod noop
+                let functions = rehearsed ()
+                let modules = [ for m in functions -> m.DeclaringType.FullName ]
                 let self = { Name = "(rehearsal)"; Uid = "" }
-                let peer = Peer(child, self, codec, (fun () -> [ noop.DeclaringType.FullName ] :> _), stop.Token, ignore)
+                let peer = Peer(child, self, codec, (fun () -> modules :> _), stop.Token, ignore)
 
                 try
                     child.Send(Ready).AsTask().Wait bound |> ignore
                     peer.Start()
                     parent.Receive(stop.Token).AsTask().Wait bound |> ignore
-                    parent.Send(Start(1L, f, [], Unary, null)).AsTask().Wait bound |> ignore
-                    parent.Receive(stop.Token).AsTask().Wait bound |> ignore
+                    functions
+                    |> List.iteri (fun i m ->
+                        parent.Send(Start(int64 (i + 1), FunctionRefs.ofMethod m, [], Unary, null)).AsTask().Wait bound |> ignore
+                        parent.Receive(stop.Token).AsTask().Wait bound |> ignore)
                 finally
                     stop.Cancel()
                     peer.Abort "rehearsal over"
