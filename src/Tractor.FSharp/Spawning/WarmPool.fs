@@ -190,7 +190,7 @@ type internal WarmPool(size: int, template: SpawnRequest, ladder: CancelLadder, 
                 let signal, warming, warm =
                     lock gate (fun () ->
                         if closed then
-                            raise (WarmPoolException "the warm pool is closed: its nursery has ended")
+                            raise (InvalidOperationException "the warm pool is closed: its nursery has ended")
 
                         changed.Task, [ for p in idle do if not p.Warm.IsCompleted then p.Warm :> Task ], idle |> Seq.filter _.IsWarm |> Seq.length)
 
