@@ -83,6 +83,7 @@ public class WarmPoolTests
     {
         await Tractor.OpenNursery(async n =>
         {
+            n.SpawnMethod = SpawnMethod.NewProcess; // whatever TRACTOR_SPAWN_METHOD says for this run
             var pooled = await n.WithSpawnMethod(SpawnMethod.WarmPool).StartActor("pooled-daemon", [typeof(Work)]);
             var cold = await n.StartActor("cold-daemon", [typeof(Work)]);
             Assert.That(n.SpawnMethod, Is.EqualTo(SpawnMethod.NewProcess));
