@@ -166,6 +166,9 @@ type internal WarmPool(size: int, template: SpawnRequest, ladder: CancelLadder, 
                 notify ()
                 Some p)
 
+    /// How long a spawn waits for the pooled process it took to be warm.
+    static member val WarmTimeout = TimeSpan.FromSeconds 30.0 with get, set
+
     /// The number of idle processes the pool keeps.
     member _.Size = size
 
@@ -220,15 +223,21 @@ type internal WarmPool(size: int, template: SpawnRequest, ladder: CancelLadder, 
                 }
 
             fill ()
-            let! warm = p.Warm
+            // Bounded like a new process's start (ChildActor.StartTimeout): one that hangs starting is killed.
+            let! _ = Task.WhenAny(p.Warm, Task.Delay WarmPool.WarmTimeout)
 
-            if warm && not p.Process.HasExited then
+            if p.Warm.IsCompletedSuccessfully && p.Warm.Result && not p.Process.HasExited then
                 return p.Child
             else
                 p.Process.Signal Native.SIGKILL |> ignore
                 do! reap p
-                let how = if p.Process.HasExited then $"exited with code {p.Process.ExitCode}" else "closed its channel"
-                return raise (WarmPoolException $"a warm pool's process (pid {p.Process.Pid}) {how} before it was warm: it could not be handed out")
+
+                let how =
+                    if not p.Warm.IsCompleted then $"was not warm within {WarmPool.WarmTimeout}"
+                    elif p.Process.HasExited then $"exited with code {p.Process.ExitCode} before it was warm"
+                    else "closed its channel before it was warm"
+
+                return raise (WarmPoolException $"a warm pool's process (pid {p.Process.Pid}) {how}: it could not be handed out")
         }
 
     /// Closes the pool: no more hand-outs, every idle process (and every one still being
