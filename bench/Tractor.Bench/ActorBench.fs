@@ -140,7 +140,8 @@ let internal scenario (name: string) (run: bool -> Task<unit>) =
 /// Spawn-to-result of `runInActor trivial` (ms), measured inside the nursery: the reap at the
 /// nursery's exit comes after the clock stops.
 let internal coldSpawnOnce () =
-    nursery {
+    // A new process whatever TRACTOR_SPAWN_METHOD says.
+    nursery.With(spawnMethod = SpawnMethod.NewProcess) {
         let t0 = Stopwatch.GetTimestamp()
         SpawnTrace.mark "bench.t0"
         let! p = runInActor ActorTargets.trivial
@@ -172,6 +173,48 @@ let private spawnCold quick =
         // Diagnostics (stderr): what a fresh actor has spent by its first call.
         let! stats = nursery { let! p = runInActor startupStats in return! p.Result() }
         eprintfn $"spawn.cold: a fresh actor at its first call: {stats}"
+    }
+
+// ---------------------------------------------------------------- spawn.warm
+
+/// Spawn-to-result of `runInActor trivial` from a warm pool (ms): the pool is full and warm
+/// before each sample (its refill after the previous one is off the clock).
+let private warmSpawnOnce (n: ActorNursery) =
+    task {
+        do! n.FillPoolAsync()
+        let t0 = Stopwatch.GetTimestamp()
+        SpawnTrace.mark "bench.t0"
+        let! p = ActorOps.runInActor ActorTargets.trivial n
+        let! v = p.Result()
+        SpawnTrace.markAndFlush "bench.result"
+        if v <> 1 then failwith "wrong result"
+        return elapsedMs t0
+    }
+
+/// `spawn.warm`, baseline `spawn.cold` measured in the same run, samples alternated.
+let private spawnWarm quick =
+    task {
+        let samples = if quick then 20 else 40
+        let warm = ResizeArray()
+        let cold = ResizeArray()
+
+        do!
+            nursery.With(spawnMethod = SpawnMethod.WarmPool, poolSize = 2) {
+                let! n = currentNursery
+                // Warm-up of the parent's side (as spawn.cold's).
+                for _ in 1..35 do
+                    let! _ = warmSpawnOnce n
+                    let! _ = coldSpawnOnce ()
+                    ()
+
+                for _ in 1..samples do
+                    let! w = warmSpawnOnce n
+                    warm.Add w
+                    let! c = coldSpawnOnce ()
+                    cold.Add c
+            }
+
+        emit { Bench = "spawn.warm"; Value = median warm; Unit = "ms"; Baseline = Some(median cold) }
     }
 
 // ---------------------------------------------------------------- spawn.concurrent{8,32,64}
@@ -380,6 +423,7 @@ let private memoryIdle quick =
 /// The actor scenarios as (name, run) pairs.
 let all: (string * (bool -> Task<unit>)) list =
     [ yield scenario "spawn.cold" spawnCold
+      yield scenario "spawn.warm" spawnWarm
       for count in [ 8; 32; 64 ] do
           yield scenario $"spawn.concurrent{count}" (spawnConcurrent count)
       yield scenario "portal.call" portalCall

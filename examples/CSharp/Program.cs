@@ -8,6 +8,7 @@ Example[] examples =
     CancelScopesExample.Example,
     WireSerialization.Example,
     SingleFunc.Example,
+    WarmPool.Example,
     WeAreProcesses.Example,
     ActorSpawningAndCausality.Example,
     WithDaemon.Example,

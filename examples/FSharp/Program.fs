@@ -10,6 +10,7 @@ let examples: Example list =
       TaskSeqExample.example
       WireSerialization.example
       SingleFunc.example
+      WarmPool.example
       WeAreProcesses.example
       ActorSpawningAndCausality.example
       WithDaemon.example

@@ -33,6 +33,48 @@ public partial class Nursery
     public TaskNursery Tasks => Inner.Tasks;
 
     /// <summary>
+    /// How this nursery starts its actors: <see cref="SpawnMethod.NewProcess"/> by default (or what the environment
+    /// variable <c>TRACTOR_SPAWN_METHOD</c> says). Setting <see cref="SpawnMethod.WarmPool"/> starts filling the
+    /// nursery's warm pool at once; its idle processes are reaped when the nursery ends. On a view made by
+    /// <see cref="WithSpawnMethod"/> this reads the view's method; setting it sets the nursery's.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is not a defined <see cref="SpawnMethod"/>.</exception>
+    public SpawnMethod SpawnMethod
+    {
+        get => Inner.SpawnMethod;
+        set => Inner.SpawnMethod = value;
+    }
+
+    /// <summary>
+    /// How many idle, pre-started processes the nursery's warm pool keeps (default 2, or <c>TRACTOR_POOL_SIZE</c>).
+    /// Set it before the pool starts, i.e. before setting <see cref="SpawnMethod"/> to <see cref="SpawnMethod.WarmPool"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The size is negative.</exception>
+    /// <exception cref="InvalidOperationException">The pool has already started with another size.</exception>
+    public int PoolSize
+    {
+        get => Inner.PoolSize;
+        set => Inner.PoolSize = value;
+    }
+
+    /// <summary>
+    /// This nursery, starting its actors with <paramref name="spawnMethod"/> (a per-actor choice):
+    /// <c>await n.WithSpawnMethod(SpawnMethod.WarmPool).RunInActor(Work.Answer)</c>. The view shares everything
+    /// else with the nursery, its warm pool included; the nursery's own method is unchanged.
+    /// </summary>
+    /// <param name="spawnMethod">How the view starts actors.</param>
+    /// <exception cref="ArgumentException"><paramref name="spawnMethod"/> is not a defined <see cref="SpawnMethod"/>.</exception>
+    public Nursery WithSpawnMethod(SpawnMethod spawnMethod) => new(Inner.WithSpawnMethod(spawnMethod));
+
+    /// <summary>
+    /// Starts the nursery's warm pool if it has not started, and completes once <see cref="PoolSize"/> processes
+    /// are warm (started, code loaded, waiting for an actor), so that the next spawns from the pool are warm.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting (the pool goes on filling).</param>
+    public Task FillPoolAsync(CancellationToken cancellationToken = default) =>
+        Inner.FillPoolAsync().WaitAsync(cancellationToken);
+
+    /// <summary>
     /// Starts a daemon actor named <paramref name="name"/> that serves <see cref="ActorPortal"/> <c>Run</c> calls of
     /// static functions declared in <paramref name="enableModules"/> (nested types included) until it is cancelled
     /// (<see cref="ActorPortal.CancelActor"/> or the nursery's cancellation). The nursery waits for it.

@@ -31,6 +31,34 @@ let private say (line: string) =
     Console.Out.WriteLine line
     Console.Out.Flush()
 
+/// A child with a warm pool of its own: fills it, says so (`Started`), then hangs.
+let keeper (ctx: Context<int>) (size: int) : Task<int> =
+    nursery.With(spawnMethod = SpawnMethod.WarmPool, poolSize = size) {
+        let! n = currentNursery
+        do! n.FillPoolAsync()
+        do! ctx.Started size
+        return! hang ()
+    }
+
+/// `pool <size>`: a warm pool of `size` here, a keeper daemon taken from it with a pool of its
+/// own; prints `pools warm` once both pools are full and warm, then hangs (the test SIGKILLs it).
+let pools (size: int) : Task<int> =
+    task {
+        do!
+            nursery.With(spawnMethod = SpawnMethod.WarmPool, poolSize = size) {
+                let! n = currentNursery
+                do! n.FillPoolAsync()
+                let! d = startActor ("keeper", [ "TractorNet.TestApp.Program" ])
+                let! _, _ = d.OpenContext(keeper, size)
+                do! n.FillPoolAsync()
+                say "pools warm"
+                let! _ = hang ()
+                ()
+            }
+
+        return 0
+    }
+
 /// Waits until standard input closes: the test ends a serving program by closing it.
 let private untilStdinCloses () : Task =
     Task.Run(fun () -> Console.In.ReadToEnd() |> ignore)
@@ -239,6 +267,7 @@ let main argv =
         with e ->
             eprintfn $"find failed: {e.GetType().Name}: {e.Message}"
             1
+    | [| "pool"; size |] -> (pools (int size)).GetAwaiter().GetResult()
     | [| "tree"; depth; fanout |] ->
         try
             node (int depth) (int fanout) () |> _.GetAwaiter().GetResult() |> ignore

@@ -14,7 +14,7 @@ open TractorNet.Spawning
 /// everything in it at once. Open one with <c>nursery { }</c> (F#) or <c>Tractor.OpenNursery</c> (C#).
 /// </summary>
 [<Sealed>]
-type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
+type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery, spawners: NurserySpawners, spawnMethod: SpawnMethod voption) =
     /// Runs `work` as a nursery child; whatever happens, the child's process is reaped before
     /// the nursery can end.
     let supervise (child: ChildActor) (work: CancellationToken -> Task) =
@@ -43,8 +43,53 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
 
     let whenCancelled = lazy (Task.Delay(Timeout.Infinite, tasks.Token))
 
-    /// <summary>How this nursery starts child actors (default: a new process each).</summary>
-    member val SpawnMethod = SpawnMethod.NewProcess with get, set
+    internal new(rt: ActorRuntime, tasks: TaskNursery) = ActorNursery(rt, tasks, NurserySpawners rt, ValueNone)
+
+    /// <summary>
+    /// How this nursery starts child actors: <see cref="F:TractorNet.SpawnMethod.NewProcess"/> by default (or what the
+    /// environment variable <c>TRACTOR_SPAWN_METHOD</c> says). Setting <see cref="F:TractorNet.SpawnMethod.WarmPool"/>
+    /// starts filling the nursery's warm pool at once. On a view made by <see cref="M:TractorNet.ActorNursery.WithSpawnMethod(TractorNet.SpawnMethod)"/>
+    /// it reads the view's method; setting it sets the nursery's.
+    /// </summary>
+    member _.SpawnMethod
+        with get () =
+            match spawnMethod with
+            | ValueSome m -> m
+            | ValueNone -> spawners.Method
+        and set (m: SpawnMethod) = spawners.Method <- m
+
+    /// <summary>
+    /// How many idle, pre-started processes this nursery's warm pool keeps (default 2, or <c>TRACTOR_POOL_SIZE</c>).
+    /// Set it before the pool starts (when opening the nursery, before choosing <see cref="F:TractorNet.SpawnMethod.WarmPool"/>).
+    /// </summary>
+    /// <exception cref="T:System.ArgumentOutOfRangeException">The size is negative.</exception>
+    /// <exception cref="T:System.InvalidOperationException">The pool has already started with another size.</exception>
+    member _.PoolSize
+        with get () = spawners.PoolSize
+        and set (n: int) = spawners.PoolSize <- n
+
+    /// <summary>
+    /// This nursery, starting its actors with <paramref name="spawnMethod"/> instead of its own method (a per-actor
+    /// choice): <c>n.WithSpawnMethod(SpawnMethod.WarmPool).StartActorAsync(...)</c>. The view shares everything else
+    /// with the nursery, its warm pool included.
+    /// </summary>
+    member _.WithSpawnMethod(spawnMethod: SpawnMethod) : ActorNursery =
+        if not (Enum.IsDefined spawnMethod) then
+            invalidArg (nameof spawnMethod) $"unknown spawn method {spawnMethod}"
+
+        ActorNursery(rt, tasks, spawners, ValueSome spawnMethod)
+
+    /// <summary>
+    /// Starts this nursery's warm pool if it has not started, and completes once <see cref="P:TractorNet.ActorNursery.PoolSize"/>
+    /// processes are warm (started, code loaded, waiting for an actor): the next spawns from the pool are warm.
+    /// </summary>
+    member _.FillPoolAsync() : Task = spawners.Pool.WhenWarm().WaitAsync tasks.Token
+
+    /// The spawner for this nursery's (or view's) method.
+    member internal this.Spawner = spawners.For this.SpawnMethod
+
+    /// The spawn methods and warm pool shared with this nursery's views.
+    member internal _.Spawners = spawners
 
     /// <summary>The actor this nursery belongs to (the current process's actor).</summary>
     member _.Actor = rt.Id
@@ -87,7 +132,7 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
         task {
             tasks.Token.ThrowIfCancellationRequested()
             ModuleNames.check enableModules
-            let! child = ChildActor.Spawn(rt, Spawners.forMethod this.SpawnMethod, name, List.ofSeq enableModules, logLevel, tasks.Token)
+            let! child = ChildActor.Spawn(rt, this.Spawner, name, List.ofSeq enableModules, logLevel, tasks.Token)
 
             supervise child (fun ct ->
                 task {
@@ -109,7 +154,7 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
             tasks.Token.ThrowIfCancellationRequested()
             let arguments = Arguments.encode rt.Codec call
             let name = if String.IsNullOrEmpty name then call.Function.Method else name
-            let! child = ChildActor.Launch(rt, Spawners.forMethod this.SpawnMethod, name, [ call.Function.DeclaringType ], logLevel)
+            let! child = ChildActor.Launch(rt, this.Spawner, name, [ call.Function.DeclaringType ], logLevel)
             let result = TaskCompletionSource<'T>(TaskCreationOptions.RunContinuationsAsynchronously)
             let portal = Portal<'T>(child, rt.Codec, result.Task)
             // The call goes out right behind the spawn spec: the child finds it waiting as soon as
@@ -164,27 +209,48 @@ type ActorNursery internal (rt: ActorRuntime, tasks: TaskNursery) =
     /// `Open`, turning on debug mode for the tree first when `debugMode` (or TRACTOR_DEBUG) asks
     /// at the root. In debug mode an error escaping the root's nursery opens the crash REPL here
     /// (a child's opens in Peer, where it escapes the actor's function).
-    static member internal Open<'T>(debugMode: bool, body: ActorNursery -> Task<'T>) : Task<'T> =
+    static member internal Open<'T>(debugMode: bool, body: ActorNursery -> Task<'T>) : Task<'T> = ActorNursery.Open(debugMode, ignore, body)
+
+    /// `Open`, with `configure` applied to the nursery before the body runs (its spawn method
+    /// and pool size). The nursery's warm pool, if it made one, is closed and every idle process
+    /// reaped before this completes, whatever the outcome.
+    static member internal Open<'T>(debugMode: bool, configure: ActorNursery -> unit, body: ActorNursery -> Task<'T>) : Task<'T> =
         task {
             Debugger.ensure debugMode
             let rt = ActorRuntime.Current
+            let spawners = NurserySpawners rt
             let mutable result = Unchecked.defaultof<'T>
 
             let run (tn: TaskNursery) : Task =
                 task {
-                    let! v = body (ActorNursery(rt, tn))
+                    let n = ActorNursery(rt, tn, spawners, ValueNone)
+                    configure n
+                    let! v = body n
                     result <- v
                 }
 
-            let! t =
+            let! outcome =
                 task {
                     try
-                        return! TaskNursery.Open(Func<TaskNursery, Task> run, rt.Token)
-                    with e when rt.Parent.IsNone && not (isNull DebugHooks.Current) ->
-                        do! Debugger.postMortem e
-                        ExceptionDispatchInfo.Capture(e).Throw()
-                        return Unchecked.defaultof<Task>
+                        try
+                            let! t = TaskNursery.Open(Func<TaskNursery, Task> run, rt.Token)
+                            return Result<Task, ExceptionDispatchInfo>.Ok t
+                        with e when rt.Parent.IsNone && not (isNull DebugHooks.Current) ->
+                            do! Debugger.postMortem e
+                            return Result<Task, ExceptionDispatchInfo>.Error(ExceptionDispatchInfo.Capture e)
+                    with e ->
+                        return Result<Task, ExceptionDispatchInfo>.Error(ExceptionDispatchInfo.Capture e)
                 }
+
+            // Idle pooled processes die with their nursery, whatever its outcome.
+            do! spawners.CloseAsync()
+
+            let t =
+                match outcome with
+                | Result.Ok t -> t
+                | Result.Error e ->
+                    e.Throw()
+                    Unchecked.defaultof<Task>
 
             if t.IsCompletedSuccessfully || typeof<'T> = typeof<unit> then
                 // Our own cancellation is absorbed (trio); a body with a value to return that

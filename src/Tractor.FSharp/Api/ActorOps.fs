@@ -57,5 +57,12 @@ type ActorOps =
     static member startActor(name: string, enableModules: string list, logLevel: LogLevel) : NurseryOp<Portal> =
         fun n -> n.StartActorAsync(name, enableModules, logLevel)
 
+    /// <summary>
+    /// Runs a nursery operation with another spawn method for the actors it starts (a per-actor choice):
+    /// <c>let! p = spawnWith (SpawnMethod.WarmPool, runInActor burnCpu)</c>. The nursery's own method is unchanged.
+    /// </summary>
+    static member spawnWith(spawnMethod: SpawnMethod, op: NurseryOp<'T>) : NurseryOp<'T> =
+        fun n -> op (n.WithSpawnMethod spawnMethod)
+
     /// <summary>The open nursery itself, for advanced use (<c>let! n = currentNursery</c>).</summary>
     static member currentNursery: NurseryOp<ActorNursery> = fun n -> Task.FromResult n

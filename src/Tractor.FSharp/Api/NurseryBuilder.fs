@@ -15,7 +15,7 @@ type NurseryOp<'T> = ActorNursery -> Task<'T>
 /// waiting as soon as the nursery is cancelled, and then waits for the awaited operation's real
 /// end (bounded by the cancel ladder), so that nothing the body started outlives the nursery.
 /// </summary>
-type NurseryBuilder internal (debugMode: bool) =
+type NurseryBuilder internal (debugMode: bool, spawnMethod: SpawnMethod voption, poolSize: int voption) =
     static let checkpoint (n: ActorNursery) = n.Token.ThrowIfCancellationRequested()
 
     /// `t`, awaited in `n`: once the nursery is cancelled, the cancellation is raised after t
@@ -41,16 +41,29 @@ type NurseryBuilder internal (debugMode: bool) =
     member inline _.Delay(f: unit -> NurseryOp<'T>) : NurseryOp<'T> = fun n -> f () n
 
     /// <summary>A builder for nurseries with the default options.</summary>
-    new() = NurseryBuilder(false)
+    new() = NurseryBuilder(false, ValueNone, ValueNone)
 
     /// <summary>
     /// The builder with options: <c>nursery.With(debugMode = true) { ... }</c> runs the tree in debug
-    /// mode (see <see cref="Debug"/>), inherited by every actor below.
+    /// mode (see <see cref="Debug"/>), inherited by every actor below;
+    /// <c>nursery.With(spawnMethod = SpawnMethod.WarmPool, poolSize = 4) { ... }</c> starts the nursery's actors
+    /// from a warm pool of 4 pre-started processes, which starts filling as the nursery opens.
     /// </summary>
     /// <param name="debugMode">Whether pauses and errors open the multi-process debugger's REPL.</param>
-    member _.With(?debugMode: bool) = NurseryBuilder(defaultArg debugMode false)
+    /// <param name="spawnMethod">How the nursery starts its actors (default: <c>SpawnMethod.NewProcess</c>, or <c>TRACTOR_SPAWN_METHOD</c>).</param>
+    /// <param name="poolSize">How many idle processes the nursery's warm pool keeps (default 2, or <c>TRACTOR_POOL_SIZE</c>).</param>
+    member _.With(?debugMode: bool, ?spawnMethod: SpawnMethod, ?poolSize: int) =
+        NurseryBuilder(defaultArg debugMode false, ValueOption.ofOption spawnMethod, ValueOption.ofOption poolSize)
 
-    member _.Run(op: NurseryOp<'T>) : Task<'T> = ActorNursery.Open(debugMode, op)
+    member _.Run(op: NurseryOp<'T>) : Task<'T> =
+        match spawnMethod, poolSize with
+        | ValueNone, ValueNone -> ActorNursery.Open(debugMode, op)
+        | _ ->
+            let configure (n: ActorNursery) =
+                poolSize |> ValueOption.iter (fun size -> n.PoolSize <- size)
+                spawnMethod |> ValueOption.iter (fun m -> n.SpawnMethod <- m)
+
+            ActorNursery.Open(debugMode, configure, op)
 
     member _.Bind(op: NurseryOp<'T>, f: 'T -> NurseryOp<'U>) : NurseryOp<'U> =
         fun n ->

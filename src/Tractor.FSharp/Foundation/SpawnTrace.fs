@@ -6,7 +6,7 @@ open System
 open System.Diagnostics
 
 /// Start-up phase timestamps for profiling spawns: with TRACTOR_TRACE_SPAWN=1, parent and child
-/// each write `spawn-trace <pid> <phase> <ms> <process CPU ms> <this thread's CPU ms>` lines to standard error, on the system-wide
+/// each write `spawn-trace <pid> <phase> <ms> <process CPU ms> <this thread's CPU ms> <methods JIT-compiled so far>` lines to standard error, on the system-wide
 /// monotonic clock (`Stopwatch` is CLOCK_MONOTONIC on Linux), so the two sides line up.
 /// Marks are buffered and written by `flush` (or a mark with `andFlush`): formatting and writing
 /// the first line costs a fresh process ~10 ms, which would otherwise land inside the phases.
@@ -28,7 +28,7 @@ module internal SpawnTrace =
 
     // Only when tracing: building the list JIT-compiles its constructors, in every child.
     let private marks =
-        if enabled then Collections.Generic.List<struct (string * int64 * TimeSpan * float)>() else null
+        if enabled then Collections.Generic.List<struct (string * int64 * TimeSpan * float * int64)>() else null
 
     /// Writes the buffered marks.
     let flush () =
@@ -42,9 +42,9 @@ module internal SpawnTrace =
                         String.Join(
                             "",
                             marks
-                            |> Seq.map (fun struct (phase, ts, cpu, threadCpu) ->
+                            |> Seq.map (fun struct (phase, ts, cpu, threadCpu, jitted) ->
                                 let ms = float ts * 1000.0 / float Stopwatch.Frequency
-                                String.Concat("spawn-trace ", pid, " ", phase, " ", ms.ToString("F2", inv), " ", cpu.TotalMilliseconds.ToString("F0", inv), " ", threadCpu.ToString("F2", inv), "\n"))
+                                String.Concat("spawn-trace ", pid, " ", phase, " ", ms.ToString("F2", inv), " ", cpu.TotalMilliseconds.ToString("F0", inv), " ", threadCpu.ToString("F2", inv), " ", jitted.ToString inv, "\n"))
                         )
 
                     marks.Clear()
@@ -60,7 +60,8 @@ module internal SpawnTrace =
             let ts = Stopwatch.GetTimestamp()
             let cpu = Environment.CpuUsage.TotalTime
             let threadCpu = threadCpuMs ()
-            lock marks (fun () -> marks.Add(struct (phase, ts, cpu, threadCpu)))
+            let jitted = Runtime.JitInfo.GetCompiledMethodCount false
+            lock marks (fun () -> marks.Add(struct (phase, ts, cpu, threadCpu, jitted)))
 
     /// Records that `phase` was reached now, then writes the buffered marks.
     let markAndFlush (phase: string) =

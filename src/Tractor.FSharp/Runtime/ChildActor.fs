@@ -133,7 +133,8 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
                     if proc.HasExited || ready.IsCompleted then
                         let! _ = Task.WhenAny(proc.Exited, Task.Delay 2000)
                         let how = if proc.HasExited then $"exited with code {proc.ExitCode}" else "closed its channel"
-                        raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) {how} before it was ready")
+                        let what = if proc.Pooled then "a warm pool's process, handed out" else "a new process"
+                        raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}, {what}) {how} before it was ready")
                     else
                         raise (ActorSpawnError $"actor '{id.Name}' (pid {proc.Pid}) was not ready within {ChildActor.StartTimeout}")
 
@@ -157,28 +158,25 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
         task {
             SpawnTrace.mark "parent.spawn"
             let id = ActorId.New name
-            let parentEnd, childEnd = Native.socketPair ()
-            let channel = new Channel(SocketConnection.OfDescriptor(parentEnd, "(parent)", $"(actor {name})"), rt.ChannelOptions)
 
-            let boot =
-                { ChannelFd = childEnd
-                  Secret = Convert.ToBase64String rt.Secret
-                  Name = name
+            let request =
+                { Name = name
                   Uid = id.Uid
-                  ParentPid = Environment.ProcessId
+                  Secret = Convert.ToBase64String rt.Secret
                   // The root's children lead a process group each, which their descendants
                   // share: see ChildProcess (a child still starting when its parent dies).
-                  LeadsGroup = rt.Parent.IsNone }
+                  LeadsGroup = rt.Parent.IsNone
+                  ChannelOptions = rt.ChannelOptions }
 
-            let! proc =
+            let! started =
                 task {
                     try
-                        return! spawner.Start(name, Bootstrap.encode boot, childEnd, boot.LeadsGroup)
-                    with e ->
-                        do! channel.DisposeAsync()
-                        return raise e
+                        return! spawner.Start request
+                    with :? WarmPoolException as e ->
+                        return raise (ActorSpawnError $"actor '{name}' did not start: {e.Message}")
                 }
 
+            let proc, channel = started.Process, started.Channel
             rt.Track proc
 
             match DebugHooks.Current with
@@ -211,7 +209,8 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
             if not (isNull failure) then
                 proc.Signal Native.SIGKILL |> ignore
                 do! child.Reap()
-                failure.Throw()
+                let what = if proc.Pooled then "a warm pool's process, handed out" else "a new process"
+                raise (ActorSpawnError $"actor '{name}' (pid {proc.Pid}, {what}) could not be sent its spawn spec: {failure.SourceException.Message}")
 
             return child
         }

@@ -29,7 +29,7 @@ module internal ChildRunner =
     /// `installDebugger` sets up the debugger (Devx/) over the link to the parent when the tree
     /// runs in debug mode.
     let run (name: string) (installDebugger: ActorRuntime -> IMessageLink -> unit) : int =
-        StartupWarmup.start ()
+        let warmup = StartupWarmup.start ()
         // Byte by byte from descriptor 0: nothing after the line is consumed (the rest of
         // standard input is the lifeline), and System.Console is not needed.
         let l = Native.readLine 0
@@ -50,40 +50,75 @@ module internal ChildRunner =
             Native.ignoreSignal Native.SIGTTOU
 
         Log.setActor (name, boot.Uid)
-        let id = { Name = boot.Name; Uid = boot.Uid }
-        let rt = new ActorRuntime(id, None, Convert.FromBase64String boot.Secret)
-        ActorRuntime.InstallChild rt
+        // The runtime's settings for channels (its own instance is made once the spec names the actor).
+        let channelOptions = ChannelOptions(Log = Log.standardError)
+        Native.closeOnExec boot.ChannelFd
+        let channel = new Channel(new DescriptorConnection(boot.ChannelFd, "(actor)", "(parent)"), channelOptions)
 
         // SIGTERM/SIGINT handlers and the standard-input lifeline start once the actor serves:
         // setting them up (the runtime's signal thread, a stdin stream) competed for the cores
         // with the start path. Until then PDEATHSIG (armed above, parent pid checked) covers the
-        // parent's death, and a SIGTERM simply terminates the starting process.
+        // parent's death, and a SIGTERM simply terminates the starting process. A warm pool's
+        // process sets them up before it waits (off the path of its first call): until it has
+        // a runtime, the parent's end or SIGTERM simply ends it.
         // Set by the SIGTERM handler: the exit code then says so (143, as if killed by it), so
         // the parent can tell "stopped from outside" from an exit of the actor's own.
         let terminated = ref false
+        // The runtime, once the spec has named the actor (read by the lifeline's callbacks).
+        let runtime: ActorRuntime option ref = ref None
 
         let watchParent () =
             Lifeline.watchParent
                 (fun () ->
                     LayerLog.Debug "parent gone (standard input closed): cancelling"
-                    rt.Cancel()
-                    exitAfter (rt.Ladder.Graceful + rt.Ladder.Terminate) 1)
+
+                    match runtime.Value with
+                    | None -> exit 0
+                    | Some rt ->
+                        rt.Cancel()
+                        exitAfter (rt.Ladder.Graceful + rt.Ladder.Terminate) 1)
                 (fun () ->
                     LayerLog.Debug "SIGTERM: cancelling"
                     terminated.Value <- true
-                    rt.Cancel()
-                    exitAfter (TimeSpan.FromMilliseconds 300.0) 143)
 
-        Native.closeOnExec boot.ChannelFd
-        let channel = new Channel(new DescriptorConnection(boot.ChannelFd, "(actor)", "(parent)"), rt.ChannelOptions)
+                    match runtime.Value with
+                    | None -> exit 143
+                    | Some rt ->
+                        rt.Cancel()
+                        exitAfter (TimeSpan.FromMilliseconds 300.0) 143)
 
-        // The parent queued the spec before we started, so this read does not wait.
-        let more = channel.ReceiveAsync().AsTask().GetAwaiter().GetResult()
+        // A warm pool's process: once the call path is warm, say so and wait (idle, for as long
+        // as the pool keeps it) for the spec that makes it an actor. A closed channel means the
+        // pool let it go: exit quietly. (PDEATHSIG and the lifeline cover the parent's death meanwhile.)
+        if boot.Pooled then
+            warmup.Join()
+            PooledWarmup.run channelOptions
+            watchParent ()
+            channel.SendAsync(WarmSignal.frame).AsTask().GetAwaiter().GetResult()
+            SpawnTrace.mark "child.warm"
+
+        // A new process: the parent queued the spec before we started, so this read does not wait.
+        let more =
+            try
+                channel.ReceiveAsync().AsTask().GetAwaiter().GetResult()
+            with _ when boot.Pooled ->
+                false
+
+        if not more && boot.Pooled then
+            channel.Abort null
+            exit 0
 
         let spec =
             match (if more then ValueSome(MessageCodec.deserialize (Buffers.ReadOnlySequence channel.Current)) else ValueNone) with
             | ValueSome(Spawn spec) -> spec
             | other -> failwith $"expected a spawn spec from the parent, got {other}"
+
+        // The actor's identity is the spec's (a pooled process learns it only now).
+        let id = spec.Actor
+        Log.setActor (id.Name, id.Uid)
+        let rt = new ActorRuntime(id, None, Convert.FromBase64String boot.Secret)
+        ActorRuntime.InstallChild rt
+        runtime.Value <- Some rt
 
         channel.SetPeer { Name = spec.Parent.Name; Uid = spec.Parent.Uid; Pid = boot.ParentPid }
         rt.EnabledModules <- spec.EnabledModules
@@ -120,7 +155,10 @@ module internal ChildRunner =
 
         let peer = Peer(link, id, rt.Codec, (fun () -> rt.EnabledModules :> _), rt.Token, onControl)
         peer.Start()
-        watchParent ()
+
+        if not boot.Pooled then
+            watchParent ()
+
         SpawnTrace.mark "child.serving"
         let cancelled = Task.Delay(Timeout.Infinite, rt.Token)
         Task.WaitAny(cancelRequested.Task, peer.Closed, cancelled) |> ignore

@@ -18,9 +18,12 @@ module internal StartupWarmup =
     /// The function the warm-up calls.
     let noop () : Task<unit> = Task.FromResult()
 
+    /// `noop`, found by reflection.
+    let noopMethod () =
+        typeof<Anchor>.DeclaringType.GetMethod(nameof noop, Reflection.BindingFlags.Static ||| Reflection.BindingFlags.Public ||| Reflection.BindingFlags.NonPublic)
+
     let private warm (codec: IPayloadCodec) =
-        let home = typeof<Anchor>.DeclaringType
-        let f = FunctionRefs.ofMethod (home.GetMethod(nameof noop, Reflection.BindingFlags.Static ||| Reflection.BindingFlags.Public ||| Reflection.BindingFlags.NonPublic))
+        let f = FunctionRefs.ofMethod (noopMethod ())
         let frame = ArrayBufferWriter<byte>(256)
         MessageCodec.serialize frame (Start(1L, f, [], Unary, null))
 
@@ -37,15 +40,18 @@ module internal StartupWarmup =
         | _ -> ()
 
     /// Starts warming the call path on a background thread (the codec is the one every actor
-    /// uses: its caches are shared).
-    let start () =
-        Thread(
-            (fun () ->
-                try
-                    warm (PayloadCodec MsgPackSerializer.Default)
-                with _ ->
-                    ()),
-            IsBackground = true,
-            Name = "tractor-warmup"
-        )
-            .Start()
+    /// uses: its caches are shared); a warm pool's process joins it before it says it is warm.
+    let start () : Thread =
+        let t =
+            Thread(
+                (fun () ->
+                    try
+                        warm (PayloadCodec MsgPackSerializer.Default)
+                    with _ ->
+                        ()),
+                IsBackground = true,
+                Name = "tractor-warmup"
+            )
+
+        t.Start()
+        t

@@ -17,7 +17,10 @@ type internal Bootstrap =
       ParentPid: int
       /// Whether the child leads a new process group that all its descendants
       /// share: the root's children do, so the root can kill a whole subtree at once.
-      LeadsGroup: bool }
+      LeadsGroup: bool
+      /// Whether the child is a warm pool's: it says it is warm (WarmPool) and waits for its
+      /// identity in the spawn spec; `Name`/`Uid` are then placeholders.
+      Pooled: bool }
 
 /// The line is the fields, each URI-escaped, separated by spaces: plain text on purpose, so a
 /// child does not build a serialiser before it has even connected (that cost ~85 ms of JIT).
@@ -77,7 +80,7 @@ module internal Bootstrap =
 
     let encode (b: Bootstrap) =
         let inv = Globalization.CultureInfo.InvariantCulture
-        [ b.ChannelFd.ToString inv; b.Secret; b.Name; b.Uid; b.ParentPid.ToString inv; (if b.LeadsGroup then "1" else "0") ]
+        [ b.ChannelFd.ToString inv; b.Secret; b.Name; b.Uid; b.ParentPid.ToString inv; (if b.LeadsGroup then "1" else "0"); (if b.Pooled then "1" else "0") ]
         |> List.map escape
         |> String.concat " "
 
@@ -85,7 +88,7 @@ module internal Bootstrap =
         if String.IsNullOrEmpty line then
             failwith "no bootstrap line on standard input (this entry point is started by a parent actor)"
 
-        let fields = Array.zeroCreate<string> 6
+        let fields = Array.zeroCreate<string> 7
         let mutable count = 0
         let mutable start = 0
 
@@ -98,15 +101,18 @@ module internal Bootstrap =
                 start <- i + 1
 
         if count <> fields.Length then
-            failwith $"malformed bootstrap line ({count} fields, expected 6)"
+            failwith $"malformed bootstrap line ({count} fields, expected 7)"
+
+        let flag (text: string) =
+            match text with
+            | "1" -> true
+            | "0" -> false
+            | other -> failwith $"malformed bootstrap line (not a flag: '{other}')"
 
         { ChannelFd = number fields[0]
           Secret = fields[1]
           Name = fields[2]
           Uid = fields[3]
           ParentPid = number fields[4]
-          LeadsGroup =
-            match fields[5] with
-            | "1" -> true
-            | "0" -> false
-            | other -> failwith $"malformed bootstrap line (not a flag: '{other}')" }
+          LeadsGroup = flag fields[5]
+          Pooled = flag fields[6] }

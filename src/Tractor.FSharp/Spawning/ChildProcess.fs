@@ -119,7 +119,7 @@ module internal ChildCommand =
 /// below the root never leave it), so the kill reaches it at once, at any depth, and the root
 /// nursery cannot return while it lives. The group's id stays reserved while any member is
 /// alive; once empty, the kill finds nothing (a pid is not reused before the counter wraps).
-type internal ChildProcess private (proc: Process, name: string, leadsGroup: bool) =
+type internal ChildProcess private (proc: Process, name: string, leadsGroup: bool, pooled: bool) =
     let pid = proc.Id
     let mutable exitCode = 0
 
@@ -136,7 +136,8 @@ type internal ChildProcess private (proc: Process, name: string, leadsGroup: boo
     /// Starts a child actor process (from the spawner thread) and writes its bootstrap line.
     /// Takes `channelFd`: the child inherits it, and this process's copy is closed once the child
     /// has started (or failed to), so the parent end sees end-of-file when the child dies.
-    static member Start(name: string, bootstrapLine: string, channelFd: int, leadsGroup: bool, ?extraEnvironment: (string * string) list) : Task<ChildProcess> =
+    /// `pooled`: started ahead by a warm pool (its name is then the pool's placeholder, not an actor's).
+    static member Start(name: string, bootstrapLine: string, channelFd: int, leadsGroup: bool, ?extraEnvironment: (string * string) list, ?pooled: bool) : Task<ChildProcess> =
         task {
             let program, args = ChildCommand.build name
             let psi = ProcessStartInfo(program, UseShellExecute = false, RedirectStandardInput = true)
@@ -159,7 +160,7 @@ type internal ChildProcess private (proc: Process, name: string, leadsGroup: boo
                     finally
                         Native.close channelFd)
             SpawnTrace.mark "parent.started"
-            let child = new ChildProcess(proc, name, leadsGroup)
+            let child = new ChildProcess(proc, name, leadsGroup, defaultArg pooled false)
 
             try
                 do! proc.StandardInput.WriteLineAsync bootstrapLine
@@ -171,8 +172,10 @@ type internal ChildProcess private (proc: Process, name: string, leadsGroup: boo
             return child
         }
 
-    /// The actor name the process was started for.
+    /// The actor name the process was started for (a warm pool's placeholder for a pooled one).
     member _.Name = name
+    /// Whether a warm pool started it ahead of its actor.
+    member _.Pooled = pooled
     /// The OS process id.
     member _.Pid = pid
     /// Completes when the process has exited and been reaped.

@@ -58,7 +58,7 @@ type ActorSupervisor internal (nursery: ActorNursery, options: SupervisorOptions
     /// Starts a process for `c` and watches it; its end comes back to the loop as a command.
     let start (c: SupervisedChild) (ct: CancellationToken) : Task =
         task {
-            let! child = ChildActor.Spawn(rt, Spawners.forMethod nursery.SpawnMethod, c.Name, c.Modules, c.LogLevel, ct)
+            let! child = ChildActor.Spawn(rt, nursery.Spawner, c.Name, c.Modules, c.LogLevel, ct)
             // A discoverable daemon registers each new process under its name before it counts as
             // started (through a portal of its own: the handle's may be waiting for this restart).
             if c.Discoverable then
