@@ -21,6 +21,12 @@ module internal SocketCalls =
     [<DllImport("libc", EntryPoint = "shutdown")>]
     extern int shutdown(int fd, int how)
 
+    /// poll(2) over `nfds` pollfd structs (int fd; short events; short revents).
+    [<DllImport("libc", EntryPoint = "poll")>]
+    extern int poll(nativeint fds, unativeint nfds, int timeout)
+
+    let POLLIN = 1L
+
     let EINTR = 4
     let EAGAIN = 11
     let MSG_DONTWAIT = 0x40
@@ -37,8 +43,8 @@ module internal SocketCalls =
 /// option queries) costs a new process ~20 ms, on the path to its first call.
 ///
 /// Receiving first tries a non-blocking read, which is all a busy channel needs; when no bytes
-/// are there, the connection's reader thread does the blocking read and completes the wait on
-/// the thread pool. Sending writes on the caller's thread, blocking only while the peer's
+/// are there, the connection's reader thread (waiting in poll(2)) reads them once they arrive
+/// and completes the wait on the thread pool. Sending writes on the caller's thread, blocking only while the peer's
 /// socket buffer is full. The descriptor must be in blocking mode (as `socketpair` makes it).
 [<Sealed>]
 type internal DescriptorConnection(fd: int, localName: string, remoteName: string) =
@@ -107,27 +113,57 @@ type internal DescriptorConnection(fd: int, localName: string, remoteName: strin
             else
                 ValueSome request)
 
-    /// The reader thread: serves one waiting receive at a time with a blocking read.
+    /// Blocks until the socket has bytes to read, has ended or failed (recv then says which).
+    let waitReadable () =
+        let mutable added = false
+
+        try
+            try
+                handle.DangerousAddRef &added
+                // One pollfd: fd in the low 32 bits, events = POLLIN next (little-endian).
+                let fds = NativePtr.stackalloc<int64> 1
+                NativePtr.write fds (int64 (uint32 fd) ||| (SocketCalls.POLLIN <<< 32))
+                let mutable again = true
+
+                while again do
+                    let n = SocketCalls.poll (NativePtr.toNativeInt fds, 1un, -1)
+                    again <- n < 0 && Marshal.GetLastSystemError() = SocketCalls.EINTR
+            with :? ObjectDisposedException ->
+                ()
+        finally
+            if added then handle.DangerousRelease()
+
+    /// The reader thread: waits in poll(2) until bytes arrive, then serves the receive that waits
+    /// for them. Waiting for the socket first, rather than for a receive to be asked for, means a
+    /// receive that goes asynchronous costs no wake-up of this thread: in a ping-pong the request
+    /// is made before the answer arrives, and the answer's arrival is the only wake-up, as with
+    /// the socket engine's epoll. Bytes that arrive while no receive waits stay in the socket for
+    /// the next receive's own non-blocking read.
     let readLoop () =
         let mutable go = true
 
         while go do
+            waitReadable ()
+
             match nextRequest () with
             | ValueNone -> go <- false
             | ValueSome buffer ->
                 let outcome =
                     try
-                        Ok(receive buffer 0)
+                        Ok(receive buffer SocketCalls.MSG_DONTWAIT)
                     with e ->
                         Error e
 
-                lock gate (fun () ->
-                    requested <- false
-                    request <- Memory<byte>())
-
                 match outcome with
-                | Ok n -> wait.SetResult n
-                | Error e -> wait.SetException e
+                | Ok -1 -> () // the bytes were read before the receive was asked for: wait again
+                | _ ->
+                    lock gate (fun () ->
+                        requested <- false
+                        request <- Memory<byte>())
+
+                    match outcome with
+                    | Ok n -> wait.SetResult n
+                    | Error e -> wait.SetException e
 
     /// Hands `buffer` to the reader thread (started on first need).
     let receiveSlow (buffer: Memory<byte>) : ValueTask<int> =
