@@ -12,6 +12,22 @@ open TractorNet
 /// Structural equality through NUnit (its own overloads are ambiguous on F# lists).
 let eq (expected: 'T) = Is.EqualTo(box expected)
 
+/// The test program (tests/Tractor.TestApp) as built for this run: a root the tests can SIGKILL.
+let testAppDll () =
+    IO.Path.Combine(TractorNet.Testing.RepoPaths.outputOf "tests/Tractor.TestApp", "Tractor.TestApp.dll")
+
+/// Polls (bounded) until `condition` holds, for process states nothing can be awaited on (a
+/// process gone from the table); false if it never held.
+let eventuallyWithin (limit: TimeSpan) (condition: unit -> bool) =
+    let sw = Diagnostics.Stopwatch.StartNew()
+    let mutable ok = condition ()
+
+    while not ok && sw.Elapsed < limit do
+        Thread.Sleep 20
+        ok <- condition ()
+
+    ok
+
 /// Runs `f` and gives the exception it raised, or null when it returned.
 let catchAsync (f: unit -> Task<'T>) : Task<exn> =
     task {

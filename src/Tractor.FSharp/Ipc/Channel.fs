@@ -156,6 +156,15 @@ type Channel(connection: IConnection, options: ChannelOptions) =
     /// the cheap way for a sender that waits for an answer), or on the shared queue, where an
     /// idle thread takes it at once (a sender that carries on: a stream's producer, a reader
     /// granting credit; on its own queue the write would wait until it stops).
+    /// Ends the frame begun at `mark` in the send queue (under the gate): writes its length, or
+    /// drops it and raises when it is over the frame limit.
+    member private _.CloseFrame(mark: int) =
+        let length = pending.Count - mark - Frame.HeaderSize
+        if length > maxFrame then
+            pending.Truncate mark
+            raise (FrameTooLargeException(int64 length, maxFrame))
+        pending.PatchHeader(mark, length)
+
     member private this.Schedule(local: bool) =
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal = local) |> ignore
 
@@ -222,11 +231,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
             with _ ->
                 pending.Truncate mark
                 reraise ()
-            let length = pending.Count - mark - Frame.HeaderSize
-            if length > maxFrame then
-                pending.Truncate mark
-                raise (FrameTooLargeException(int64 length, maxFrame))
-            pending.PatchHeader(mark, length)
+            this.CloseFrame mark
             wait <- this.AfterEnqueue(&schedule)
         finally
             Monitor.Exit gate
@@ -263,11 +268,7 @@ type Channel(connection: IConnection, options: ChannelOptions) =
             with _ ->
                 pending.Truncate mark
                 reraise ()
-        let length = pending.Count - mark - Frame.HeaderSize
-        if length > maxFrame then
-            pending.Truncate mark
-            raise (FrameTooLargeException(int64 length, maxFrame))
-        pending.PatchHeader(mark, length)
+        this.CloseFrame mark
         batchCountAt <- mark + Frame.HeaderSize + countAt
         BinaryPrimitives.WriteInt32BigEndian(pending.Slice(batchCountAt, 4), count)
         batchOpen <- true

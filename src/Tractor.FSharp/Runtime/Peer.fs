@@ -38,15 +38,19 @@ type internal Peer
     // Calls handed off that have not yet reached their first wait (so are not in `serving` yet).
     let mutable startingHere = 0
 
-    /// Completes a call's reply on the thread pool: its continuations (the caller's code) run
-    /// synchronously, and must never run inside the receive loop or `fail`.
-    let completeLater (tcs: TaskCompletionSource<Result<byte[], RemoteErrorInfo>>) (outcome: Result<byte[], RemoteErrorInfo>) =
+    /// Completes a call's reply on the thread pool with its outcome, or with `error` when not
+    /// null: its continuations (the caller's code) run synchronously, and must never run inside
+    /// the receive loop or `fail`.
+    let settleLater (tcs: TaskCompletionSource<Result<byte[], RemoteErrorInfo>>) (outcome: Result<byte[], RemoteErrorInfo>) (error: exn) =
         ThreadPool.UnsafeQueueUserWorkItem(
-            (fun (struct (t: TaskCompletionSource<Result<byte[], RemoteErrorInfo>>, o)) -> t.TrySetResult o |> ignore),
-            struct (tcs, outcome),
+            (fun (struct (t: TaskCompletionSource<Result<byte[], RemoteErrorInfo>>, o, e: exn)) ->
+                (if isNull e then t.TrySetResult o else t.TrySetException e) |> ignore),
+            struct (tcs, outcome, error),
             false
         )
         |> ignore
+
+    let completeLater tcs outcome = settleLater tcs outcome null
 
     // ---- serving the peer's calls ----
     /// Sends a served call's outcome, marking its span (the current activity, when tracing) by it.
@@ -225,9 +229,7 @@ type internal Peer
         for id in pending.Keys() do
             match pending.TryRemove id with
             | true, tcs ->
-                let error = TransportClosedError(string link.Remote, reason)
-                ThreadPool.UnsafeQueueUserWorkItem((fun (struct (t: TaskCompletionSource<Result<byte[], RemoteErrorInfo>>, e: exn)) -> t.TrySetException e |> ignore), struct (tcs, error :> exn), false)
-                |> ignore
+                settleLater tcs Unchecked.defaultof<_> (TransportClosedError(string link.Remote, reason))
             | _ -> ()
 
         for key in endpoints.Keys() do

@@ -18,9 +18,6 @@ let private Prompt = @"\(tractor\) "
 let private examples (lang: string) =
     Path.Combine(RepoPaths.outputOf $"examples/{lang}", $"Tractor.Examples.{lang}.dll")
 
-let private testApp () =
-    Path.Combine(RepoPaths.outputOf "tests/Tractor.TestApp", "Tractor.TestApp.dll")
-
 let private example (name: string) = PseudoTerminal.StartDotnet(examples "FSharp", [ name ])
 
 let private paused (actor: string) = $@"Opening a REPL in paused actor \('{actor}', '(\w+)'\) pid (\d+)"
@@ -154,7 +151,7 @@ let private untilQueued (t: PseudoTerminal) =
         queued <- (t.Expect Prompt).Contains "waiting for the terminal"
 
 let ``the second actor's REPL appears only once the first released the lock`` () =
-    use t = PseudoTerminal.StartDotnet(testApp (), [ "pausers"; "on" ])
+    use t = PseudoTerminal.StartDotnet(testAppDll (), [ "pausers"; "on" ])
     let firstName = Regex.Match(t.Expect Prompt, @"paused actor \('(pauser_\w)'").Groups[1].Value
     untilQueued t
     Assert.That(Regex.Matches(t.Output, "Opening a REPL").Count, Is.EqualTo 1, "two REPLs at once")
@@ -167,7 +164,7 @@ let ``the second actor's REPL appears only once the first released the lock`` ()
     Assert.That(t.ExitCode(), Is.EqualTo 0)
 
 let ``a child killed while it holds the lock releases it to the next in line`` () =
-    use t = PseudoTerminal.StartDotnet(testApp (), [ "pausers"; "on" ])
+    use t = PseudoTerminal.StartDotnet(testAppDll (), [ "pausers"; "on" ])
     let header = t.Expect Prompt
     let holder = Regex.Match(header, @"paused actor \('(pauser_\w)'").Groups[1].Value
     let pid = pidIn header
@@ -193,7 +190,7 @@ let ``a child killed while it holds the lock releases it to the next in line`` (
 
 let ``the cancel ladder waits while a child holds the terminal lock`` () =
     // The root cancels its nursery with a 1 ms + 1 ms ladder once the child's REPL is open.
-    use t = PseudoTerminal.StartDotnet(testApp (), [ "ladder-waits" ])
+    use t = PseudoTerminal.StartDotnet(testAppDll (), [ "ladder-waits" ])
     let first = t.Expect Prompt
     Assert.That(first, Does.Match(paused "holder"))
     // the root says it cancels as soon as the lock is granted: before or after the header
@@ -209,7 +206,7 @@ let ``the cancel ladder waits while a child holds the terminal lock`` () =
     Assert.That(t.ExitCode(), Is.EqualTo 0)
 
 let ``with Tractor.Debugger.Eval referenced, p evaluates C# expressions in a child's REPL`` () =
-    use t = PseudoTerminal.StartDotnet(testApp (), [ "pausers"; "on" ])
+    use t = PseudoTerminal.StartDotnet(testAppDll (), [ "pausers"; "on" ])
     let name = Regex.Match(t.Expect Prompt, @"paused actor \('pauser_(\w)'").Groups[1].Value
     t.SendLine "p name.ToUpper() + \"!\" + (name.Length * 10)"
     // the first expression loads Roslyn: a few seconds
@@ -223,7 +220,7 @@ let ``with Tractor.Debugger.Eval referenced, p evaluates C# expressions in a chi
     Assert.That(t.ExitCode(), Is.EqualTo 0)
 
 let ``debug mode off: a pause does nothing and prints nothing`` () =
-    use t = PseudoTerminal.StartDotnet(testApp (), [ "pausers"; "off" ])
+    use t = PseudoTerminal.StartDotnet(testAppDll (), [ "pausers"; "off" ])
     let all = t.ExpectEnd()
     Assert.That(all.Trim(), Is.EqualTo "done a b")
     Assert.That(t.ExitCode(), Is.EqualTo 0)

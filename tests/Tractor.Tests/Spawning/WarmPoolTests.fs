@@ -249,24 +249,10 @@ let ``a pool size is checked and fixed once the pool has started`` () : Task =
 
 // ---------------------------------------------------------------- a SIGKILLed root
 
-let private testApp () =
-    Path.Combine(RepoPaths.outputOf "tests/Tractor.TestApp", "Tractor.TestApp.dll")
-
-/// Waits (bounded) until `condition` holds; false if it never did.
-let private eventually (limit: TimeSpan) (condition: unit -> bool) =
-    let sw = Stopwatch.StartNew()
-    let mutable ok = condition ()
-
-    while not ok && sw.Elapsed < limit do
-        Thread.Sleep 20
-        ok <- condition ()
-
-    ok
-
 let ``SIGKILL of the root leaves no pooled process behind, idle or handed out, at any depth`` () =
     OurProcesses.ensureMarked ()
     let psi = ProcessStartInfo("dotnet", UseShellExecute = false, RedirectStandardOutput = true)
-    psi.ArgumentList.Add(testApp ())
+    psi.ArgumentList.Add(testAppDll ())
     psi.ArgumentList.Add "pool"
     psi.ArgumentList.Add "2"
     use root = Process.Start psi
@@ -282,7 +268,7 @@ let ``SIGKILL of the root leaves no pooled process behind, idle or handed out, a
         root.Kill()
         root.WaitForExit()
 
-    let gone = eventually (TimeSpan.FromSeconds 15.0) (fun () -> OurProcesses.list().IsEmpty)
+    let gone = eventuallyWithin (TimeSpan.FromSeconds 15.0) (fun () -> OurProcesses.list().IsEmpty)
     Assert.That(gone, Is.True, $"processes left: {OurProcesses.list ()}")
 
 /// This file's tests, in file order.

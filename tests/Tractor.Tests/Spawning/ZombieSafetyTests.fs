@@ -10,20 +10,6 @@ open System.Threading
 open NUnit.Framework
 open TractorNet.Testing
 
-let private testApp () =
-    Path.Combine(RepoPaths.outputOf "tests/Tractor.TestApp", "Tractor.TestApp.dll")
-
-/// Waits (bounded) until `condition` holds; false if it never did.
-let private eventually (limit: TimeSpan) (condition: unit -> bool) =
-    let sw = Stopwatch.StartNew()
-    let mutable ok = condition ()
-
-    while not ok && sw.Elapsed < limit do
-        Thread.Sleep 20
-        ok <- condition ()
-
-    ok
-
 let private parentOf (pid: int) =
     try
         let stat = File.ReadAllText $"/proc/{pid}/stat"
@@ -35,7 +21,7 @@ let private parentOf (pid: int) =
 let private startTree (depth: int) (fanout: int) =
     OurProcesses.ensureMarked ()
     let psi = ProcessStartInfo("dotnet", UseShellExecute = false, RedirectStandardError = true)
-    psi.ArgumentList.Add(testApp ())
+    psi.ArgumentList.Add(testAppDll ())
 
     for a in [ "tree"; string depth; string fanout ] do
         psi.ArgumentList.Add a
@@ -43,12 +29,12 @@ let private startTree (depth: int) (fanout: int) =
     let root = Process.Start psi
     let stderr = root.StandardError.ReadToEndAsync()
     let expected = 1 + Seq.sum [ for d in 1..depth -> pown fanout d ]
-    let started = eventually (TimeSpan.FromSeconds 60.0) (fun () -> OurProcesses.list().Length >= expected)
+    let started = eventuallyWithin (TimeSpan.FromSeconds 60.0) (fun () -> OurProcesses.list().Length >= expected)
     Assert.That(started, Is.True, $"the tree of {expected} processes started")
     root, stderr
 
 let private assertAllGone () =
-    let gone = eventually (TimeSpan.FromSeconds 15.0) (fun () -> OurProcesses.list().IsEmpty)
+    let gone = eventuallyWithin (TimeSpan.FromSeconds 15.0) (fun () -> OurProcesses.list().IsEmpty)
     Assert.That(gone, Is.True, $"processes left: {OurProcesses.list ()}")
 
 let ``SIGKILL of the root leaves no process of the tree behind`` () =
