@@ -22,6 +22,14 @@ public static class ForeignWork
         throw new InvalidOperationException("foreign boom");
     }
 
+    /// <summary>Foreign code: sends its first message, fails once the body has sent it one (so the body is surely running).</summary>
+    public static async Task FailOnFirstMessage(ForeignEnd<string, int, int> chan, CancellationToken ct)
+    {
+        chan.Started("start");
+        await chan.ReceiveAsync();
+        throw new InvalidOperationException("foreign boom");
+    }
+
     /// <summary>An actor's function whose foreign task fails while the structured side waits.</summary>
     public static Task<int> FailsInActor() =>
         Tractor.OpenChannelFrom<string, int, int, int>(StartThenFail, async (first, chan) => await chan.ReceiveAsync());
@@ -53,9 +61,13 @@ public class ForeignTests
     {
         var bodyCancelled = false;
         var e = await Throws<InvalidOperationException>(() =>
-            Tractor.OpenChannelFrom<string, int, int>(ForeignWork.StartThenFail, async (_, _) =>
+            Tractor.OpenChannelFrom<string, int, int>(ForeignWork.FailOnFirstMessage, async (_, chan) =>
             {
-                try { await Task.Delay(Timeout.Infinite, CancelScope.CurrentToken); }
+                try
+                {
+                    await chan.SendAsync(1);
+                    await Task.Delay(Timeout.Infinite, CancelScope.CurrentToken);
+                }
                 finally { bodyCancelled = CancelScope.CurrentToken.IsCancellationRequested; }
             }));
         Assert.That(e.Message, Is.EqualTo("foreign boom"));

@@ -73,10 +73,15 @@ let ``a failed property prints a replay that reproduces the same counterexample`
     let first = failureMessage (runInner (Register.property 100 [] "short lists" property))
     let replay = Text.RegularExpressions.Regex.Match(first, ReplayVariable + "=\"([0-9,]+)\"")
     Assert.That(replay.Success, Is.True, $"no replay in: {first}")
-    // The same failing case, reached again from the printed replay: its arguments, then shrunk.
+    // The same failing case, reached again from the printed replay: its arguments, then shrunk
+    // (FsCheck prints no "Shrunk" part when the first counterexample is already minimal).
     let falsifiable (message: string) =
-        let m = Text.RegularExpressions.Regex.Match(message, @"Parameters:\s*([^\n]*)\n[\s\S]*?Shrunk[^\n]*\n\s*([^\n]*)")
-        if m.Success then $"{m.Groups[1].Value} => {m.Groups[2].Value}" else ""
+        let found = Text.RegularExpressions.Regex.Match(message, @"Parameters:\s*([^\n]*)")
+        let shrunk = Text.RegularExpressions.Regex.Match(message, @"Shrunk[^\n]*\n\s*([^\n]*)")
+        match found.Success, shrunk.Success with
+        | true, true -> $"{found.Groups[1].Value} => {shrunk.Groups[1].Value}"
+        | true, false -> found.Groups[1].Value
+        | _ -> ""
 
     let saved = Environment.GetEnvironmentVariable ReplayVariable
 

@@ -18,6 +18,14 @@ let startThenFail (chan: ForeignEnd<string, int, int>) (_: CancellationToken) : 
         return invalidOp "foreign boom"
     }
 
+/// Foreign code: sends its first message, fails once the body has sent it one (so the body is surely running).
+let failOnFirstMessage (chan: ForeignEnd<string, int, int>) (_: CancellationToken) : Task<unit> =
+    task {
+        chan.Started "start"
+        let! _ = chan.ReceiveAsync()
+        return invalidOp "foreign boom"
+    }
+
 /// Foreign code that sends its first message, then waits for its token; counts how many such tasks saw it cancelled.
 let mutable private stoppedCount = 0
 

@@ -61,8 +61,9 @@ let ``the foreign side raising cancels the body and raises its error as itself``
 
         let! e =
             catchAsync (fun () ->
-                openChannelFrom startThenFail (fun _ _ -> task {
+                openChannelFrom failOnFirstMessage (fun _ chan -> task {
                     try
+                        do! chan.SendAsync 1
                         do! hang CancelScope.CurrentToken
                     finally
                         bodyCancelled.SetResult CancelScope.CurrentToken.IsCancellationRequested
