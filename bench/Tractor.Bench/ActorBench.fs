@@ -273,15 +273,41 @@ let private cpuPerOp (n: int64) (a: Process) (b: Process) (batch: ChannelBench.B
         return (cpuMicros a + cpuMicros b - before) / float ops
     }
 
+/// Times a process's threads have blocked so far (voluntary context switches, from /proc): preemptions
+/// (the involuntary ones) are left out, as they count the machine's load, not the code's hand-offs.
+let private switches (pid: int) =
+    let mutable total = 0L
+    for task in Directory.GetDirectories $"/proc/{pid}/task" do
+        try
+            for line in File.ReadLines(Path.Combine(task, "status")) do
+                if line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) then
+                    total <- total + int64 (line.Substring(line.IndexOf(':') + 1).Trim())
+        with :? IOException | :? UnauthorizedAccessException ->
+            () // the thread ended meanwhile
+    total
+
+/// Times both processes' threads block per operation over `n` operations of `batch`: each is a
+/// thread going to sleep and being woken, the cost a round trip pays beside its own work.
+let private switchesPerOp (n: int64) (a: Process) (b: Process) (batch: ChannelBench.Batch) =
+    task {
+        let before = switches a.Id + switches b.Id
+        let mutable ops = 0L
+        while ops < n do
+            let! k = batch ()
+            ops <- ops + k
+        return float (switches a.Id + switches b.Id - before) / float ops
+    }
+
 /// Portal round trips per second on a daemon (`inc i`, each answer checked), interleaved with
 /// the raw async-socket ping-pong over a Unix socket (the runtime's transport). `portal.call` runs a
 /// function prepared once (`Remote.Function inc`, the form for hot loops); `portal.call.quoted` the
 /// one-step `portal.Run(fun () -> inc i)`, whose quotation F# rebuilds on every call.
 /// `portal.call.cpu`: CPU microseconds both processes spend per call against the raw ping-pong's per
-/// round trip (lower is better; unlike rates, it holds on a loaded machine).
+/// round trip (lower is better; unlike rates, it holds on a loaded machine). `portal.call.switches`: times the
+/// threads of both processes block per call against the raw ping-pong's per round trip.
 let private portalCall quick =
     task {
-        let! (calls, raw), (quoted, raw2), (cpu, rawCpu) =
+        let! (calls, raw), (quoted, raw2), (cpu, rawCpu, switched, rawSwitched) =
             ChannelBench.withRawPingPongPeer "uds" (fun echo rawBatch ->
                 nursery {
                     let! d = startActor ("echo", [ thisModule ])
@@ -322,12 +348,15 @@ let private portalCall quick =
                     let! _ = cpuPerOp n me child callBatch
                     let! cpu = cpuPerOp n me child callBatch
                     let! rawCpu = cpuPerOp n me echo rawBatch
+                    let! switched = switchesPerOp n me child callBatch
+                    let! rawSwitched = switchesPerOp n me echo rawBatch
                     let! _ = d.CancelActor()
-                    return rates, quotedRates, (cpu, rawCpu)
+                    return rates, quotedRates, (cpu, rawCpu, switched, rawSwitched)
                 })
         emit { Bench = "portal.call"; Value = calls; Unit = "round trips/s"; Baseline = Some raw }
         emit { Bench = "portal.call.quoted"; Value = quoted; Unit = "round trips/s"; Baseline = Some raw2 }
         emit { Bench = "portal.call.cpu"; Value = cpu; Unit = "us CPU per call"; Baseline = Some rawCpu }
+        emit { Bench = "portal.call.switches"; Value = switched; Unit = "blocking waits per call"; Baseline = Some rawSwitched }
     }
 
 // ---------------------------------------------------------------- error.teardown{8,32}
