@@ -13,9 +13,17 @@ let hang () : Task<int> =
         return 0
     }
 
-/// An actor tree `depth` levels below this actor, `fanout` children each; every actor hangs.
+/// Prints one line to standard output at once (the test reads it as it comes; actors share the
+/// root's standard output, and a line this short is written whole).
+let private say (line: string) =
+    Console.Out.WriteLine line
+    Console.Out.Flush()
+
+/// An actor tree `depth` levels below this actor, `fanout` children each; every actor says
+/// `up <depth> <pid>` once its children are started, then hangs.
 let rec node (depth: int) (fanout: int) () : Task<int> =
     if depth <= 0 then
+        say $"up 0 {Environment.ProcessId}"
         hang ()
     else
         nursery {
@@ -23,13 +31,9 @@ let rec node (depth: int) (fanout: int) () : Task<int> =
                 let! _ = runInActor ($"n{depth}_{i}", node (depth - 1) fanout)
                 ()
 
+            say $"up {depth} {Environment.ProcessId}"
             return! hang ()
         }
-
-/// Prints one line to standard output at once (the test reads it as it comes).
-let private say (line: string) =
-    Console.Out.WriteLine line
-    Console.Out.Flush()
 
 /// A child with a warm pool of its own: fills it, says so (`Started`), then hangs.
 let keeper (ctx: Context<int>) (size: int) : Task<int> =
