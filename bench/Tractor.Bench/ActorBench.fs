@@ -26,11 +26,17 @@ let ExitFlag = "--floor-exit"
 [<Literal>]
 let IdleFlag = "--floor-idle"
 
-/// The idle floor process's main.
+/// The idle floor process's main. It writes and reads its standard streams as plain file
+/// descriptors: System.Console (or printf) would load culture data (ICU, ~3 MB resident) and
+/// System.Console.dll, which an idle actor does not, and so raise the floor.
 let idleHello () =
-    printfn "hello"
-    Console.Out.Flush()
-    Console.In.ReadToEnd() |> ignore
+    use stdout = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(nativeint 1, false), FileAccess.Write, 1)
+    stdout.Write("hello\n"B, 0, 6)
+    stdout.Flush()
+    use stdin = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(nativeint 0, false), FileAccess.Read, 1)
+    let buffer = Array.zeroCreate<byte> 256
+    while stdin.Read(buffer, 0, buffer.Length) > 0 do
+        ()
     0
 
 // ---------------------------------------------------------------- what the actors run
