@@ -44,9 +44,6 @@ module Tracing =
         if AppDomain.CurrentDomain.GetAssemblies() |> Array.exists isDiagnosticSource then
             loaded <- true
 
-    /// Whether anything in this process can trace (false: no listener and no current activity can exist).
-    let internal mayTrace () = loaded
-
     // ---- our ActivitySource, made when first needed (making it constructs the EventSource) ----
     let mutable private made: obj = null
     let private making = obj ()
