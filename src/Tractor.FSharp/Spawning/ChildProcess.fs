@@ -86,23 +86,6 @@ module internal ChildCommand =
              else
                  None)
 
-    /// The largest gen0 allocation budget a child's GC may grow to (4 MB). Left to itself the GC sizes
-    /// it from the L3 cache (here up to ~16 MB), and an actor that serves calls keeps that much of
-    /// its heap resident: a daemon after 20,000 calls is ~60 MB, ~48 MB with this bound, at no cost
-    /// measured on `portal.call` (README, "Memory of an idle actor").
-    [<Literal>]
-    let Gen0MaxBudget = "0x400000"
-
-    /// The environment a child gets on top of its parent's: the gen0 bound, unless the parent's
-    /// environment names one (the child inherits it: `DOTNET_GCGen0MaxBudget=0x1000000` gives
-    /// children the GC's own default back).
-    let runtimeEnvironment =
-        lazy
-            (if [ "DOTNET_GCGen0MaxBudget"; "COMPlus_GCGen0MaxBudget" ] |> List.exists (Environment.GetEnvironmentVariable >> isNull >> not) then
-                 []
-             else
-                 [ "DOTNET_GCGen0MaxBudget", Gen0MaxBudget ])
-
     /// The program and arguments that start a child actor named `name`.
     let build (name: string) : string * string list =
         match unsupported.Value with
@@ -162,7 +145,7 @@ type internal ChildProcess private (proc: Process, name: string, leadsGroup: boo
             for a in args do
                 psi.ArgumentList.Add a
 
-            for k, v in ChildCommand.runtimeEnvironment.Value @ defaultArg extraEnvironment [] do
+            for k, v in defaultArg extraEnvironment [] do
                 psi.Environment[k] <- v
 
             SpawnTrace.mark "parent.starting"

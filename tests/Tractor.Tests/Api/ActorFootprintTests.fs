@@ -76,26 +76,6 @@ let ``a daemon that served calls nobody traces has loaded neither ICU nor Diagno
         Assert.That(maps, Does.Not.Contain "libicuuc", "ICU is loaded only by code that needs culture data")
     }
 
-/// This process's GC's largest gen0 allocation budget (bytes).
-let gen0MaxBudget () : Task<int64> =
-    task { return GC.GetConfigurationVariables()["GCGen0MaxBudget"] :?> int64 }
-
-let ``a child's GC grows its gen0 budget to 4 MB at most`` () : Task =
-    task {
-        Assume.That(Environment.GetEnvironmentVariable "DOTNET_GCGen0MaxBudget", Is.Null, "the test's own environment sets no bound")
-        let! budget, mine =
-            nursery {
-                let! d = startActor ("bounded", [ moduleName; "TractorNet.Tests.ActorFootprintTests" ])
-                let! budget = d.Run gen0MaxBudget
-                let! _ = d.CancelActor()
-                let! mine = gen0MaxBudget ()
-                return budget, mine
-            }
-
-        Assert.That(budget, Is.EqualTo 0x400000L, "the child's bound")
-        Assert.That(mine, Is.Not.EqualTo 0x400000L, "the parent keeps its GC's own (the bound is the child's)")
-    }
-
 /// This file's tests, in file order.
 [<Expecto.Tests>]
 let tests =
@@ -103,5 +83,4 @@ let tests =
         Register.test "the simple name read from an assembly's display name is GetName's" ``the simple name read from an assembly's display name is GetName's``
         Register.test "an idle daemon has not loaded the ICU libraries after its warm-up" ``an idle daemon has not loaded the ICU libraries after its warm-up``
         Register.test "a daemon that served calls nobody traces has loaded neither ICU nor DiagnosticSource" ``a daemon that served calls nobody traces has loaded neither ICU nor DiagnosticSource``
-        Register.test "a child's GC grows its gen0 budget to 4 MB at most" ``a child's GC grows its gen0 budget to 4 MB at most``
     ]
