@@ -26,11 +26,17 @@ let ExitFlag = "--floor-exit"
 [<Literal>]
 let IdleFlag = "--floor-idle"
 
-/// The idle floor process's main.
+/// The idle floor process's main. It writes and reads its standard streams as plain file
+/// descriptors: System.Console (or printf) would load culture data (ICU, ~3 MB resident) and
+/// System.Console.dll, which an idle actor does not, and so raise the floor.
 let idleHello () =
-    printfn "hello"
-    Console.Out.Flush()
-    Console.In.ReadToEnd() |> ignore
+    use stdout = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(nativeint 1, false), FileAccess.Write, 1)
+    stdout.Write("hello\n"B, 0, 6)
+    stdout.Flush()
+    use stdin = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(nativeint 0, false), FileAccess.Read, 1)
+    let buffer = Array.zeroCreate<byte> 256
+    while stdin.Read(buffer, 0, buffer.Length) > 0 do
+        ()
     0
 
 // ---------------------------------------------------------------- what the actors run
@@ -101,11 +107,6 @@ let private floorExitOnce () =
     }
 
 let internal elapsedMs (t0: int64) = Stopwatch.GetElapsedTime(t0).TotalMilliseconds
-
-/// Resident memory of a process, in MB (VmRSS from /proc/<pid>/status).
-let private rssMb (pid: int) =
-    let line = File.ReadLines $"/proc/{pid}/status" |> Seq.find (fun l -> l.StartsWith "VmRSS:")
-    float (line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0
 
 /// The pids whose parent is this process (zombies included: they are not reaped yet).
 let private ourChildren () =
@@ -415,38 +416,77 @@ let private errorTeardown (count: int) quick =
         eprintfn $"error.teardown{count}: {median samples / float count:F1} ms per sibling"
     }
 
-// ---------------------------------------------------------------- memory.idle_actor
+// ---------------------------------------------------------------- memory.idle_actor, memory.served_actor
 
-/// Resident memory of an idle daemon (connected, ready, no calls) after idling for a while,
-/// against the floor process idling just as long after printing "hello".
-let private memoryIdle quick =
+/// A field of /proc/<pid>/<file> ("Name:   123 kB"), in MB.
+let private procMb (pid: int) (file: string) (field: string) =
+    let line = File.ReadLines $"/proc/{pid}/{file}" |> Seq.find (fun l -> l.StartsWith(field + ":"))
+    float (line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0
+
+/// Resident memory of a process, in MB (VmRSS from /proc/<pid>/status).
+let private rssMb (pid: int) = procMb pid "status" "VmRSS"
+
+/// Proportional memory of a process, in MB (Pss from /proc/<pid>/smaps_rollup): its private pages,
+/// plus each shared page divided by the number of processes mapping it.
+let private pssMb (pid: int) = procMb pid "smaps_rollup" "Pss"
+
+/// Round after round: a daemon (connected, ready) that `use` has called (or not), and the floor
+/// process (printed "hello"), both alive and idling for the same time, then both measured at the
+/// same moment (so every page they share is divided among the same processes). Returns the
+/// medians of (daemon RSS, floor RSS, daemon Pss, floor Pss).
+let private idleMemory quick (name: string) (``use``: Portal -> Task) =
     task {
         let idle = TimeSpan.FromSeconds(if quick then 0.5 else 2.0)
         let rounds = if quick then 1 else 3
-        let actor = ResizeArray()
-        let floor = ResizeArray()
+        let samples = ResizeArray()
         for _ in 1..rounds do
-            let! a =
+            let! sample =
                 nursery {
-                    let! d = startActor ("idle", [ thisModule ])
-                    do! Task.Delay idle
-                    let rss = rssMb d.Pid
+                    let! d = startActor (name, [ thisModule ])
+                    do! ``use`` d
                     // The reaping check sees actors (it would miss nothing a scenario leaves).
                     if not (List.contains d.Pid (ourChildren ())) then failwith "the child check does not see the actor"
+                    let! sample =
+                        withFloor IdleFlag (fun p ->
+                            task {
+                                let! hello = p.StandardOutput.ReadLineAsync()
+                                if hello <> "hello" then failwith $"floor process said {hello}"
+                                do! Task.Delay idle
+                                return rssMb d.Pid, rssMb p.Id, pssMb d.Pid, pssMb p.Id
+                            })
                     let! _ = d.CancelActor()
-                    return rss
+                    return sample
                 }
-            actor.Add a
-            let! f =
-                withFloor IdleFlag (fun p ->
-                    task {
-                        let! hello = p.StandardOutput.ReadLineAsync()
-                        if hello <> "hello" then failwith $"floor process said {hello}"
-                        do! Task.Delay idle
-                        return rssMb p.Id
-                    })
-            floor.Add f
-        emit { Bench = "memory.idle_actor"; Value = median actor; Unit = "MB"; Baseline = Some(median floor) }
+            samples.Add sample
+        let pick f = samples |> Seq.map f |> median
+        return pick (fun (a, _, _, _) -> a), pick (fun (_, b, _, _) -> b), pick (fun (_, _, c, _) -> c), pick (fun (_, _, _, d) -> d)
+    }
+
+/// Resident memory of an idle daemon (connected, ready, no calls) against the floor process idling
+/// just as long; and the same pair's proportional memory (Pss), what one more such actor costs
+/// the machine.
+let private memoryIdle quick =
+    task {
+        let! rss, floorRss, pss, floorPss = idleMemory quick "idle" (fun _ -> Task.CompletedTask)
+        emit { Bench = "memory.idle_actor"; Value = rss; Unit = "MB"; Baseline = Some floorRss }
+        emit { Bench = "memory.idle_actor.pss"; Value = pss; Unit = "MB"; Baseline = Some floorPss }
+    }
+
+/// Resident memory of a daemon that has served 20,000 portal calls (prepared and quoted, as
+/// `portal.call` makes them; nobody traces), then idled, against the same floor. By then its
+/// memory has stopped growing (its GC's gen0 budget and the JIT's tier-1 code are at full size).
+let private memoryServed quick =
+    task {
+        let incRemote = Remote.Function inc
+        let serve (d: Portal) : Task =
+            task {
+                for i in 1..10_000 do
+                    let! v = d.Run(incRemote, i)
+                    let! w = d.Run(fun () -> inc i)
+                    if v <> i + 1 || w <> i + 1 then failwith $"inc {i} returned {v}, {w}"
+            }
+        let! rss, floorRss, _, _ = idleMemory quick "served" serve
+        emit { Bench = "memory.served_actor"; Value = rss; Unit = "MB"; Baseline = Some floorRss }
     }
 
 /// The actor scenarios as (name, run) pairs.
@@ -458,4 +498,5 @@ let all: (string * (bool -> Task<unit>)) list =
       yield scenario "portal.call" portalCall
       for count in [ 8; 32 ] do
           yield scenario $"error.teardown{count}" (errorTeardown count)
-      yield scenario "memory.idle_actor" memoryIdle ]
+      yield scenario "memory.idle_actor" memoryIdle
+      yield scenario "memory.served_actor" memoryServed ]

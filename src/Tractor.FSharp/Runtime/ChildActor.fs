@@ -152,7 +152,7 @@ type internal ChildActor private (rt: ActorRuntime, id: ActorId, proc: ChildProc
     /// waits for it to report ready. A failure to start the process raises at once.
     static member Launch(rt: ActorRuntime, spawner: ISpawner, name: string, enabledModules: string list, logLevel: LogLevel) : Task<ChildActor> =
         // The spawn's span (when anyone listens): starting the process and handing it its spec.
-        Tracing.traced $"spawn {name}" Diagnostics.ActivityKind.Internal (fun () -> ChildActor.LaunchCore(rt, spawner, name, enabledModules, logLevel))
+        Tracing.traced $"spawn {name}" (fun () -> ChildActor.LaunchCore(rt, spawner, name, enabledModules, logLevel))
 
     static member private LaunchCore(rt: ActorRuntime, spawner: ISpawner, name: string, enabledModules: string list, logLevel: LogLevel) : Task<ChildActor> =
         task {

@@ -55,13 +55,10 @@ type internal Peer
     // ---- serving the peer's calls ----
     /// Sends a served call's outcome, marking its span (the current activity, when tracing) by it.
     let reply (m: Message) =
-        match Activity.Current with
-        | null -> ()
-        | a ->
-            match m with
-            | Error(_, info) -> Tracing.markError a info.TypeName info.Message
-            | Cancelled _ -> Tracing.markCancelled a
-            | _ -> ()
+        match m with
+        | Error(_, info) -> Tracing.failCurrent info.TypeName info.Message
+        | Cancelled _ -> Tracing.cancelCurrent ()
+        | _ -> ()
 
         link.Send m
 
@@ -207,10 +204,7 @@ type internal Peer
     let serve (id: int64) (f: FunctionRef) (args: byte[] list) (trace: string) (cts: CancellationTokenSource) =
         task {
             // The call's span, parented to the caller's (or none): never an activity this loop inherited.
-            let span = Tracing.startServer f.Method trace
-
-            if isNull span && not (isNull Activity.Current) then
-                Activity.Current <- null
+            let span = Tracing.enterServer f.Method trace
 
             try
                 do! execute id f args cts.Token
@@ -359,10 +353,7 @@ type internal Peer
 
                                 let run () =
                                     task {
-                                        let span = Tracing.startServer f.Method trace
-
-                                        if isNull span && not (isNull Activity.Current) then
-                                            Activity.Current <- null
+                                        let span = Tracing.enterServer f.Method trace
 
                                         try
                                             try
@@ -475,14 +466,14 @@ type internal Peer
             let reply = TaskCompletionSource<Result<byte[], RemoteErrorInfo>>()
             pending[id] <- reply
             // The call's span (when anyone listens), ended below however the call ends.
-            let span = Tracing.start f.Method ActivityKind.Client null
+            let span = Tracing.startClient f.Method
             use _ = span
 
             try
-                do! link.SendNow(Start(id, f, args, Unary, Tracing.contextOf span))
+                do! link.SendNow(Start(id, f, args, Unary, Tracing.contextOfSpan span))
             with e ->
                 pending.Remove id
-                Tracing.markException span e
+                Tracing.markSpanBy span e
                 ct.ThrowIfCancellationRequested()
                 raise (TransportClosedError(string link.Remote, e.Message))
 
@@ -509,10 +500,10 @@ type internal Peer
             match outcome with
             | Ok value -> return value
             | Result.Error info when ct.IsCancellationRequested && info.TypeName = typeof<OperationCanceledException>.FullName ->
-                Tracing.markCancelled span
+                Tracing.cancelSpan span
                 return raise (OperationCanceledException ct)
             | Result.Error info ->
-                Tracing.markError span info.TypeName info.Message
+                Tracing.failSpan span info.TypeName info.Message
                 return raise (RemoteActorError info)
         }
 
@@ -540,26 +531,23 @@ type internal Peer
 
             // The context's or stream's span lasts until its outcome; it is not made current here (the caller's
             // code goes on beside it).
-            let previous = Activity.Current
-            let span = Tracing.start f.Method ActivityKind.Client null
+            let span = Tracing.startBeside f.Method
 
             if not (isNull span) then
-                Activity.Current <- previous
-
                 ep.Outcome.ContinueWith(fun (t: Task<CallOutcome>) ->
                     if t.IsCompletedSuccessfully then
                         match t.Result with
-                        | Failed info -> Tracing.markError span info.TypeName info.Message
-                        | CancelledBy _ -> Tracing.markCancelled span
+                        | Failed info -> Tracing.failSpan span info.TypeName info.Message
+                        | CancelledBy _ -> Tracing.cancelSpan span
                         | _ -> ()
                     else
-                        Tracing.markError span "TractorNet.TransportClosedError" "the call ended without an outcome"
+                        Tracing.failSpan span "TractorNet.TransportClosedError" "the call ended without an outcome"
 
                     span.Dispose())
                 |> ignore
 
             try
-                do! link.Send(Start(id, f, args, kind, Tracing.contextOf span))
+                do! link.Send(Start(id, f, args, kind, Tracing.contextOfSpan span))
             with e ->
                 forget id
                 raise (TransportClosedError(string link.Remote, e.Message))

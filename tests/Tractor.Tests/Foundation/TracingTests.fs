@@ -108,6 +108,55 @@ let ``without a listener no trace context travels`` () : Task =
         Assert.That(place, Is.EqualTo "none")
     }
 
+/// `x + 1`, by code that never mentions Activity.
+let increment (x: int) : Task<int> = task { return x + 1 }
+
+/// Whether System.Diagnostics.DiagnosticSource (Activity's assembly) is mapped into this process.
+let diagnosticsMapped () : Task<bool> =
+    task { return System.IO.File.ReadAllText("/proc/self/maps").Contains "System.Diagnostics.DiagnosticSource" }
+
+/// Starts listening to the runtime's source in this process (an actor that traced nothing until now).
+let listenHere () : Task<bool> =
+    task {
+        let listener =
+            new ActivityListener(
+                ShouldListenTo = (fun s -> s.Name = Tracing.SourceName),
+                Sample = (fun _ -> ActivitySamplingResult.AllDataAndRecorded)
+            )
+
+        ActivitySource.AddActivityListener listener
+        return true
+    }
+
+/// "source kind" of the current activity in this process, or "none".
+let currentSpan () : Task<string> =
+    task {
+        match Activity.Current with
+        | null -> return "none"
+        | a -> return $"{a.Source.Name} {a.Kind}"
+    }
+
+let ``a listener attached in an actor that has served untraced calls sees its later calls`` () : Task =
+    task {
+        Assume.That(Activity.Current, Is.Null)
+
+        let! span =
+            nursery {
+                let! d = startActor ("late_listener", [ moduleName ])
+                // Calls whose code never mentions Activity: nothing in the actor can trace yet.
+                let! sum = d.Run(fun () -> increment 2)
+                Assert.That(sum, Is.EqualTo 3)
+                let! mapped = d.Run diagnosticsMapped
+                Assert.That(mapped, Is.False, "the untraced calls left Activity's assembly unloaded")
+                let! _ = d.Run listenHere
+                let! span = d.Run currentSpan
+                let! _ = d.CancelActor()
+                return span
+            }
+
+        Assert.That(span, Is.EqualTo $"{Tracing.SourceName} Server", "the call served after the listener came runs in a span of ours")
+    }
+
 /// This file's tests, in file order.
 [<Expecto.Tests>]
 let tests =
@@ -115,4 +164,5 @@ let tests =
         Register.test "one trace spans three processes with parent and child links" ``one trace spans three processes with parent and child links``
         Register.test "an error in the called actor marks the caller's span" ``an error in the called actor marks the caller's span``
         Register.test "without a listener no trace context travels" ``without a listener no trace context travels``
+        Register.test "a listener attached in an actor that has served untraced calls sees its later calls" ``a listener attached in an actor that has served untraced calls sees its later calls``
     ]
