@@ -59,7 +59,10 @@ module internal PooledWarmup =
 
             let parentChannel =
                 try
-                    new Channel(SocketConnection.OfDescriptor(parentEnd, "(rehearsal parent)", "(rehearsal)"), options)
+                    // Not a SocketConnection: with System.Net.Sockets' connection here, the pooled process ended up
+                    // with DiagnosticSource and ICU loaded (~3.5 MB, ActorFootprintTests under the pool), which an
+                    // actor never needs unless someone traces.
+                    new Channel(new DescriptorConnection(parentEnd, "(rehearsal parent)", "(rehearsal)"), options)
                 with _ ->
                     Native.close parentEnd
                     Native.close childEnd
