@@ -161,6 +161,19 @@ type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: ex
     /// Reads the next item into `Current`: true, or false at the end of the stream; raises the
     /// stream's error (after the buffered items) or `ct`'s cancellation.
     member this.MoveNextAsync(ct: CancellationToken) : ValueTask<bool> =
+        // The common case, small enough to inline: an item left in the batch being read.
+        let p = batchPos
+
+        if p < batchLength && isNull (Volatile.Read &urgent) && not (Volatile.Read &closed) then
+            current <- batch[p]
+            batchPos <- p + 1
+            Volatile.Write(&taken, taken + 1L)
+            consumed ()
+            ValueTask<bool> true
+        else
+            this.MoveNextSlow ct
+
+    member private this.MoveNextSlow(ct: CancellationToken) : ValueTask<bool> =
         try
             if this.TryTake() then
                 ValueTask<bool> true

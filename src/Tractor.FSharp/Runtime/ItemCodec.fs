@@ -10,6 +10,10 @@ open TractorNet.Wire
 type internal ItemCodec<'T>() =
     /// Writes one item.
     abstract Write: output: IBufferWriter<byte> * value: 'T -> unit
+    /// Writes one item at the end of `output` (the stream's own buffers: a codec may write into
+    /// its free space directly).
+    abstract WriteTo: output: TractorNet.Ipc.BatchBuffer * value: 'T -> unit
+    default this.WriteTo(output, value) = this.Write(output, value)
     /// Reads one item, which must span `input`.
     abstract Read: input: ReadOnlyMemory<byte> -> 'T
     /// True for our own codecs, which may encode straight into a channel's send queue under its
@@ -31,6 +35,12 @@ type internal MsgPackItemCodec<'T>(codec: MsgPackCodec<'T>, maxDepth: int) =
 
     override _.Write(output, value) =
         let mutable writer = MsgPackWriter(output, maxDepth)
+        codec.Write(&writer, value)
+        writer.Flush()
+
+    // The writer starts on the buffer's free space: no call to ask for room per item.
+    override _.WriteTo(output, value) =
+        let mutable writer = MsgPackWriter(output, maxDepth, output.Free)
         codec.Write(&writer, value)
         writer.Flush()
 

@@ -106,9 +106,9 @@ module internal ItemRun =
     /// no second buffer or copy); an item of 64 KiB or more keeps a bin32 header in place.
     let writeItem<'T> (buffer: BatchBuffer) (codec: ItemCodec<'T>) (value: 'T) : int =
         let mark = buffer.Count
-        buffer.Ensure 5
+        buffer.Ensure 64
         buffer.Advance 5
-        codec.Write(buffer, value)
+        codec.WriteTo(buffer, value)
         let n = buffer.Count - mark - 5
 
         if n > 0xffff then
