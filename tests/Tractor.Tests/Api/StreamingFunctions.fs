@@ -235,6 +235,32 @@ let burstThenSilent (count: int) : IAsyncEnumerable<int> =
         do! Task.Delay(Timeout.Infinite, token)
     }
 
+/// A one-way stream of 0..count-1 that waits (`Task.Yield`) after every `every` items: runs of
+/// items ready at once, broken where the generator waits.
+let pausing (count: int) (every: int) : IAsyncEnumerable<int> =
+    taskSeq {
+        for i in 0 .. count - 1 do
+            yield i
+            Volatile.Write(&sent, i + 1)
+
+            if (i + 1) % every = 0 then
+                do! Task.Yield()
+    }
+
+/// An endless one-way stream of 0, 1, 2... that never waits, noting "fast:disposed" when it
+/// is disposed.
+let fastEndless () : IAsyncEnumerable<int> =
+    taskSeq {
+        try
+            let mutable i = 0
+
+            while true do
+                yield i
+                i <- i + 1
+        finally
+            note "fast:disposed"
+    }
+
 /// The content of blob `index` of `size` bytes (each blob differs from its neighbours).
 let blobOf (index: int) (size: int) : byte[] =
     Array.init size (fun j -> byte ((index * 31 + j) % 251))
