@@ -591,7 +591,7 @@ type internal ContextEndpoint
 
             let length =
                 try
-                    ItemRun.writeItem buffer itemCodec value
+                    ItemRun.writeSmallItem buffer itemCodec value
                 with _ ->
                     buffer.Truncate mark
                     reraise ()

@@ -18,8 +18,6 @@ type internal FillStop =
     | End = 2
     /// The generator's current item cannot be held: send it on its own.
     | Unheld = 3
-    /// The caller closed its end.
-    | Closed = 4
 
 /// Sends a one-way stream function's items to the caller (callee side), with the item type
 /// closed once per type.
@@ -31,13 +29,15 @@ type private Pump<'T> =
         let mutable stop = FillStop.Send
         let mutable pending = ValueTask<bool>()
         let mutable go = true
+        // The connection's state is looked at every few items (a held item may wait that long
+        // after the write ended); the caller's end, through `TryHold`, at every item.
+        let mutable look = 0
 
         while go do
-            if held.Full || not ep.Writing then
+            look <- look + 1
+
+            if held.Full || ((look &&& 15) = 1 && not ep.Writing) then
                 stop <- FillStop.Send
-                go <- false
-            elif ep.PeerClosed then
-                stop <- FillStop.Closed
                 go <- false
             else
                 let next = e.MoveNextAsync()
@@ -50,6 +50,7 @@ type private Pump<'T> =
                     stop <- FillStop.End
                     go <- false
                 elif held.Direct || not (ep.TryHold(held, codec, e.Current)) then
+                    // No credit, the caller's end closed, or a large item: on its own.
                     stop <- FillStop.Unheld
                     go <- false
 
@@ -92,8 +93,7 @@ type private Pump<'T> =
                             | FillStop.Wait ->
                                 started <- true
                                 pending <- waiting
-                            | FillStop.End
-                            | FillStop.Closed -> go <- false
+                            | FillStop.End -> go <- false
                             | FillStop.Unheld ->
                                 do! ep.SendHeld held
                                 ep.ReturnAllowance held
