@@ -21,10 +21,11 @@ type internal ItemCodec<'T>() =
     abstract InPlace: bool
     default _.InPlace = false
     /// Reads the first `count` items of a checked run (`ItemRun`: bins back to back) into
-    /// `into`, from index 0; returns how many it read and sets `failure` to what stopped it (an
-    /// item that does not decode). -1: not supported, read the items one by one.
-    abstract ReadRun: run: ReadOnlyMemory<byte> * count: int * into: 'T[] * failure: byref<exn> -> int
-    default _.ReadRun(_, _, _, _) = -1
+    /// `into`, from index 0; returns how many it read, sets `used` to the bytes they took and
+    /// `failure` to what stopped it (an item that does not decode). -1: not supported, read the
+    /// items one by one.
+    abstract ReadRun: run: ReadOnlyMemory<byte> * count: int * into: 'T[] * used: byref<int> * failure: byref<exn> -> int
+    default _.ReadRun(_, _, _, _, _) = -1
 
 /// The MessagePack fast path: the resolver's cached `MsgPackCodec<'T>`.
 [<Sealed>]
@@ -54,7 +55,7 @@ type internal MsgPackItemCodec<'T>(codec: MsgPackCodec<'T>, maxDepth: int) =
         value
 
     // One reader walks the whole run: no reader to set up per item.
-    override _.ReadRun(run, count, into, failure) =
+    override _.ReadRun(run, count, into, used, failure) =
         let mutable reader = MsgPackReader(run, maxDepth)
         let mutable n = 0
 
@@ -63,13 +64,14 @@ type internal MsgPackItemCodec<'T>(codec: MsgPackCodec<'T>, maxDepth: int) =
                 let length = reader.ReadBinaryHeader()
                 let start = reader.Consumed
                 let value = codec.Read(&reader)
-                let used = reader.Consumed - start
+                let took = reader.Consumed - start
 
-                if used <> int64 length then
-                    raise (MsgPackDecodeException($"{int64 length - used} bytes left over after the item", reader.Consumed))
+                if took <> int64 length then
+                    raise (MsgPackDecodeException($"{int64 length - took} bytes left over after the item", reader.Consumed))
 
                 into[n] <- value
                 n <- n + 1
+                used <- int reader.Consumed
         with e ->
             failure <- e
 

@@ -133,6 +133,21 @@ let produce (ctx: Context<int>) (count: int) (thenHang: bool) : Task<string> =
             return "sent"
         })
 
+/// Sends 0..count-1 as int64, then 2^40 (which does not fit an int), then waits to be cancelled:
+/// a caller reading ints gets `count` items, then cannot read the next.
+let produceLongs (ctx: Context<int>) (count: int) : Task<string> =
+    task {
+        do! ctx.Started count
+        use stream = ctx.OpenStream<int64, int64>()
+
+        for i in 0 .. count - 1 do
+            do! stream.Send(int64 i)
+
+        do! stream.Send(1L <<< 40)
+        do! Task.Delay(Timeout.Infinite, ctx.Token)
+        return "never"
+    }
+
 /// Sends `count` items, then raises mid-stream.
 let produceThenFail (ctx: Context<int>) (count: int) : Task<string> =
     task {
