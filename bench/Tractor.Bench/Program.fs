@@ -25,6 +25,8 @@ let main argv =
     if argv.Length > 0 && argv[0] = ActorBench.ExitFlag then exit 0
     if argv.Length > 0 && argv[0] = ActorBench.IdleFlag then exit (ActorBench.idleHello ())
     let quick = argv |> Array.contains "--quick"
+    // --exact: the named scenario only, not the family sharing its prefix.
+    let exact = argv |> Array.contains "--exact"
     let names = argv |> Array.filter (fun a -> not (a.StartsWith "--")) |> List.ofArray
 
     match names with
@@ -33,7 +35,7 @@ let main argv =
             s.Run(quick).GetAwaiter().GetResult()
         0
     | [ name ] ->
-        match scenarios |> List.filter (fun s -> s.Name = name || s.Name.StartsWith(name + ".")) with
+        match scenarios |> List.filter (fun s -> s.Name = name || (not exact && s.Name.StartsWith(name + "."))) with
         | [] ->
             eprintfn $"""unknown scenario '{name}'; known: {String.Join(", ", scenarios |> List.map _.Name)}"""
             2
@@ -42,5 +44,5 @@ let main argv =
                 s.Run(quick).GetAwaiter().GetResult()
             0
     | _ ->
-        eprintfn "usage: dotnet run -c Release --project bench/Tractor.Bench -- <scenario|all> [--quick]"
+        eprintfn "usage: dotnet run -c Release --project bench/Tractor.Bench -- <scenario|all> [--quick] [--exact]"
         2

@@ -58,6 +58,10 @@ let memory () : Task<int64 * int64> =
 /// Bytes this process allocated so far (all threads).
 let allocated () : Task<int64> = Task.FromResult(GC.GetTotalAllocatedBytes true)
 
+/// CPU time this process used so far (all threads), in nanoseconds.
+let cpuTime () : Task<int64> =
+    Task.FromResult(int64 (Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds * 1e6))
+
 // ---------------------------------------------------------------- helpers
 
 /// Bytes allocated per item by this process and by the daemon while `run` moved `items` items.
@@ -80,6 +84,18 @@ let private allocationPerItem (d: Portal) (run: unit -> Task<int64>) =
         let! items = run ()
         let localAfter = GC.GetTotalAllocatedBytes true
         let! remoteAfter = d.Run(fun () -> allocated ())
+        return float (localAfter - localBefore) / float items, float (remoteAfter - remoteBefore) / float items
+    }
+
+/// CPU nanoseconds per item used by this process and by the daemon while `run` moved its items
+/// (what an item costs each side, whatever else the machine runs).
+let private cpuPerItem (d: Portal) (run: unit -> Task<int64>) =
+    task {
+        let! remoteBefore = d.Run(fun () -> cpuTime ())
+        let! localBefore = cpuTime ()
+        let! items = run ()
+        let! localAfter = cpuTime ()
+        let! remoteAfter = d.Run(fun () -> cpuTime ())
         return float (localAfter - localBefore) / float items, float (remoteAfter - remoteBefore) / float items
     }
 
@@ -215,6 +231,8 @@ let private onewayOn (name: string) (options: StreamOptions) (size: int) quick (
             allocationPerItem d (repeated 3 run)
 
         eprintfn $"{name}: bytes allocated per item: caller {local:F2}, callee {remote:F2} (raw frame payload {size} B)"
+        let! localCpu, remoteCpu = cpuPerItem d (repeated 5 run)
+        eprintfn $"{name}: CPU ns per item: receiver {localCpu:F1}, sender {remoteCpu:F1}"
         return rates
     }
 

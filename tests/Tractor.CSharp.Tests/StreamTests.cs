@@ -85,6 +85,28 @@ public class StreamTests
     }
 
     [Test]
+    public async Task AFastGeneratorUnderASmallWindowDeliversEveryItemInOrderWithinItsWindow()
+    {
+        // Items ready at once are held and sent in runs; a run ends where the credit does.
+        const int window = 16, count = 20_000;
+        var (items, maxAhead) = await WithDaemon("fastpaced", async portal =>
+        {
+            var items = new List<int>(count);
+            var maxAhead = 0;
+            await foreach (var x in portal.OpenStream(StreamWork.FastCount, count, 500, StreamOptions.Default.WithBufferSize(window)))
+            {
+                items.Add(x);
+                if (items.Count % 1000 == 0)
+                    maxAhead = Math.Max(maxAhead, await portal.Run(StreamWork.SentCount) - items.Count);
+            }
+            return (items, maxAhead);
+        });
+
+        Assert.That(items, Is.EqualTo(Enumerable.Range(0, count)));
+        Assert.That(maxAhead, Is.LessThanOrEqualTo(window + 1));
+    }
+
+    [Test]
     public async Task WithCancellationEndsTheLoopWithOperationCanceledAndCancelsTheGenerator()
     {
         var (received, events) = await WithDaemon("cancelled", async portal =>

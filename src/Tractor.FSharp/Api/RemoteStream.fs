@@ -46,7 +46,9 @@ and [<Sealed>] internal RemoteStreamEnumerator<'T>
     let token = link.Token
 
     let mutable ep: ContextEndpoint = null
-    let mutable reader: InboxReader<'T> = Unchecked.defaultof<_>
+    /// The stream's buffer, read directly (no wait here is cancelled by a token: the call's
+    /// own cancellation ends it).
+    let mutable reader: Inbox<'T> = Unchecked.defaultof<_>
     let mutable finished = false
 
     member private _.Start() : Task =
@@ -57,7 +59,7 @@ and [<Sealed>] internal RemoteStreamEnumerator<'T>
                 ChildCalls.openCall peer death call.Function args (Stream(options.BufferSize, int options.Overruns)) options token (fun e ->
                     inbox <- e.OpenInbox<'T>(false))
 
-            reader <- InboxReader(inbox, CancellationToken.None)
+            reader <- inbox
             ep <- e
         }
 
@@ -83,7 +85,7 @@ and [<Sealed>] internal RemoteStreamEnumerator<'T>
                 if isNull ep then
                     do! this.Start()
 
-                return! this.Continue(reader.MoveNextAsync())
+                return! this.Continue(reader.MoveNextAsync CancellationToken.None)
         }
 
     interface IAsyncEnumerator<'T> with
@@ -93,7 +95,7 @@ and [<Sealed>] internal RemoteStreamEnumerator<'T>
             if isNull ep || finished then
                 ValueTask<bool>(this.StartThenRead())
             else
-                let read = reader.MoveNextAsync()
+                let read = reader.MoveNextAsync CancellationToken.None
 
                 // A ValueTask is consumed once: read its result here or hand it on, not both.
                 if not read.IsCompletedSuccessfully then ValueTask<bool>(this.Continue read)

@@ -34,6 +34,9 @@ type internal BatchBuffer(initialSize: int) =
     /// `length` bytes written at `offset` (to patch or move them).
     member _.Slice(offset: int, length: int) = Span<byte>(buffer, offset, length)
 
+    /// All the free space after the written bytes (what `GetSpan` hands out).
+    member _.Free = Span<byte>(buffer, count, buffer.Length - count)
+
     member _.Advance(n: int) = count <- count + n
 
     /// Forgets bytes written after `mark` (a frame whose encoding failed).

@@ -577,11 +577,13 @@ type internal ContextEndpoint
     /// Writes one item into `held` instead of sending it (a one-way stream's pump holds items
     /// while the connection is writing, and sends them in one step with `SendHeld`): false when
     /// it cannot (no credit left, the stream is blocked, a user serializer); the caller then
-    /// sends what is held and this item with `SendItem`, which waits or raises as needed.
+    /// sends what is held, gives back `held`'s allowance (`ReturnAllowance`) and sends this item
+    /// with `SendItem`, which waits or raises as needed. Under backpressure the item's units
+    /// come from `held.Allowance`, refilled with all the gate's credits when it runs out.
     member _.TryHold<'T>(held: HeldItems, itemCodec: ItemCodec<'T>, value: 'T) : bool =
         if not (isNull outboundError) || localStopped || Volatile.Read &peerClosed || not itemCodec.InPlace then
             false
-        elif backpressure && not (credits.TryTake()) then
+        elif backpressure && held.Allowance <= 0 && (held.Allowance <- credits.TakeAll(); held.Allowance = 0) then
             false
         else
             let buffer = held.Buffer
@@ -589,20 +591,31 @@ type internal ContextEndpoint
 
             let length =
                 try
-                    ItemRun.writeItem buffer itemCodec value
+                    ItemRun.writeSmallItem buffer itemCodec value
                 with _ ->
                     buffer.Truncate mark
-
-                    if backpressure then
-                        credits.Add 1
-
                     reraise ()
 
             if backpressure then
-                credits.Charge(ItemRun.extraUnits length)
+                let left = held.Allowance - 1 - ItemRun.extraUnits length
+
+                if left < 0 then
+                    // A large item spent more than the allowance: the gate owes the rest.
+                    credits.Charge(-left)
+                    held.Allowance <- 0
+                else
+                    held.Allowance <- left
 
             held.Added length
             true
+
+    /// Gives the credit `held` took and did not spend back to the gate.
+    member _.ReturnAllowance(held: HeldItems) =
+        let n = held.Allowance
+
+        if n > 0 then
+            held.Allowance <- 0
+            credits.Add n
 
     /// Sends the items `held` holds, in one step, and empties it. Dropped if the peer closed.
     member this.SendHeld(held: HeldItems) : ValueTask =

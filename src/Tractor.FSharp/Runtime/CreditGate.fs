@@ -24,6 +24,20 @@ type internal CreditGate() =
 
         taken
 
+    /// Takes every credit there is (lock-free): how many, 0 if none. For a sender that spends
+    /// them one by one without coming back here (a one-way stream's pump, `HeldItems`).
+    member _.TakeAll() : int =
+        let mutable c = Volatile.Read &credits
+        let mutable taken = 0
+
+        while taken = 0 && c > 0 do
+            if Interlocked.CompareExchange(&credits, 0, c) = c then
+                taken <- c
+            else
+                c <- Volatile.Read &credits
+
+        taken
+
     /// Takes `n` more credits for an item already sent (its size beyond one unit): the
     /// credits may go below zero, and the next item waits until grants pay that back.
     member _.Charge(n: int) =

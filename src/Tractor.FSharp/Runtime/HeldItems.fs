@@ -4,7 +4,8 @@ open System
 open TractorNet.Ipc
 
 /// Items a one-way stream's pump holds back while its channel is writing, to send them in one
-/// step (`ContextEndpoint.TryHold`): bins back to back. Owned by the pump.
+/// step (`ContextEndpoint.TryHold`): bins back to back, and the credit they may still spend.
+/// Owned by the pump.
 [<Sealed>]
 type internal HeldItems() =
     /// Held items above this many bytes go out at once.
@@ -14,6 +15,11 @@ type internal HeldItems() =
     /// True once the stream's items were found large: they are not held (the copy would cost
     /// more than the step saves).
     let mutable direct = false
+
+    /// Credit units the pump took from the stream's gate and has not spent yet (the pump's
+    /// alone): held items spend these without touching the shared counter. Given back
+    /// (`ContextEndpoint.ReturnAllowance`) before the pump sends an item the other way.
+    member val Allowance = 0 with get, set
 
     member _.Count = count
     member _.Direct = direct

@@ -17,6 +17,8 @@ open TractorNet
 [<Sealed>]
 type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: exn -> unit) =
     static let initialSize = 16
+    /// Items of a run decoded before they are handed to the reader.
+    static let chunkSize = 512
     static let clearSlots = RuntimeHelpers.IsReferenceOrContainsReferences<'T>()
 
     static let onCancel =
@@ -161,6 +163,19 @@ type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: ex
     /// Reads the next item into `Current`: true, or false at the end of the stream; raises the
     /// stream's error (after the buffered items) or `ct`'s cancellation.
     member this.MoveNextAsync(ct: CancellationToken) : ValueTask<bool> =
+        // The common case, small enough to inline: an item left in the batch being read.
+        let p = batchPos
+
+        if p < batchLength && isNull (Volatile.Read &urgent) && not (Volatile.Read &closed) then
+            current <- batch[p]
+            batchPos <- p + 1
+            Volatile.Write(&taken, taken + 1L)
+            consumed ()
+            ValueTask<bool> true
+        else
+            this.MoveNextSlow ct
+
+    member private this.MoveNextSlow(ct: CancellationToken) : ValueTask<bool> =
         try
             if this.TryTake() then
                 ValueTask<bool> true
@@ -232,20 +247,28 @@ type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: ex
                 | Result.Error e ->
                     this.Complete(StreamItemError($"a stream item could not be read as {typeof<'T>.Name}: {e.Message}", e))
 
+        // Decoded and appended a chunk at a time: the reader starts on a large run's first
+        // items (and grants credit back) while the rest is still being decoded.
         member this.DeliverRun(run, count) =
-            if not (Volatile.Read &dead) then
-                if staging.Length < count then
-                    staging <- Array.zeroCreate (max count (2 * staging.Length))
+            let mutable failure: exn = null
+            let mutable offset = 0
+            let mutable left = count
 
-                let mutable failure: exn = null
-                let mutable n = codec.ReadRun(run, count, staging, &failure)
+            while isNull failure && left > 0 && not (Volatile.Read &dead) do
+                let k = min left chunkSize
+
+                if staging.Length < k then
+                    staging <- Array.zeroCreate (max k (2 * staging.Length))
+
+                let chunk = run.Slice offset
+                let mutable used = 0
+                let mutable n = codec.ReadRun(chunk, k, staging, &used, &failure)
 
                 if n < 0 then
-                    let mutable pos = 0
                     n <- 0
 
-                    while isNull failure && n < count do
-                        let item = ItemRun.next (run, &pos)
+                    while isNull failure && n < k do
+                        let item = ItemRun.next (chunk, &used)
 
                         try
                             staging[n] <- codec.Read item
@@ -256,8 +279,11 @@ type internal Inbox<'T>(codec: ItemCodec<'T>, consumed: unit -> unit, raised: ex
                 if n > 0 then
                     this.Append n
 
-                if not (isNull failure) then
-                    this.Complete(StreamItemError($"a stream item could not be read as {typeof<'T>.Name}: {failure.Message}", failure))
+                offset <- offset + used
+                left <- left - n
+
+            if not (isNull failure) then
+                this.Complete(StreamItemError($"a stream item could not be read as {typeof<'T>.Name}: {failure.Message}", failure))
 
         member _.Count = int (delivered - Volatile.Read &taken)
         member this.Finish(e) = this.Complete e

@@ -10,6 +10,10 @@ open TractorNet.Wire
 type internal ItemCodec<'T>() =
     /// Writes one item.
     abstract Write: output: IBufferWriter<byte> * value: 'T -> unit
+    /// Writes one item at the end of `output` (the stream's own buffers: a codec may write into
+    /// its free space directly).
+    abstract WriteTo: output: TractorNet.Ipc.BatchBuffer * value: 'T -> unit
+    default this.WriteTo(output, value) = this.Write(output, value)
     /// Reads one item, which must span `input`.
     abstract Read: input: ReadOnlyMemory<byte> -> 'T
     /// True for our own codecs, which may encode straight into a channel's send queue under its
@@ -17,10 +21,11 @@ type internal ItemCodec<'T>() =
     abstract InPlace: bool
     default _.InPlace = false
     /// Reads the first `count` items of a checked run (`ItemRun`: bins back to back) into
-    /// `into`, from index 0; returns how many it read and sets `failure` to what stopped it (an
-    /// item that does not decode). -1: not supported, read the items one by one.
-    abstract ReadRun: run: ReadOnlyMemory<byte> * count: int * into: 'T[] * failure: byref<exn> -> int
-    default _.ReadRun(_, _, _, _) = -1
+    /// `into`, from index 0; returns how many it read, sets `used` to the bytes they took and
+    /// `failure` to what stopped it (an item that does not decode). -1: not supported, read the
+    /// items one by one.
+    abstract ReadRun: run: ReadOnlyMemory<byte> * count: int * into: 'T[] * used: byref<int> * failure: byref<exn> -> int
+    default _.ReadRun(_, _, _, _, _) = -1
 
 /// The MessagePack fast path: the resolver's cached `MsgPackCodec<'T>`.
 [<Sealed>]
@@ -34,6 +39,12 @@ type internal MsgPackItemCodec<'T>(codec: MsgPackCodec<'T>, maxDepth: int) =
         codec.Write(&writer, value)
         writer.Flush()
 
+    // The writer starts on the buffer's free space: no call to ask for room per item.
+    override _.WriteTo(output, value) =
+        let mutable writer = MsgPackWriter(output, maxDepth, output.Free)
+        codec.Write(&writer, value)
+        writer.Flush()
+
     override _.Read(input) =
         let mutable reader = MsgPackReader(input, maxDepth)
         let value = codec.Read(&reader)
@@ -44,7 +55,7 @@ type internal MsgPackItemCodec<'T>(codec: MsgPackCodec<'T>, maxDepth: int) =
         value
 
     // One reader walks the whole run: no reader to set up per item.
-    override _.ReadRun(run, count, into, failure) =
+    override _.ReadRun(run, count, into, used, failure) =
         let mutable reader = MsgPackReader(run, maxDepth)
         let mutable n = 0
 
@@ -53,13 +64,14 @@ type internal MsgPackItemCodec<'T>(codec: MsgPackCodec<'T>, maxDepth: int) =
                 let length = reader.ReadBinaryHeader()
                 let start = reader.Consumed
                 let value = codec.Read(&reader)
-                let used = reader.Consumed - start
+                let took = reader.Consumed - start
 
-                if used <> int64 length then
-                    raise (MsgPackDecodeException($"{int64 length - used} bytes left over after the item", reader.Consumed))
+                if took <> int64 length then
+                    raise (MsgPackDecodeException($"{int64 length - took} bytes left over after the item", reader.Consumed))
 
                 into[n] <- value
                 n <- n + 1
+                used <- int reader.Consumed
         with e ->
             failure <- e
 

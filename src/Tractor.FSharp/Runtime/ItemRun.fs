@@ -106,9 +106,9 @@ module internal ItemRun =
     /// no second buffer or copy); an item of 64 KiB or more keeps a bin32 header in place.
     let writeItem<'T> (buffer: BatchBuffer) (codec: ItemCodec<'T>) (value: 'T) : int =
         let mark = buffer.Count
-        buffer.Ensure 5
+        buffer.Ensure 64
         buffer.Advance 5
-        codec.Write(buffer, value)
+        codec.WriteTo(buffer, value)
         let n = buffer.Count - mark - 5
 
         if n > 0xffff then
@@ -126,6 +126,29 @@ module internal ItemRun =
 
             writeBinHeader span n |> ignore
             buffer.Truncate(mark + h + n)
+
+        n
+
+    /// `writeItem` for items expected small (a pump's held items): the codec writes after a
+    /// 2-byte gap, a bin8 header's room, so an item under 256 bytes moves nowhere; a larger one
+    /// then moves up behind its bin16 or bin32 header.
+    let writeSmallItem<'T> (buffer: BatchBuffer) (codec: ItemCodec<'T>) (value: 'T) : int =
+        let mark = buffer.Count
+        buffer.Ensure 64
+        buffer.Advance 2
+        codec.WriteTo(buffer, value)
+        let n = buffer.Count - mark - 2
+
+        if n <= 0xff then
+            let span = buffer.Slice(mark, 2)
+            span[0] <- 0xc4uy
+            span[1] <- byte n
+        else
+            let h = if n <= 0xffff then 3 else 5
+            buffer.Ensure(h - 2)
+            buffer.Slice(mark + 2, n).CopyTo(buffer.Slice(mark + h, n))
+            writeBinHeader (buffer.Slice(mark, h)) n |> ignore
+            buffer.Advance(h - 2)
 
         n
 

@@ -8,9 +8,54 @@ open System.Runtime.ExceptionServices
 open System.Threading
 open System.Threading.Tasks
 
+/// What `Pump.Fill` stopped on.
+type internal FillStop =
+    /// Send the held items now (enough are held, or the connection is idle).
+    | Send = 0
+    /// The generator is waiting: await the `MoveNextAsync` returned with this.
+    | Wait = 1
+    /// The generator ended.
+    | End = 2
+    /// The generator's current item cannot be held: send it on its own.
+    | Unheld = 3
+
 /// Sends a one-way stream function's items to the caller (callee side), with the item type
 /// closed once per type.
 type private Pump<'T> =
+    /// Holds the items the generator has ready at once, while the connection writes: a plain
+    /// loop, with no state machine step per item (the pump's `task` resumes only when it must
+    /// send or wait). Called after an item was held.
+    static member Fill(ep: ContextEndpoint, held: HeldItems, codec: ItemCodec<'T>, e: IAsyncEnumerator<'T>) : struct (FillStop * ValueTask<bool>) =
+        let mutable stop = FillStop.Send
+        let mutable pending = ValueTask<bool>()
+        let mutable go = true
+        // The connection's state is looked at every few items (a held item may wait that long
+        // after the write ended); the caller's end, through `TryHold`, at every item.
+        let mutable look = 0
+
+        while go do
+            look <- look + 1
+
+            if held.Full || ((look &&& 15) = 1 && not ep.Writing) then
+                stop <- FillStop.Send
+                go <- false
+            else
+                let next = e.MoveNextAsync()
+
+                if not next.IsCompleted then
+                    stop <- FillStop.Wait
+                    pending <- next
+                    go <- false
+                elif not (next.GetAwaiter().GetResult()) then
+                    stop <- FillStop.End
+                    go <- false
+                elif held.Direct || not (ep.TryHold(held, codec, e.Current)) then
+                    // No credit, the caller's end closed, or a large item: on its own.
+                    stop <- FillStop.Unheld
+                    go <- false
+
+        struct (stop, pending)
+
     static member Run(source: obj, ep: ContextEndpoint, ct: CancellationToken) : Task =
         task {
             let codec = ep.ItemCodec<'T>()
@@ -21,9 +66,13 @@ type private Pump<'T> =
 
             try
                 let mutable go = true
+                // A `MoveNextAsync` that `Fill` started and found waiting.
+                let mutable started = false
+                let mutable pending = ValueTask<bool>()
 
                 while go do
-                    let next = e.MoveNextAsync()
+                    let next = if started then pending else e.MoveNextAsync()
+                    started <- false
 
                     // The generator is about to wait: what is held leaves now (a lone item
                     // is never kept waiting for the next one).
@@ -38,16 +87,28 @@ type private Pump<'T> =
                         // While the connection is writing, items are held and go in one step
                         // when it is done (or the generator waits, or enough are held).
                         if (held.Count > 0 || ep.Writing) && not held.Direct && ep.TryHold(held, codec, item) then
-                            if held.Full || not ep.Writing then
+                            let struct (stop, waiting) = Pump<'T>.Fill(ep, held, codec, e)
+
+                            match stop with
+                            | FillStop.Wait ->
+                                started <- true
+                                pending <- waiting
+                            | FillStop.End -> go <- false
+                            | FillStop.Unheld ->
                                 do! ep.SendHeld held
+                                ep.ReturnAllowance held
+                                do! ep.SendItem(codec, e.Current)
+                            | _ -> do! ep.SendHeld held
                         else
                             if held.Count > 0 then
                                 do! ep.SendHeld held
 
+                            ep.ReturnAllowance held
                             do! ep.SendItem(codec, item)
 
-                        // The caller closed its end: nobody reads the rest.
-                        if ep.PeerClosed then go <- false
+                        // The caller closed its end: nobody reads the rest (a `MoveNextAsync`
+                        // under way is awaited first, and its item dropped).
+                        if not started && ep.PeerClosed then go <- false
                     else
                         go <- false
 
@@ -63,6 +124,7 @@ type private Pump<'T> =
                 with _ ->
                     ()
 
+            ep.ReturnAllowance held
             do! e.DisposeAsync()
 
             if not (isNull failure) then

@@ -39,6 +39,17 @@ type MsgPackWriter =
           depth = 0
           maxDepth = maxDepth }
 
+    /// A writer whose first bytes go to `initial`, which must be the free space `output` would
+    /// hand out next (its `GetSpan`): a small value is written without asking `output` for room,
+    /// and `Flush` commits it as usual.
+    internal new(output: IBufferWriter<byte>, maxDepth: int, initial: Span<byte>) =
+        { output = output
+          span = initial
+          pos = 0
+          committed = 0L
+          depth = 0
+          maxDepth = maxDepth }
+
     /// <summary>The default nesting limit of writers and readers.</summary>
     static member DefaultMaxDepth = 64
 

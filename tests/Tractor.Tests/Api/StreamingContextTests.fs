@@ -133,6 +133,34 @@ let ``callee returning mid-stream: the caller reads every item, then the result`
         Assert.That(result, Is.EqualTo "sent")
     }
 
+let ``an item that cannot be read ends the iteration with StreamItemError after every item before it`` () : Task =
+    task {
+        // Thousands of items, so that the bad one most likely comes late in a run of several
+        // (decoded and handed to the reader a chunk at a time).
+        let count = 5000
+        let items = ResizeArray<int>()
+
+        let! e =
+            catchAsync (fun () ->
+                withDaemon "longs" (fun portal ->
+                    task {
+                        let! ctx, _ = portal.OpenContext(produceLongs, count)
+                        use _ = ctx
+                        use stream = ctx.OpenStream<unit, int>()
+
+                        for x in stream do
+                            items.Add x
+                    }))
+
+        Assert.That(items.Count, Is.EqualTo count)
+
+        for i in 0 .. count - 1 do
+            if items[i] <> i then
+                Assert.Fail $"item {i} was {items[i]}"
+
+        Assert.That(e, Is.InstanceOf<StreamItemError>(), $"got {e}")
+    }
+
 let ``callee raising mid-stream: the caller reads the items sent before, then RemoteActorError`` () : Task =
     task {
         let items = ResizeArray<int>()
@@ -576,6 +604,7 @@ let tests =
         Register.test "callee raising before Started fails OpenContext with the remote error" ``callee raising before Started fails OpenContext with the remote error``
         Register.test "callee returning right after Started: result arrives, the stream is empty, sends are dropped" ``callee returning right after Started: result arrives, the stream is empty, sends are dropped``
         Register.test "callee returning mid-stream: the caller reads every item, then the result" ``callee returning mid-stream: the caller reads every item, then the result``
+        Register.test "an item that cannot be read ends the iteration with StreamItemError after every item before it" ``an item that cannot be read ends the iteration with StreamItemError after every item before it``
         Register.test "callee raising mid-stream: the caller reads the items sent before, then RemoteActorError" ``callee raising mid-stream: the caller reads the items sent before, then RemoteActorError``
         Register.test "callee stopping its side: the caller's iteration ends, its own items still reach the callee" ``callee stopping its side: the caller's iteration ends, its own items still reach the callee``
         Register.test "caller cancelled before Started: OpenContext ends cancelled and the callee is cancelled" ``caller cancelled before Started: OpenContext ends cancelled and the callee is cancelled``

@@ -133,6 +133,21 @@ let produce (ctx: Context<int>) (count: int) (thenHang: bool) : Task<string> =
             return "sent"
         })
 
+/// Sends 0..count-1 as int64, then 2^40 (which does not fit an int), then waits to be cancelled:
+/// a caller reading ints gets `count` items, then cannot read the next.
+let produceLongs (ctx: Context<int>) (count: int) : Task<string> =
+    task {
+        do! ctx.Started count
+        use stream = ctx.OpenStream<int64, int64>()
+
+        for i in 0 .. count - 1 do
+            do! stream.Send(int64 i)
+
+        do! stream.Send(1L <<< 40)
+        do! Task.Delay(Timeout.Infinite, ctx.Token)
+        return "never"
+    }
+
 /// Sends `count` items, then raises mid-stream.
 let produceThenFail (ctx: Context<int>) (count: int) : Task<string> =
     task {
@@ -233,6 +248,32 @@ let burstThenSilent (count: int) : IAsyncEnumerable<int> =
             yield i
 
         do! Task.Delay(Timeout.Infinite, token)
+    }
+
+/// A one-way stream of 0..count-1 that waits (`Task.Yield`) after every `every` items: runs of
+/// items ready at once, broken where the generator waits.
+let pausing (count: int) (every: int) : IAsyncEnumerable<int> =
+    taskSeq {
+        for i in 0 .. count - 1 do
+            yield i
+            Volatile.Write(&sent, i + 1)
+
+            if (i + 1) % every = 0 then
+                do! Task.Yield()
+    }
+
+/// An endless one-way stream of 0, 1, 2... that never waits, noting "fast:disposed" when it
+/// is disposed.
+let fastEndless () : IAsyncEnumerable<int> =
+    taskSeq {
+        try
+            let mutable i = 0
+
+            while true do
+                yield i
+                i <- i + 1
+        finally
+            note "fast:disposed"
     }
 
 /// The content of blob `index` of `size` bytes (each blob differs from its neighbours).

@@ -431,6 +431,111 @@ let ``the peer dying mid-stream ends the iteration with its death, reported once
 let ``a one-way stream cut by the caller's own cancel scope raises there, it does not end quietly`` () : Task =
     withDaemon "cut" (fun portal -> assertCutByOwnScope (fun loop -> loop (portal.OpenStreamFrom endless)))
 
+// ---- items held while the connection writes (a run of them in one frame) ----
+
+let ``a fast generator under a small window: every item in order, never more than a window ahead`` () : Task =
+    task {
+        // The pump holds items in runs while the connection writes; a run ends where its credit
+        // does, and the next item waits for the grant.
+        let window = 16
+        let count = 20_000
+
+        let! items, maxAhead =
+            withDaemon "smallwindow" (fun portal ->
+                task {
+                    let items = ResizeArray(count)
+                    let mutable maxAhead = 0
+
+                    for x in portal.OpenStreamFrom((fun () -> numbers count), StreamOptions.Default.WithBufferSize window) do
+                        items.Add x
+
+                        if items.Count % 1000 = 0 then
+                            let! sent = portal.Run(fun () -> sentCount ())
+                            maxAhead <- max maxAhead (sent - items.Count)
+
+                    return items, maxAhead
+                })
+
+        Assert.That(items.Count, Is.EqualTo count)
+
+        for i in 0 .. count - 1 do
+            if items[i] <> i then
+                Assert.Fail $"item {i} was {items[i]}"
+
+        Assert.That(maxAhead, Is.LessThanOrEqualTo(window + 1))
+    }
+
+let ``a generator that waits between runs of ready items delivers every item in order`` () : Task =
+    task {
+        let count = 30_000
+
+        let! items =
+            withDaemon "pausing" (fun portal ->
+                task {
+                    let items = ResizeArray(count)
+
+                    for x in portal.OpenStreamFrom(fun () -> pausing count 97) do
+                        items.Add x
+
+                    return items
+                })
+
+        Assert.That(items.Count, Is.EqualTo count)
+
+        for i in 0 .. count - 1 do
+            if items[i] <> i then
+                Assert.Fail $"item {i} was {items[i]}"
+    }
+
+let ``a fast generator raising after many items: all of them arrive, then its error`` () : Task =
+    task {
+        let count = 50_000
+        let n = ref 0
+        let inOrder = ref true
+
+        let! e =
+            catchAsync (fun () ->
+                withDaemon "failfast" (fun portal ->
+                    task {
+                        for x in portal.OpenStreamFrom(fun () -> numbersThenFail count) do
+                            if x <> n.Value then inOrder.Value <- false
+                            n.Value <- n.Value + 1
+                    }))
+
+        Assert.That(n.Value, Is.EqualTo count)
+        Assert.That(inOrder.Value, Is.True, "the items came out of order")
+        Assert.That(e, Is.InstanceOf<RemoteActorError>())
+        Assert.That((e :?> RemoteActorError).RemoteMessage, Is.EqualTo "generator failed")
+    }
+
+let ``a consumer leaving a fast stream mid-run ends the generator, and the portal streams again`` () : Task =
+    task {
+        let! first, events, again =
+            withDaemon "leaver" (fun portal ->
+                task {
+                    let e = (portal.OpenStreamFrom fastEndless).GetAsyncEnumerator CancellationToken.None
+                    let items = ResizeArray()
+
+                    // Far into the stream, in the middle of some run of held items.
+                    while items.Count < 12_345 do
+                        let! more = e.MoveNextAsync()
+                        Assert.That(more, Is.True, "the stream ended early")
+                        items.Add e.Current
+
+                    do! e.DisposeAsync()
+                    let! events = portal.Run(fun () -> events ())
+                    let! again = readAll (portal.OpenStreamFrom(fun () -> numbers 1000))
+                    return List.ofSeq items, events, again
+                })
+
+        Assert.That(first, eq [ 0..12_344 ])
+        Assert.That(events, Does.Contain "fast:disposed", "the remote generator was ended")
+        Assert.That(again, eq [ 0..999 ])
+    }
+
+let ``a fast one-way stream cut by the caller's own cancel scope raises there`` () : Task =
+    withDaemon "fastcut" (fun portal -> assertCutByOwnScope (fun loop -> loop (portal.OpenStreamFrom fastEndless)))
+
 /// This file's tests, in file order.
 [<Expecto.Tests>]
 let tests =
@@ -454,4 +559,9 @@ let tests =
         Register.test "many contexts and streams share one portal, both directions at once" ``many contexts and streams share one portal, both directions at once``
         Register.test "the peer dying mid-stream ends the iteration with its death, reported once" ``the peer dying mid-stream ends the iteration with its death, reported once``
         Register.test "a one-way stream cut by the caller's own cancel scope raises there, it does not end quietly" ``a one-way stream cut by the caller's own cancel scope raises there, it does not end quietly``
+        Register.test "a fast generator under a small window: every item in order, never more than a window ahead" ``a fast generator under a small window: every item in order, never more than a window ahead``
+        Register.test "a generator that waits between runs of ready items delivers every item in order" ``a generator that waits between runs of ready items delivers every item in order``
+        Register.test "a fast generator raising after many items: all of them arrive, then its error" ``a fast generator raising after many items: all of them arrive, then its error``
+        Register.test "a consumer leaving a fast stream mid-run ends the generator, and the portal streams again" ``a consumer leaving a fast stream mid-run ends the generator, and the portal streams again``
+        Register.test "a fast one-way stream cut by the caller's own cancel scope raises there" ``a fast one-way stream cut by the caller's own cancel scope raises there``
     ]
