@@ -27,6 +27,22 @@ module internal SocketCalls =
 
     let POLLIN = 1L
 
+    [<DllImport("libc", EntryPoint = "close")>]
+    extern int close(int fd)
+
+    let CLOCK_MONOTONIC = 1
+    let TFD_CLOEXEC = 0x80000
+
+    [<DllImport("libc", EntryPoint = "timerfd_create")>]
+    extern int timerfd_create(int clockid, int flags)
+
+    /// itimerspec: interval (sec, nsec) then value (sec, nsec), four int64s.
+    [<DllImport("libc", EntryPoint = "timerfd_settime")>]
+    extern int timerfd_settime(int fd, int flags, nativeint newValue, nativeint oldValue)
+
+    [<DllImport("libc", EntryPoint = "read")>]
+    extern nativeint read(int fd, nativeint buffer, unativeint count)
+
     let EINTR = 4
     let EAGAIN = 11
     let MSG_DONTWAIT = 0x40
@@ -58,6 +74,45 @@ type internal DescriptorConnection(fd: int, localName: string, remoteName: strin
     let mutable requested = false
     let mutable disposed = false
     let mutable reader: Thread = null
+    // Leader and follower. The reader thread runs a received frame's continuation itself (the
+    // peer's receive loop, and the call or reply it hands off) instead of queueing it to the
+    // thread pool: that hop was the gap between a portal call and a raw round trip. So that a
+    // continuation that blocks (user code) never stops the reads that carry its cancellation, a
+    // follower thread parks on a timer the reader arms for the length of the continuation; if it
+    // fires before the continuation returns, the follower takes over the reads and the reader
+    // becomes the follower once it returns. A quick continuation costs two timerfd_settime calls
+    // and no wake-up. The follower and its timer are made on the first frame; the last of the
+    // two threads to end closes the timer.
+    let roles = obj ()
+    // Under roles: the timer (-1 before the follower exists and once closed), whether a follower
+    // parks on it, whether the reader runs a continuation, whether the follower took over meanwhile.
+    let mutable timer = -1
+    let mutable followerIdle = false
+    let mutable inlineRunning = false
+    let mutable tookOver = false
+    let mutable follower: Thread = null
+    let mutable threads = 0
+
+    /// Arms the timer to fire in `ns` nanoseconds (0 disarms it).
+    let arm (fd: int) (ns: int64) =
+        let spec = NativePtr.stackalloc<int64> 4 // struct itimerspec: no interval, then the value
+        NativePtr.set spec 0 0L
+        NativePtr.set spec 1 0L
+        NativePtr.set spec 2 (ns / 1_000_000_000L)
+        NativePtr.set spec 3 (ns % 1_000_000_000L)
+        SocketCalls.timerfd_settime (fd, 0, NativePtr.toNativeInt spec, 0n) |> ignore
+
+    /// How long a continuation runs on the reader thread before the follower takes over the reads.
+    let patienceNs = 200_000L
+
+    /// A reader or follower thread ends; the last one closes the timer.
+    let threadEnds () =
+        lock roles (fun () ->
+            threads <- threads - 1
+
+            if threads = 0 && timer >= 0 then
+                SocketCalls.close timer |> ignore
+                timer <- -1)
 
     /// One recv into `buffer`: bytes read (0 at end of stream), or -1 for EAGAIN under DONTWAIT.
     /// The descriptor is kept open for the call (a concurrent Dispose closes it only afterwards).
@@ -107,6 +162,7 @@ type internal DescriptorConnection(fd: int, localName: string, remoteName: strin
             if disposed then
                 if requested then
                     requested <- false
+                    wait.RunContinuationsAsynchronously <- true
                     wait.SetException(ObjectDisposedException(nameof DescriptorConnection))
 
                 ValueNone
@@ -139,7 +195,31 @@ type internal DescriptorConnection(fd: int, localName: string, remoteName: strin
     /// is made before the answer arrives, and the answer's arrival is the only wake-up, as with
     /// the socket engine's epoll. Bytes that arrive while no receive waits stay in the socket for
     /// the next receive's own non-blocking read.
-    let readLoop () =
+    /// Parks on the timer until it fires while the reader runs a continuation (true: read now),
+    /// or the connection is disposed (false).
+    let rec follow () : bool =
+        let fd = lock roles (fun () -> timer)
+        let fds = NativePtr.stackalloc<int64> 1 // one pollfd: the timer, POLLIN
+        NativePtr.write fds (int64 (uint32 fd) ||| (SocketCalls.POLLIN <<< 32))
+        let expirations = NativePtr.stackalloc<int64> 1
+        let mutable result = ValueNone
+
+        while result.IsNone do
+            SocketCalls.poll (NativePtr.toNativeInt fds, 1un, -1) |> ignore
+            SocketCalls.read (fd, NativePtr.toNativeInt expirations, 8un) |> ignore
+
+            lock roles (fun () ->
+                if disposed then
+                    followerIdle <- false
+                    result <- ValueSome false
+                elif inlineRunning && not tookOver then
+                    tookOver <- true
+                    followerIdle <- false
+                    result <- ValueSome true)
+
+        result.Value
+
+    and readLoop () =
         let mutable go = true
 
         while go do
@@ -161,9 +241,69 @@ type internal DescriptorConnection(fd: int, localName: string, remoteName: strin
                         requested <- false
                         request <- Memory<byte>())
 
-                    match outcome with
-                    | Ok n -> wait.SetResult n
-                    | Error e -> wait.SetException e
+                    let inlined =
+                        match outcome with
+                        | Ok n when n > 0 ->
+                            lock roles (fun () ->
+                                if followerIdle && not inlineRunning then
+                                    inlineRunning <- true
+                                    true
+                                else
+                                    false)
+                        | _ -> false
+
+                    if inlined then
+                        let fd = lock roles (fun () -> timer)
+                        arm fd patienceNs
+                        wait.RunContinuationsAsynchronously <- false
+                        wait.SetResult(match outcome with Ok n -> n | _ -> 0)
+                        arm fd 0L
+
+                        let follows =
+                            lock roles (fun () ->
+                                inlineRunning <- false
+
+                                if tookOver then
+                                    tookOver <- false
+                                    followerIdle <- true
+                                    true
+                                else
+                                    false)
+
+                        if follows then
+                            go <- follow ()
+                    else
+                        if isNull follower then
+                            let made =
+                                lock roles (fun () ->
+                                    if disposed then
+                                        false
+                                    else
+                                        timer <- SocketCalls.timerfd_create (SocketCalls.CLOCK_MONOTONIC, SocketCalls.TFD_CLOEXEC)
+                                        followerIdle <- timer >= 0
+                                        threads <- threads + 1
+                                        true)
+
+                            if made then
+                                follower <-
+                                    Thread(
+                                        (fun () ->
+                                            try
+                                                if timer >= 0 && follow () then
+                                                    readLoop ()
+                                            finally
+                                                threadEnds ()),
+                                        IsBackground = true,
+                                        Name = "tractor-channel"
+                                    )
+
+                                follower.Start()
+
+                        wait.RunContinuationsAsynchronously <- true
+
+                        match outcome with
+                        | Ok n -> wait.SetResult n
+                        | Error e -> wait.SetException e
 
     /// Hands `buffer` to the reader thread (started on first need).
     let receiveSlow (buffer: Memory<byte>) : ValueTask<int> =
@@ -177,7 +317,19 @@ type internal DescriptorConnection(fd: int, localName: string, remoteName: strin
             requested <- true
 
             if isNull reader then
-                reader <- Thread(readLoop, IsBackground = true, Name = "tractor-channel")
+                lock roles (fun () -> threads <- threads + 1)
+
+                reader <-
+                    Thread(
+                        (fun () ->
+                            try
+                                readLoop ()
+                            finally
+                                threadEnds ()),
+                        IsBackground = true,
+                        Name = "tractor-channel"
+                    )
+
                 reader.Start()
             else
                 Monitor.Pulse gate)
@@ -225,6 +377,9 @@ type internal DescriptorConnection(fd: int, localName: string, remoteName: strin
                     disposed <- true
                     Monitor.Pulse gate
                     first)
+
+            // Wakes a parked follower, which sees the connection disposed.
+            lock roles (fun () -> if timer >= 0 then arm timer 1L)
 
             if first then
                 // Wakes a blocked read (it returns end of stream); the descriptor closes once no
