@@ -60,7 +60,7 @@ module internal SocketCalls =
 ///
 /// Receiving first tries a non-blocking read, which is all a busy channel needs; when no bytes
 /// are there, the connection's reader thread (waiting in poll(2)) reads them once they arrive
-/// and completes the wait on the thread pool. Sending writes on the caller's thread, blocking only while the peer's
+/// and completes the wait, running its continuation itself (see "Leader and follower" below). Sending writes on the caller's thread, blocking only while the peer's
 /// socket buffer is full. The descriptor must be in blocking mode (as `socketpair` makes it).
 [<Sealed>]
 type internal DescriptorConnection(fd: int, localName: string, remoteName: string) =
