@@ -129,6 +129,21 @@ type internal ContextEndpoint
 
     // ================= events from the receive loop =================
 
+    /// Under gate, for items that arrive before the stream opens: true when they are dropped (the
+    /// stream ended, or failed; items before any credit was granted are a protocol error), else
+    /// false with `early` ready to keep them.
+    member private _.DropsEarlyItems() : bool =
+        if inboundClosed || not (isNull inboundError) then
+            true
+        elif backpressure then
+            inboundError <- StreamItemError($"protocol error: '{link.Remote}' sent a stream item before it was granted credit", null)
+            true
+        else
+            if isNull early then
+                early <- Queue()
+
+            false
+
     member this.OnItem(item: ReadOnlyMemory<byte>) =
         let s = Volatile.Read &sink
 
@@ -139,15 +154,9 @@ type internal ContextEndpoint
                 lock gate (fun () ->
                     if not (isNull (box sink)) then
                         this.Deliver(sink, item)
-                    elif inboundClosed || not (isNull inboundError) then
-                        false
-                    elif backpressure then
-                        inboundError <- StreamItemError($"protocol error: '{link.Remote}' sent a stream item before it was granted credit", null)
+                    elif this.DropsEarlyItems() then
                         false
                     else
-                        if isNull early then
-                            early <- Queue()
-
                         // The stream is not open yet: its items wait here, and overrun here
                         // as they would in the open stream's buffer.
                         if failOnOverrun && early.Count >= options.BufferSize then
@@ -171,15 +180,9 @@ type internal ContextEndpoint
                 lock gate (fun () ->
                     if not (isNull (box sink)) then
                         this.DeliverRun(sink, run, count, extra)
-                    elif inboundClosed || not (isNull inboundError) then
-                        false
-                    elif backpressure then
-                        inboundError <- StreamItemError($"protocol error: '{link.Remote}' sent a stream item before it was granted credit", null)
+                    elif this.DropsEarlyItems() then
                         false
                     else
-                        if isNull early then
-                            early <- Queue()
-
                         let mutable pos = 0
                         let mutable i = 0
                         let mutable over = false
